@@ -1,0 +1,125 @@
+/**
+ * The `[general]` table: listener, timeouts, admin credentials and process-wide settings.
+ * Key names, units and defaults follow PgCat so an existing pgcat.toml loads unchanged.
+ */
+import { z } from 'zod'
+import { authTypeSchema, countSchema, later, msSchema } from './schema-common.js'
+import { generalCompatShape } from './schema-general-compat.js'
+
+/** Prefix for keys PgCat does not have. */
+const SKIFF = 'Skiff addition (not in PgCat):'
+
+/** Schema of the `[general]` table. */
+export const generalSchema = z.object(
+  {
+    host: z
+      .string()
+      .min(1)
+      .default('0.0.0.0')
+      .describe('Address to listen on for clients; "0.0.0.0" means all interfaces.'),
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(6432)
+      .describe(
+        'TCP port to listen on for clients (PgBouncer uses the same default). 0 picks a free port (for tests).',
+      ),
+    connect_timeout: msSchema()
+      .default(1000)
+      .describe(
+        'Milliseconds allowed to open a new server connection (TCP connect, startup and authentication).',
+      ),
+    idle_timeout: msSchema()
+      .default(30000)
+      .describe('Milliseconds a server connection may sit unused in the pool before it is closed.'),
+    server_lifetime: msSchema()
+      .default(86400000)
+      .describe(
+        'Milliseconds after which a server connection is closed once it is next idle, however busy it has been.',
+      ),
+    idle_client_in_transaction_timeout: msSchema()
+      .default(0)
+      .describe(
+        'Milliseconds a client may stay idle inside an open transaction before it is disconnected; 0 disables.',
+      ),
+    healthcheck_timeout: msSchema()
+      .default(1000)
+      .describe('Milliseconds the health check query (";") may take before the server counts as down.'),
+    healthcheck_delay: msSchema()
+      .default(30000)
+      .describe(
+        'Milliseconds a server connection can be idle and still be reused without a health check first.',
+      ),
+    shutdown_timeout: msSchema()
+      .default(60000)
+      .describe('Milliseconds clients get to finish after a shutdown starts before they are disconnected.'),
+    ban_time: countSchema()
+      .default(60)
+      .describe('Seconds a server that failed a health check is left out of routing.'),
+    log_client_connections: z.boolean().default(false).describe('Log each client connection.'),
+    log_client_disconnections: z.boolean().default(false).describe('Log each client disconnection.'),
+    worker_threads: later(
+      z.number().int().min(1).default(5),
+      'Number of worker threads in PgCat; Skiff runs as a single process for now.',
+    ),
+    tcp_keepalives_idle: countSchema()
+      .default(5)
+      .describe('Seconds a connection may be silent before TCP keepalive probes start.'),
+    admin_username: z
+      .string()
+      .min(1)
+      .describe('User name for the admin database ("pgcat" or "pgbouncer"). Required, as in PgCat.'),
+    admin_password: z
+      .string()
+      .min(1)
+      .describe(
+        'Password for the admin database. Required, as in PgCat; shown as `<redacted>` by SHOW CONFIG.',
+      ),
+    admin_auth_type: authTypeSchema
+      .default('md5')
+      .describe('How the admin user authenticates: "scram-sha-256", "md5" or "trust".'),
+    prepared_statements_cache_size: countSchema()
+      .default(0)
+      .describe(
+        'Named prepared statements remembered per server connection so they work in transaction mode; 0 disables.',
+      ),
+    auth_type: authTypeSchema
+      .default('scram-sha-256')
+      .describe(
+        `${SKIFF} how clients authenticate to Skiff: "scram-sha-256", "md5" or "trust". A user can override it.`,
+      ),
+    query_wait_timeout: msSchema()
+      .default(120000)
+      .describe(
+        `${SKIFF} milliseconds a client waits in the queue for a server connection before it gets an error; 0 waits forever (PgBouncer's default is 120000).`,
+      ),
+    max_client_conn: z
+      .number()
+      .int()
+      .min(1)
+      .default(10000)
+      .describe(`${SKIFF} maximum number of client connections; more are refused (PgBouncer's name).`),
+    server_reset_query: z
+      .string()
+      .default('DISCARD ALL')
+      .describe(
+        `${SKIFF} query run on a session-mode server connection before another client reuses it; "" skips it.`,
+      ),
+    application_name: z
+      .string()
+      .default('skiff')
+      .describe(`${SKIFF} application_name Skiff sends to servers when it opens connections.`),
+    ...generalCompatShape,
+  },
+  {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'missing; add a [general] table with admin_username and admin_password'
+        : undefined,
+  },
+)
+
+/** Parsed `[general]` table. */
+export type GeneralConfig = z.output<typeof generalSchema>

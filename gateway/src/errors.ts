@@ -1,0 +1,91 @@
+/**
+ * The gateway's one error type: a closed set of codes, each with a SQLSTATE, turned into an
+ * ErrorResponse (or, later, an HTTP body) in one place.
+ * @module
+ */
+import { type ErrorFields, serializeErrorResponse } from './protocol/backend.js'
+import { SqlState } from './protocol/sqlstate.js'
+
+/** Every reason the gateway itself fails a client, with the SQLSTATE a client sees. */
+export const GatewayErrorCode = {
+  PROTOCOL_VIOLATION: SqlState.ProtocolViolation,
+  AUTH_FAILED: SqlState.InvalidPassword,
+  AUTH_NOT_SUPPORTED: SqlState.InvalidAuthorizationSpecification,
+  UNKNOWN_DATABASE: SqlState.InvalidCatalogName,
+  UNSUPPORTED_STARTUP_PARAMETER: SqlState.ProtocolViolation,
+  TOO_MANY_CLIENTS: SqlState.TooManyConnections,
+  POOL_TIMEOUT: SqlState.TooManyConnections,
+  SERVER_UNAVAILABLE: SqlState.SqlclientUnableToEstablishSqlconnection,
+  SERVER_AUTH_FAILED: SqlState.SqlclientUnableToEstablishSqlconnection,
+  SERVER_CONNECTION_LOST: SqlState.ConnectionFailure,
+  FEATURE_NOT_SUPPORTED: SqlState.FeatureNotSupported,
+  IDLE_IN_TRANSACTION_TIMEOUT: SqlState.IdleInTransactionSessionTimeout,
+  SHUTTING_DOWN: SqlState.AdminShutdown,
+  BAD_CONFIG: SqlState.ConfigFileError,
+  INTERNAL: SqlState.InternalError,
+} as const
+export type GatewayErrorCode = keyof typeof GatewayErrorCode
+
+export interface GatewayErrorOptions {
+  /** FATAL closes the client connection after the ErrorResponse; ERROR keeps it open. */
+  severity?: 'ERROR' | 'FATAL'
+  detail?: string
+  /** How to fix it, shown to the user. */
+  hint?: string
+  cause?: unknown
+}
+
+/** An error the gateway reports to a client. Messages never include passwords. */
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError'
+  readonly sqlstate: string
+  readonly severity: 'ERROR' | 'FATAL'
+  readonly detail?: string
+  readonly hint?: string
+
+  constructor(
+    readonly code: GatewayErrorCode,
+    message: string,
+    options: GatewayErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.sqlstate = GatewayErrorCode[code]
+    this.severity = options.severity ?? 'ERROR'
+    this.detail = options.detail
+    this.hint = options.hint
+  }
+
+  /** The fields of the ErrorResponse a Postgres client gets. */
+  toFields(): ErrorFields {
+    return {
+      severity: this.severity,
+      code: this.sqlstate,
+      message: this.message,
+      detail: this.detail,
+      hint: this.hint,
+    }
+  }
+
+  /** The wire bytes of the ErrorResponse. */
+  toErrorResponse(): Buffer {
+    return serializeErrorResponse(this.toFields())
+  }
+}
+
+/** Wraps anything thrown into a GatewayError, keeping a GatewayError as it is. */
+export function asGatewayError(err: unknown, fallback: GatewayErrorCode = 'INTERNAL'): GatewayError {
+  if (err instanceof GatewayError) return err
+  const message = err instanceof Error ? err.message : String(err)
+  return new GatewayError(fallback, message, { cause: err })
+}
+
+/** The same error, made FATAL: the connection closes after it. */
+export function toFatal(error: GatewayError): GatewayError {
+  if (error.severity === 'FATAL') return error
+  return new GatewayError(error.code, error.message, {
+    severity: 'FATAL',
+    detail: error.detail,
+    hint: error.hint,
+    cause: error.cause,
+  })
+}

@@ -1,0 +1,63 @@
+/**
+ * Turns the config's `[pools.*]` into the live pool tree: (database, user) → shards → servers.
+ * @module
+ */
+import type { Config, PoolConfig, UserConfig } from '../config/schema.js'
+import { ServerPool } from './server-pool.js'
+import { UserPool } from './user-pool.js'
+
+/** database → username → pool. */
+export type PoolMap = Map<string, Map<string, UserPool>>
+
+/** Builds every pool named by the config. Connections open lazily (or at min_pool_size). */
+export function buildPools(config: Config): PoolMap {
+  const pools: PoolMap = new Map()
+  for (const [database, poolConfig] of Object.entries(config.pools)) {
+    const users = new Map<string, UserPool>()
+    for (const user of Object.values(poolConfig.users))
+      users.set(user.username, buildUserPool(config, database, poolConfig, user))
+    pools.set(database, users)
+  }
+  return pools
+}
+
+function buildUserPool(config: Config, database: string, pool: PoolConfig, user: UserConfig): UserPool {
+  const g = config.general
+  const name = `${database}/${user.username}`
+  const login = {
+    username: user.server_username ?? user.username,
+    password: user.server_password ?? user.password,
+    applicationName: g.application_name,
+    statementTimeout: user.statement_timeout,
+    connectTimeout: user.connect_timeout ?? pool.connect_timeout ?? g.connect_timeout,
+  }
+  const settings = {
+    poolSize: user.pool_size,
+    minPoolSize: user.min_pool_size,
+    idleTimeout: user.idle_timeout ?? pool.idle_timeout ?? g.idle_timeout,
+    serverLifetime: user.server_lifetime ?? pool.server_lifetime ?? g.server_lifetime,
+    queryWaitTimeout: g.query_wait_timeout,
+  }
+  const shardKeys = Object.keys(pool.shards).sort((a, b) => Number(a) - Number(b))
+  const shards = shardKeys.map((key) =>
+    pool.shards[key]!.servers.map(
+      (s) =>
+        new ServerPool(
+          name,
+          {
+            host: s.host,
+            port: s.port,
+            role: s.role,
+            database: pool.shards[key]!.database,
+            shard: Number(key),
+          },
+          login,
+          settings,
+        ),
+    ),
+  )
+  const credential = { username: user.username, password: user.password }
+  const mode = user.pool_mode ?? pool.pool_mode
+  const authMethod = user.auth_type ?? g.auth_type
+  return new UserPool(database, user.username, mode, authMethod, credential, shards, g.server_reset_query)
+}

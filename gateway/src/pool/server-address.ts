@@ -1,0 +1,30 @@
+/**
+ * Identity of one Postgres server and the login the gateway uses on it.
+ * @module
+ */
+
+/** Where a server connection goes: one entry of `pools.<db>.shards.<n>.servers`. */
+export interface ServerAddress {
+  host: string
+  port: number
+  role: 'primary' | 'replica'
+  /** The real database name on that server (`shards.<n>.database`). */
+  database: string
+  shard: number
+}
+
+/** The login the gateway uses towards the server (`server_username`/`server_password`, else the user's own). */
+export interface ServerLogin {
+  username: string
+  /** Plaintext password, or a stored `md5…` hash (enough for md5 auth only). */
+  password?: string
+  applicationName: string
+  /** Milliseconds; sent as the server's own `statement_timeout` so Postgres cancels with 57014. */
+  statementTimeout: number
+  connectTimeout: number
+}
+
+/** `host:port/database` for messages and logs. */
+export function describeAddress(a: ServerAddress): string {
+  return `${a.host}:${a.port}/${a.database} (${a.role}, shard ${a.shard})`
+}

@@ -1,0 +1,208 @@
+/**
+ * The connections to one server for one (database, user) pool: idle stack, size limits, a bounded
+ * checkout queue, cleanup at check-in, idle and lifetime expiry.
+ * @module
+ */
+import { GatewayError } from '../errors.js'
+import { log } from '../log.js'
+import { TxnStatus } from '../protocol/codes.js'
+import { InternalQuery } from './internal-query.js'
+import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
+import { ServerConnection } from './server-conn.js'
+
+/** Whoever waits for a server connection (a client session). Called back exactly once. */
+export interface CheckoutWaiter {
+  onCheckout(server: ServerConnection): void
+  onCheckoutError(error: GatewayError): void
+}
+
+/** Limits and timeouts of one pool, resolved from the config (ms). */
+export interface ServerPoolSettings {
+  poolSize: number
+  minPoolSize: number
+  idleTimeout: number
+  serverLifetime: number
+  /** 0 waits forever. */
+  queryWaitTimeout: number
+}
+
+interface Waiter {
+  waiter: CheckoutWaiter
+  since: number
+  timer?: NodeJS.Timeout
+}
+
+/** Connections to one server address for one pool. */
+export class ServerPool {
+  readonly idle: ServerConnection[] = []
+  readonly all = new Set<ServerConnection>()
+  private connecting = 0
+  private readonly waiters: Waiter[] = []
+  /** Parameters of the first server reached, reported to clients at login. */
+  serverParams?: Map<string, string>
+  closed = false
+
+  constructor(
+    readonly name: string,
+    readonly address: ServerAddress,
+    readonly login: ServerLogin,
+    readonly settings: ServerPoolSettings,
+  ) {}
+
+  /** Lends a connection: at once when one is idle, else after a connect or a check-in. */
+  checkout(waiter: CheckoutWaiter): void {
+    const server = this.idle.pop()
+    if (server !== undefined) return waiter.onCheckout(server)
+    const entry: Waiter = { waiter, since: Date.now() }
+    const limit = this.settings.queryWaitTimeout
+    if (limit > 0) entry.timer = setTimeout(() => this.expire(entry), limit)
+    this.waiters.push(entry)
+    if (this.all.size + this.connecting < this.settings.poolSize) this.grow()
+  }
+
+  /** Forgets a waiter whose client went away. */
+  cancelCheckout(waiter: CheckoutWaiter): void {
+    const i = this.waiters.findIndex((w) => w.waiter === waiter)
+    if (i >= 0) clearTimeout(this.waiters.splice(i, 1)[0]!.timer)
+  }
+
+  /** Number of clients waiting for a connection (cl_waiting). */
+  get waiting(): number {
+    return this.waiters.length
+  }
+
+  /** Longest current wait in ms (maxwait). */
+  maxWait(now = Date.now()): number {
+    return this.waiters.length > 0 ? now - this.waiters[0]!.since : 0
+  }
+
+  /**
+   * Takes a connection back. `reset` are the commands that clear what the client left behind; an open
+   * transaction is rolled back first. The connection is reused only after they succeed, and closed when
+   * they fail or when a query is still running on it.
+   */
+  checkin(server: ServerConnection, reset: string[]): void {
+    if (server.closed) return
+    if (server.busy) return this.discard(server, 'returned while a query was still running')
+    const commands = server.txnStatus === TxnStatus.Idle ? reset : ['ROLLBACK', ...reset]
+    if (commands.length === 0) return this.reuse(server)
+    server.cleanup = 0
+    server.sendInternal(
+      new InternalQuery((error) => {
+        if (error !== undefined) this.discard(server, `cleanup failed: ${error}`)
+        else if (server.txnStatus !== TxnStatus.Idle)
+          this.discard(server, 'still in a transaction after cleanup')
+        else this.reuse(server)
+      }),
+      commands,
+    )
+  }
+
+  /** Closes a connection that must not be reused. */
+  discard(server: ServerConnection, why: string): void {
+    log.debug('closing server connection', { server: server.id, why })
+    server.close()
+  }
+
+  private reuse(server: ServerConnection): void {
+    if (this.closed || Date.now() - server.createdAt > this.settings.serverLifetime) return server.close()
+    const next = this.waiters.shift()
+    if (next !== undefined) {
+      clearTimeout(next.timer)
+      return next.waiter.onCheckout(server)
+    }
+    server.idleSince = Date.now()
+    this.idle.push(server)
+  }
+
+  private grow(): void {
+    this.connecting++
+    ServerConnection.connect(this.address, this.login).then(
+      (server) => this.added(server),
+      (error: GatewayError) => this.connectFailed(error),
+    )
+  }
+
+  private added(server: ServerConnection): void {
+    this.connecting--
+    this.all.add(server)
+    this.serverParams ??= new Map(server.params)
+    server.setCloseHandler((s) => this.removed(s))
+    this.reuse(server)
+  }
+
+  private connectFailed(error: GatewayError): void {
+    this.connecting--
+    log.warn('server connection failed', { pool: this.name, error: error.message })
+    const next = this.waiters.shift()
+    if (next !== undefined) {
+      clearTimeout(next.timer)
+      next.waiter.onCheckoutError(error)
+    }
+    if (this.waiters.length > this.connecting) this.grow()
+  }
+
+  private removed(server: ServerConnection): void {
+    this.all.delete(server)
+    const i = this.idle.indexOf(server)
+    if (i >= 0) this.idle.splice(i, 1)
+    if (!this.closed && this.waiters.length > this.connecting) this.grow()
+  }
+
+  private expire(entry: Waiter): void {
+    const i = this.waiters.indexOf(entry)
+    if (i < 0) return
+    this.waiters.splice(i, 1)
+    const s = this.settings
+    entry.waiter.onCheckoutError(
+      new GatewayError(
+        'POOL_TIMEOUT',
+        `no server connection became free within query_wait_timeout (${s.queryWaitTimeout} ms) in pool ${this.name} (pool_size = ${s.poolSize})`,
+        {
+          hint: 'raise pool_size or query_wait_timeout, or shorten the transactions that hold connections',
+        },
+      ),
+    )
+  }
+
+  /** Periodic upkeep: expire idle and old connections, keep min_pool_size open. */
+  maintain(now = Date.now()): void {
+    const { idleTimeout, serverLifetime, minPoolSize } = this.settings
+    for (const server of [...this.idle]) {
+      const tooOld = now - server.createdAt > serverLifetime
+      const idleTooLong =
+        idleTimeout > 0 && now - server.idleSince > idleTimeout && this.all.size > minPoolSize
+      if (tooOld || idleTooLong) server.close()
+    }
+    while (!this.closed && this.all.size + this.connecting < minPoolSize) this.grow()
+  }
+
+  /** Connects one server if none is known yet, so clients can be told its parameters at login. */
+  ensureServerParams(callback: (error?: GatewayError) => void): void {
+    if (this.serverParams !== undefined) return callback()
+    const waiter: CheckoutWaiter = {
+      onCheckout: (server) => {
+        this.reuse(server)
+        callback()
+      },
+      onCheckoutError: (error) => callback(error),
+    }
+    this.checkout(waiter)
+  }
+
+  /** Closes everything (shutdown or removal from config). */
+  close(): void {
+    this.closed = true
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer)
+      w.waiter.onCheckoutError(
+        new GatewayError('SHUTTING_DOWN', `pool ${this.name} is shutting down`, { severity: 'FATAL' }),
+      )
+    }
+    for (const server of [...this.all]) server.close()
+  }
+
+  toString(): string {
+    return `${this.name} -> ${describeAddress(this.address)}`
+  }
+}

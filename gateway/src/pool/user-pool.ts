@@ -1,0 +1,42 @@
+/**
+ * A (database, user) pool: what clients of that pair share. It holds one ServerPool per configured
+ * server of every shard; which one serves a transaction is the router's decision.
+ * @module
+ */
+import type { ClientAuthMethod, UserCredential } from '../session/client-auth.js'
+import type { ServerPool } from './server-pool.js'
+
+/** How long a client keeps a server connection. */
+export type PoolMode = 'transaction' | 'session'
+
+/** Everything the sessions of one (database, user) pair share. */
+export class UserPool {
+  constructor(
+    /** Database name clients ask for (the `pools.<name>` key). */
+    readonly database: string,
+    readonly username: string,
+    readonly poolMode: PoolMode,
+    readonly authMethod: ClientAuthMethod,
+    readonly credential: UserCredential,
+    /** `shards[i][j]`: server j of shard i, in config order (role primary or replica). */
+    readonly shards: ServerPool[][],
+    /** Run before a session-mode server connection goes back to the pool. */
+    readonly serverResetQuery: string,
+  ) {}
+
+  /** `database/user`, as in logs and SHOW POOLS. */
+  get name(): string {
+    return `${this.database}/${this.username}`
+  }
+
+  /** The primary of a shard (config validation guarantees there is one). */
+  primary(shard: number): ServerPool {
+    const servers = this.shards[shard] ?? []
+    return servers.find((p) => p.address.role === 'primary') ?? servers[0]!
+  }
+
+  /** Every server pool of every shard. */
+  *serverPools(): Iterable<ServerPool> {
+    for (const shard of this.shards) yield* shard
+  }
+}

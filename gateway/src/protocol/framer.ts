@@ -1,0 +1,97 @@
+/**
+ * Splits a byte stream into Postgres messages without copying them.
+ *
+ * Every message but the first one a client sends is a type byte followed by an int32 length that counts
+ * itself but not the type byte; the startup packet has no type byte. The framer walks those headers and
+ * exposes each complete message as offsets into its current buffer, so the caller can forward runs of
+ * messages as one `subarray` and decode only the few it must.
+ * @see https://www.postgresql.org/docs/current/protocol-overview.html#PROTOCOL-MESSAGE-CONCEPTS
+ * @module
+ */
+
+/** Postgres's limit for the startup packet (MAX_STARTUP_PACKET_LENGTH in libpq-be). */
+export const MAX_STARTUP_PACKET_LENGTH = 10000
+/** Postgres's limit for any other message (PQ_LARGE_MESSAGE_LIMIT in libpq.h). */
+export const MAX_MESSAGE_LENGTH = 0x3fffffff
+
+const EMPTY = Buffer.alloc(0)
+
+/** Raised when a length header cannot be valid; the stream cannot be resynchronized after it. */
+export class FramingError extends Error {
+  override readonly name = 'FramingError'
+}
+
+/**
+ * Incremental framer. Usage: `push(chunk)`, then `while (framer.next()) { use code/start/end }`.
+ * After `next()` returns false, the unconsumed tail is kept for the next `push`.
+ */
+export class MessageFramer {
+  /** Buffer the offsets below point into; valid until the next `push`. */
+  buffer: Buffer = EMPTY
+  /** Type byte of the current message (0 for an untagged startup packet). */
+  code = 0
+  /** Offset of the current message's first byte (its type byte, or its length for a startup packet). */
+  start = 0
+  /** Offset just past the current message. */
+  end = 0
+  private pos = 0
+
+  /**
+   * @param untagged true while the next message is a startup packet (no type byte)
+   * @param maxLength largest accepted length field
+   * @param isValidCode checked before the length, so garbage is reported as a bad type byte, as Postgres does
+   */
+  constructor(
+    public untagged = false,
+    private readonly maxLength = MAX_MESSAGE_LENGTH,
+    private readonly isValidCode?: (code: number) => boolean,
+  ) {}
+
+  /** Appends bytes; only the unconsumed tail of earlier pushes is copied. */
+  push(chunk: Buffer): void {
+    if (this.pos >= this.buffer.length) this.buffer = chunk
+    else this.buffer = Buffer.concat([this.buffer.subarray(this.pos), chunk])
+    this.pos = 0
+  }
+
+  /** Advances to the next complete message; false when more bytes are needed. */
+  next(): boolean {
+    const buf = this.buffer
+    const at = this.pos
+    const header = this.untagged ? 4 : 5
+    if (buf.length - at < header) {
+      if (!this.untagged && at < buf.length) this.checkCode(buf[at]!)
+      return false
+    }
+    if (!this.untagged) this.checkCode(buf[at]!)
+    const length = buf.readUInt32BE(this.untagged ? at : at + 1)
+    const limit = this.untagged ? MAX_STARTUP_PACKET_LENGTH : this.maxLength
+    if (length < 4 || length > limit) {
+      throw new FramingError(`invalid message length ${length} (must be between 4 and ${limit})`)
+    }
+    const end = at + header - 4 + length
+    if (end > buf.length) return false
+    this.code = this.untagged ? 0 : buf[at]!
+    this.start = at
+    this.end = end
+    this.pos = end
+    return true
+  }
+
+  private checkCode(code: number): void {
+    if (this.isValidCode !== undefined && !this.isValidCode(code)) {
+      throw new FramingError(`invalid frontend message type ${code}`)
+    }
+  }
+
+  /** Bytes received but not yet returned as messages. */
+  get pending(): number {
+    return this.buffer.length - this.pos
+  }
+
+  /** Drops everything buffered (after a fatal error). */
+  reset(): void {
+    this.buffer = EMPTY
+    this.pos = 0
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * SQLSTATE codes the gateway itself raises, named as in Postgres's errcodes.txt.
+ * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
+ * @module
+ */
+export const SqlState = {
+  ProtocolViolation: '08P01',
+  ConnectionFailure: '08006',
+  SqlclientUnableToEstablishSqlconnection: '08001',
+  InvalidAuthorizationSpecification: '28000',
+  InvalidPassword: '28P01',
+  InvalidCatalogName: '3D000',
+  TooManyConnections: '53300',
+  FeatureNotSupported: '0A000',
+  AdminShutdown: '57P01',
+  CannotConnectNow: '57P03',
+  QueryCanceled: '57014',
+  IdleInTransactionSessionTimeout: '25P03',
+  ConfigFileError: 'F0000',
+  InternalError: 'XX000',
+} as const
+export type SqlState = (typeof SqlState)[keyof typeof SqlState]

@@ -1,0 +1,42 @@
+/**
+ * What a client session needs from the gateway around it, and what it needs from its transport.
+ * Keeping these as interfaces lets TCP and WebSocket share one session, and tests drive it in memory.
+ * @module
+ */
+import type { GatewayError } from '../errors.js'
+import type { UserPool } from '../pool/user-pool.js'
+
+/** Outcome of looking up the pool for a login. */
+export type PoolLookup =
+  | { kind: 'found'; pool: UserPool }
+  | { kind: 'unknown-database' }
+  /** The database exists but the user does not: authenticate against nothing, then fail. */
+  | { kind: 'unknown-user'; authMethod: 'scram-sha-256' | 'md5' | 'trust' }
+
+/** Gateway services a session calls. */
+export interface ClientContext {
+  findPool(database: string, username: string): PoolLookup
+  /** Registers a logged-in client; returns its cancel key, or an error when max_client_conn is reached. */
+  registerClient(session: CancelTarget): { processId: number; secretKey: number } | GatewayError
+  unregisterClient(session: CancelTarget): void
+  /** Forwards a CancelRequest to whatever the keyed client is running. */
+  cancel(processId: number, secretKey: number): void
+  readonly logConnections: boolean
+  readonly logDisconnections: boolean
+}
+
+/** A session that can be cancelled by key. */
+export interface CancelTarget {
+  processId: number
+  secretKey: number
+  cancelRunningQuery(): void
+}
+
+/** The byte pipe to a client (a TCP socket, a WebSocket). */
+export interface ClientTransport {
+  /** Sends bytes; false asks the caller to wait for `onTransportDrain`. */
+  write(bytes: Buffer): boolean
+  /** Sends the last bytes, then closes. */
+  end(bytes?: Buffer): void
+  readonly remoteAddress: string
+}

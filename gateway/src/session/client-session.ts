@@ -1,0 +1,297 @@
+/**
+ * One client connection, from StartupMessage to Terminate: an explicit state machine whose query phase
+ * forwards bytes to a lent server connection and decodes only what drives state.
+ * @module
+ */
+import { asGatewayError, GatewayError, toFatal } from '../errors.js'
+import { log } from '../log.js'
+import { InternalQuery } from '../pool/internal-query.js'
+import type { ReplySink } from '../pool/reply-route.js'
+import type { ServerConnection } from '../pool/server-conn.js'
+import type { CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
+import type { UserPool } from '../pool/user-pool.js'
+import { serializeReadyForQuery } from '../protocol/backend.js'
+import { FrontendCode, isFrontendCode, TxnStatus } from '../protocol/codes.js'
+import { MAX_MESSAGE_LENGTH, MessageFramer } from '../protocol/framer.js'
+import { type RoutingState, routeTransaction } from '../router/route.js'
+import { cleanupFromText, resetCommandsFor } from './cleanup-state.js'
+import type { ClientAuthFlow } from './client-auth.js'
+import type { CancelTarget, ClientContext, ClientTransport } from './client-context.js'
+import { StartupHandler } from './client-startup.js'
+import { planParamSync, TRACKED_PARAMETERS } from './param-sync.js'
+
+/** Steps of a client connection. */
+export const ClientStep = {
+  Startup: 'Startup',
+  Authenticating: 'Authenticating',
+  /** Authenticated; waiting to learn the server's parameters before ReadyForQuery. */
+  Connecting: 'Connecting',
+  Ready: 'Ready',
+  Closed: 'Closed',
+} as const
+export type ClientStep = (typeof ClientStep)[keyof typeof ClientStep]
+
+let nextClientId = 1
+
+/** A client session; implements the reply sink and checkout waiter interfaces of the pool side. */
+export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
+  readonly id = nextClientId++
+  readonly connectedAt = Date.now()
+  step: ClientStep = ClientStep.Startup
+  processId = 0
+  secretKey = 0
+  username = ''
+  database = ''
+  /** The parameter values this client believes in (reported to it, or chosen by it). */
+  params = new Map<string, string>()
+  pool?: UserPool
+  auth?: ClientAuthFlow
+  readonly routing: RoutingState = { shard: 0 }
+  transactionCount = 0
+  queryCount = 0
+  private readonly framer = new MessageFramer(true, MAX_MESSAGE_LENGTH, isFrontendCode)
+  private readonly startup = new StartupHandler(this)
+  private serverPool?: ServerPool
+  private server?: ServerConnection
+  private waitingCheckout = false
+  private queued: Buffer[] = []
+  private queuedSyncs = 0
+  /** Messages were sent since the last Sync or Query: the server is mid-batch and cannot be released. */
+  private unsynced = false
+  private pendingCleanup = 0
+  private notices?: Buffer
+  private paramsServer?: ServerConnection
+  private paramsVersion = -1
+  private serverPaused = false
+  private transactionMode = true
+
+  constructor(
+    readonly context: ClientContext,
+    readonly transport: ClientTransport,
+  ) {}
+
+  /** Bytes from the client. */
+  onData(chunk: Buffer): void {
+    if (this.step === ClientStep.Closed) return
+    this.framer.push(chunk)
+    try {
+      if (this.step === ClientStep.Ready) this.onQueryData()
+      else this.startup.drain(this.framer)
+    } catch (err) {
+      this.fail(toFatal(asGatewayError(err, 'PROTOCOL_VIOLATION')))
+    }
+  }
+
+  /** Called by the startup handler once the client is authenticated. */
+  beginService(pool: UserPool): void {
+    this.pool = pool
+    this.transactionMode = pool.poolMode === 'transaction'
+    this.serverPool = routeTransaction(pool, this.routing)
+    this.step = ClientStep.Connecting
+    this.serverPool.ensureServerParams((error) => {
+      if (this.step === ClientStep.Closed) return
+      if (error !== undefined) return this.fail(toFatal(error))
+      this.startup.finishLogin(this.serverPool!.serverParams!)
+      this.step = ClientStep.Ready
+      if (this.framer.pending > 0) this.onData(Buffer.alloc(0))
+    })
+  }
+
+  /** The query phase: walk message headers, keep state, forward runs of messages. */
+  private onQueryData(): void {
+    const f = this.framer
+    let runStart = -1
+    let syncs = 0
+    while (f.next()) {
+      const code = f.code
+      if (code === FrontendCode.Query) {
+        syncs++
+        this.unsynced = false
+        this.queryCount++
+        if (this.transactionMode) this.pendingCleanup |= cleanupFromText(f.buffer, f.start + 5, f.end)
+      } else if (code === FrontendCode.Sync || code === FrontendCode.FunctionCall) {
+        syncs++
+        this.unsynced = false
+      } else if (code === FrontendCode.Parse) {
+        this.unsynced = true
+        this.queryCount++
+        if (this.transactionMode) this.pendingCleanup |= cleanupFromText(f.buffer, f.start + 5, f.end)
+      } else if (code === FrontendCode.Terminate) {
+        if (runStart >= 0) this.forward(f.buffer.subarray(runStart, f.start), syncs)
+        return this.close('client sent Terminate')
+      } else if (
+        code !== FrontendCode.CopyData &&
+        code !== FrontendCode.CopyDone &&
+        code !== FrontendCode.CopyFail
+      ) {
+        if (!isFrontendCode(code) || code === FrontendCode.Password) throw invalidMessage(code)
+        this.unsynced = true
+      }
+      if (runStart < 0) runStart = f.start
+    }
+    if (runStart >= 0) this.forward(f.buffer.subarray(runStart, f.buffer.length - f.pending), syncs)
+  }
+
+  private forward(bytes: Buffer, syncs: number): void {
+    const server = this.server
+    if (server !== undefined) {
+      if (this.pendingCleanup !== 0) {
+        server.cleanup |= this.pendingCleanup
+        this.pendingCleanup = 0
+      }
+      return server.send(this, bytes, syncs)
+    }
+    this.queued.push(bytes)
+    this.queuedSyncs += syncs
+    if (this.waitingCheckout) return
+    this.waitingCheckout = true
+    this.serverPool = routeTransaction(this.pool!, this.routing)
+    this.serverPool.checkout(this)
+  }
+
+  onCheckout(server: ServerConnection): void {
+    this.waitingCheckout = false
+    if (this.step === ClientStep.Closed) return this.serverPool!.checkin(server, [])
+    this.server = server
+    server.owner = this
+    this.transactionCount++
+    if (this.paramsServer !== server || this.paramsVersion !== server.paramsVersion) this.syncParams(server)
+    const bytes = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued)
+    const syncs = this.queuedSyncs
+    this.queued = []
+    this.queuedSyncs = 0
+    this.forward(bytes, syncs)
+  }
+
+  onCheckoutError(error: GatewayError): void {
+    this.waitingCheckout = false
+    const syncs = this.queuedSyncs
+    this.queued = []
+    this.queuedSyncs = 0
+    if (error.severity === 'FATAL' || syncs === 0) return this.fail(toFatal(error))
+    // Each pending Query or Sync gets the error and its ReadyForQuery, as if each statement had failed.
+    const reply = Buffer.concat([error.toErrorResponse(), serializeReadyForQuery(TxnStatus.Idle)])
+    this.transport.write(syncs === 1 ? reply : Buffer.concat(Array(syncs).fill(reply)))
+  }
+
+  /** Applies the client's parameters on a server it lands on, and reports values it has not seen. */
+  private syncParams(server: ServerConnection): void {
+    const plan = planParamSync(this.params, server.params)
+    this.notices = plan.notices
+    if (plan.sets.length === 0) return
+    const done = (error: string | undefined) => {
+      if (error === undefined) return
+      log.warn('could not apply a client parameter on the server; keeping the server value', {
+        client: this.id,
+        error,
+      })
+      for (const name of TRACKED_PARAMETERS) {
+        const value = server.params.get(name)
+        if (value !== undefined) this.params.set(name, value)
+      }
+    }
+    server.sendInternal(new InternalQuery(done, (name, value) => this.params.set(name, value)), plan.sets)
+  }
+
+  onServerData(buf: Buffer, start: number, end: number): void {
+    let bytes = buf.subarray(start, end)
+    if (this.notices !== undefined) {
+      bytes = Buffer.concat([this.notices, bytes])
+      this.notices = undefined
+    }
+    if (!this.transport.write(bytes) && !this.serverPaused) {
+      this.serverPaused = true
+      this.server?.pause()
+    }
+  }
+
+  onReadyForQuery(status: number, done: boolean): void {
+    if (done && status === TxnStatus.Idle && this.transactionMode && !this.unsynced) this.releaseServer()
+  }
+
+  onParameterStatus(name: string, value: string): void {
+    this.params.set(name, value)
+  }
+
+  onServerLost(error: GatewayError): void {
+    this.server = undefined
+    this.serverPaused = false
+    this.fail(toFatal(error))
+  }
+
+  /** The client's socket can take more: resume reading the server. */
+  onTransportDrain(): void {
+    if (!this.serverPaused) return
+    this.serverPaused = false
+    this.server?.resume()
+  }
+
+  cancelRunningQuery(): void {
+    if (this.server?.busy) this.server.cancel()
+  }
+
+  private releaseServer(): void {
+    const server = this.server!
+    this.server = undefined
+    server.owner = undefined
+    this.paramsServer = server
+    this.paramsVersion = server.paramsVersion
+    if (this.serverPaused) {
+      this.serverPaused = false
+      server.resume()
+    }
+    this.serverPool!.checkin(server, resetCommandsFor(server.cleanup))
+  }
+
+  /** Sends a FATAL error and closes; non-FATAL errors are sent and the session continues. */
+  fail(error: GatewayError): void {
+    if (this.step === ClientStep.Closed) return
+    if (error.severity !== 'FATAL') {
+      this.transport.write(error.toErrorResponse())
+      return
+    }
+    log.debug('closing client after error', { client: this.id, code: error.sqlstate, message: error.message })
+    this.close(error.message, error.toErrorResponse())
+  }
+
+  /** Ends the session: returns or discards its server, then closes the transport. */
+  close(reason: string, lastBytes?: Buffer): void {
+    if (this.step === ClientStep.Closed) return
+    const wasReady = this.step === ClientStep.Ready || this.step === ClientStep.Connecting
+    this.step = ClientStep.Closed
+    this.framer.reset()
+    if (wasReady) this.context.unregisterClient(this)
+    if (this.waitingCheckout) this.serverPool?.cancelCheckout(this)
+    const server = this.server
+    this.server = undefined
+    if (server !== undefined) this.returnServer(server)
+    if (this.context.logDisconnections && wasReady) {
+      log.info('client disconnected', {
+        client: this.id,
+        user: this.username,
+        database: this.database,
+        reason,
+      })
+    }
+    this.transport.end(lastBytes)
+  }
+
+  private returnServer(server: ServerConnection): void {
+    server.owner = undefined
+    if (this.serverPaused) server.resume()
+    const pool = this.serverPool!
+    if (server.busy) return pool.discard(server, 'client left while a query was running')
+    const reset = this.transactionMode ? resetCommandsFor(server.cleanup) : [this.pool!.serverResetQuery]
+    pool.checkin(
+      server,
+      reset.filter((q) => q.trim() !== ''),
+    )
+  }
+}
+
+function invalidMessage(code: number): GatewayError {
+  return new GatewayError('PROTOCOL_VIOLATION', `invalid frontend message type ${code}`, {
+    severity: 'FATAL',
+    hint: 'the client sent bytes that are not a Postgres protocol message; check that it speaks protocol 3.0',
+  })
+}

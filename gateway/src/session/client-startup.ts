@@ -1,0 +1,165 @@
+/**
+ * The startup and authentication steps of a client session: SSLRequest, CancelRequest,
+ * StartupMessage, the auth exchange, and the welcome (AuthenticationOk, ParameterStatus,
+ * BackendKeyData, ReadyForQuery).
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-START-UP
+ * @module
+ */
+import { GatewayError } from '../errors.js'
+import { log } from '../log.js'
+import type { UserPool } from '../pool/user-pool.js'
+import {
+  serializeAuthenticationOk,
+  serializeBackendKeyData,
+  serializeNegotiateProtocolVersion,
+  serializeParameterStatus,
+  serializeReadyForQuery,
+} from '../protocol/backend.js'
+import { FrontendCode, TxnStatus } from '../protocol/codes.js'
+import type { MessageFramer } from '../protocol/framer.js'
+import { parseStartupPacket } from '../protocol/frontend.js'
+import { type AuthStep, createClientAuthFlow } from './client-auth.js'
+import type { ClientSession } from './client-session.js'
+import { IGNORED_STARTUP_PARAMETERS, normalizeStartupValue, TRACKED_PARAMETERS } from './param-sync.js'
+
+/** Startup keys that are not run-time parameters. */
+const CONNECTION_KEYS = new Set(['user', 'database'])
+const SSL_REFUSED = Buffer.from('N')
+
+/** Runs the steps before ReadyForQuery for one session. */
+export class StartupHandler {
+  private startupParams = new Map<string, string>()
+  private found?: UserPool
+
+  constructor(private readonly session: ClientSession) {}
+
+  /** Consumes every complete startup-phase message in the framer. */
+  drain(framer: MessageFramer): void {
+    const s = this.session
+    while ((s.step === 'Startup' || s.step === 'Authenticating') && framer.next()) {
+      if (s.step === 'Startup') this.onStartupPacket(framer)
+      else this.onAuthMessage(framer)
+    }
+  }
+
+  private onStartupPacket(f: MessageFramer): void {
+    const packet = parseStartupPacket(f.buffer, f.start, f.end)
+    switch (packet.kind) {
+      case 'ssl':
+      case 'gssenc':
+        // TLS arrives in a later release; 'N' tells the client to go on in plaintext (or give up if it requires TLS).
+        this.session.transport.write(SSL_REFUSED)
+        return
+      case 'cancel':
+        this.session.context.cancel(packet.processId, packet.secretKey)
+        return this.session.close('cancel request')
+      case 'unsupported-version':
+        throw new GatewayError(
+          'FEATURE_NOT_SUPPORTED',
+          `unsupported frontend protocol ${packet.major}.${packet.minor}: server supports 3.0 to 3.0`,
+          { severity: 'FATAL' },
+        )
+      case 'startup':
+        f.untagged = false
+        return this.login(packet.minorVersion, packet.params)
+      default:
+        throw new Error(`Unexpected startup packet: ${JSON.stringify(packet)}`)
+    }
+  }
+
+  private login(minorVersion: number, params: Map<string, string>): void {
+    const s = this.session
+    const user = params.get('user')
+    if (!user)
+      throw new GatewayError('AUTH_NOT_SUPPORTED', 'no PostgreSQL user name specified in startup packet', {
+        severity: 'FATAL',
+      })
+    s.username = user
+    s.database = params.get('database') || user
+    const ignoredOptions = this.checkParams(params)
+    if (minorVersion > 0 || ignoredOptions.length > 0)
+      s.transport.write(serializeNegotiateProtocolVersion(0, ignoredOptions))
+    if (s.context.logConnections)
+      log.info('client connected', {
+        client: s.id,
+        user,
+        database: s.database,
+        address: s.transport.remoteAddress,
+      })
+    const lookup = s.context.findPool(s.database, user)
+    if (lookup.kind === 'unknown-database') {
+      throw new GatewayError('UNKNOWN_DATABASE', `database "${s.database}" does not exist`, {
+        severity: 'FATAL',
+        hint: `Skiff serves only the databases named under [pools.<name>] in its config`,
+      })
+    }
+    this.found = lookup.kind === 'found' ? lookup.pool : undefined
+    const method = lookup.kind === 'found' ? lookup.pool.authMethod : lookup.authMethod
+    s.auth = createClientAuthFlow(method, this.found?.credential, user)
+    s.step = 'Authenticating'
+    this.applyAuthStep(s.auth.start())
+  }
+
+  /** Keeps tracked parameters, rejects ones a pooled connection cannot honour; returns `_pq_.` options. */
+  private checkParams(params: Map<string, string>): string[] {
+    const ignored: string[] = []
+    for (const [name, value] of params) {
+      if (CONNECTION_KEYS.has(name) || IGNORED_STARTUP_PARAMETERS.has(name)) continue
+      if (name.startsWith('_pq_.')) ignored.push(name)
+      else if (name === 'fallback_application_name') {
+        if (!params.has('application_name')) this.startupParams.set('application_name', value)
+      } else if (TRACKED_PARAMETERS.has(name))
+        this.startupParams.set(name, normalizeStartupValue(name, value))
+      else if (name === 'options' && value.trim() === '') continue
+      else throw unsupportedParameter(name)
+    }
+    return ignored
+  }
+
+  private onAuthMessage(f: MessageFramer): void {
+    const s = this.session
+    if (f.code !== FrontendCode.Password) {
+      throw new GatewayError('PROTOCOL_VIOLATION', `expected password response, got message type ${f.code}`, {
+        severity: 'FATAL',
+      })
+    }
+    this.applyAuthStep(s.auth!.handle(f.buffer, f.start, f.end))
+  }
+
+  private applyAuthStep(step: AuthStep): void {
+    if (step.send !== undefined) this.session.transport.write(step.send)
+    if (step.authenticated) this.authenticated()
+  }
+
+  private authenticated(): void {
+    const s = this.session
+    const pool = this.found
+    if (pool === undefined)
+      throw new GatewayError('AUTH_FAILED', `password authentication failed for user "${s.username}"`, {
+        severity: 'FATAL',
+      })
+    const key = s.context.registerClient(s)
+    if (key instanceof GatewayError) throw key
+    s.processId = key.processId
+    s.secretKey = key.secretKey
+    s.beginService(pool)
+  }
+
+  /** Sends the welcome: what Postgres sends between AuthenticationOk and the first ReadyForQuery. */
+  finishLogin(serverParams: Map<string, string>): void {
+    const s = this.session
+    s.params = new Map(serverParams)
+    for (const [name, value] of this.startupParams) s.params.set(name, value)
+    const parts = [serializeAuthenticationOk()]
+    for (const [name, value] of s.params) parts.push(serializeParameterStatus(name, value))
+    parts.push(serializeBackendKeyData(s.processId, s.secretKey), serializeReadyForQuery(TxnStatus.Idle))
+    s.transport.write(Buffer.concat(parts))
+  }
+}
+
+function unsupportedParameter(name: string): GatewayError {
+  return new GatewayError('UNSUPPORTED_STARTUP_PARAMETER', `unsupported startup parameter: ${name}`, {
+    severity: 'FATAL',
+    hint: `Skiff shares server connections between clients, so it applies only ${[...TRACKED_PARAMETERS].join(', ')} per client; set ${name} with SET in each transaction, or on the role or database in Postgres`,
+  })
+}

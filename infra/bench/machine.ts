@@ -1,0 +1,38 @@
+/** What the numbers were measured on: the header of the report. */
+import { execFileSync } from 'node:child_process'
+import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os'
+import { findPgBin } from '../src/index.js'
+import type { BenchOptions } from './options.js'
+import { pgbouncerVersion } from './pgbouncer.js'
+import { CLK_TCK } from './procs.js'
+import type { Workload } from './workloads.js'
+
+function version(bin: string): string {
+  try {
+    return execFileSync(findPgBin(bin), ['--version'], { encoding: 'utf8' }).trim()
+  } catch (err) {
+    return `unknown (${(err as Error).message.split('\n')[0]})`
+  }
+}
+
+/** Machine facts as Markdown bullet lines. */
+export function machineLines(): string[] {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU'
+  const mem = (totalmem() / 2 ** 30).toFixed(1)
+  return [
+    `- Machine: nproc ${availableParallelism()} (${cpu}), ${mem} GiB RAM, Linux ${release()}, load average at start ${loadavg()[0]?.toFixed(2)}`,
+    `- Software: ${version('postgres')}; ${pgbouncerVersion()}; ${version('pgbench')}; Node ${process.version}`,
+  ]
+}
+
+/** Settings as Markdown bullet lines. */
+export function settingsLines(opts: BenchOptions, workloads: Workload[]): string[] {
+  const user = opts.user === 'md5' ? 'skiff_md5 (md5)' : 'skiff_scram (SCRAM-SHA-256)'
+  return [
+    `- Settings: pgbench scale ${opts.scale}, ${opts.rounds} round(s) × ${opts.duration} s per run, clients ${opts.clients.join(', ')} (\`-j\` = min(2, clients)), user ${user}, all on 127.0.0.1 TCP`,
+    `- Pools: PgBouncer transaction mode \`default_pool_size = ${opts.poolSize}\`; Skiff transaction mode \`pool_size = ${opts.poolSize}\`; both in front of the same single primary that "direct" uses (fsync off). PgBouncer's auth_file holds the hashes from pg_authid (its usual setup), Skiff's config the plaintext passwords`,
+    `- Order: each round runs direct, PgBouncer, Skiff, starting one later each round so no target always runs first; ratios are medians of per-round ratios`,
+    `- CPU µs/txn: proxy process utime+stime delta (/proc/<pid>/stat, CLK_TCK ${CLK_TCK}) over the run ÷ transactions processed`,
+    `- Workloads: ${workloads.map((w) => `${w.label}: ${w.note}`).join('; ')}`,
+  ]
+}

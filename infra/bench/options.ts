@@ -1,0 +1,85 @@
+/** Command-line options of `npm run bench`. */
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+
+/** Settings of one benchmark run. */
+export interface BenchOptions {
+  /** pgbench scale of the topology's database (10 is the reference: 1M accounts). */
+  scale: number
+  /** Rounds per workload; each round runs every target once. */
+  rounds: number
+  /** Seconds per pgbench run (`-T`). */
+  duration: number
+  /** Client counts (`-c`); every workload runs at each. */
+  clients: number[]
+  /** Server connections per user in PgBouncer and Skiff alike. */
+  poolSize: number
+  /** Which topology user pgbench logs in as. */
+  user: 'scram' | 'md5'
+  /** Workload names to run (all when empty). */
+  only: string[]
+  /** Markdown report path. */
+  out: string
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --quick           smoke test: scale 1, 1 round, 3 s runs (explicit options still win)
+  --scale N         pgbench scale of the database (default 10)
+  --rounds N        rounds per workload, each running every target once (default 3)
+  --duration S      seconds per pgbench run (default 8)
+  --clients N[,N]   pgbench clients; every workload runs at each count (default 16)
+  --pool-size N     server connections in PgBouncer and Skiff alike (default 4)
+  --user scram|md5  login user and auth method (default scram)
+  --only W[,W]      workloads: select, extended, prepared, tpcb, connect (default all)
+  --out FILE        report file (default bench-results/latest.md)`
+
+function positiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got "${value}"`)
+  return n
+}
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+
+/**
+ * Parses argv (without node and script).
+ * @returns undefined when --help was asked for.
+ * @throws Error with a message for the user on a bad value.
+ */
+export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions | undefined {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      scale: { type: 'string' },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      clients: { type: 'string' },
+      'pool-size': { type: 'string' },
+      user: { type: 'string' },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (v.help) return undefined
+  const quick = v.quick ?? false
+  const clients = list(v.clients).map((c) => positiveInt(c, 'clients', 16))
+  if (v.user !== undefined && v.user !== 'scram' && v.user !== 'md5')
+    throw new Error('--user must be scram or md5')
+  return {
+    scale: positiveInt(v.scale, 'scale', quick ? 1 : 10),
+    rounds: positiveInt(v.rounds, 'rounds', quick ? 1 : 3),
+    duration: positiveInt(v.duration, 'duration', quick ? 3 : 8),
+    clients: clients.length > 0 ? clients : [16],
+    poolSize: positiveInt(v['pool-size'], 'pool-size', 4),
+    user: v.user ?? 'scram',
+    only: list(v.only),
+    out: resolve(v.out ?? resolve(repoRoot, 'bench-results/latest.md')),
+  }
+}

@@ -1,0 +1,116 @@
+/** Turns the per-round samples into the Markdown summary (medians, ratios, CPU per transaction). */
+import type { Workload } from './workloads.js'
+
+export type TargetName = 'direct' | 'pgbouncer' | 'skiff'
+
+export const TARGET_LABELS: Record<TargetName, string> = {
+  direct: 'direct',
+  pgbouncer: 'PgBouncer',
+  skiff: 'Skiff',
+}
+
+/** One pgbench run against one target. */
+export interface Sample {
+  workload: Workload
+  clients: number
+  round: number
+  target: TargetName
+  tps?: number
+  txns?: number
+  /** Proxy CPU (utime+stime) per processed transaction; proxies only. */
+  cpuUsPerTxn?: number
+  /** Set when the run failed (its tps, if any, is then left out of medians and ratios). */
+  error?: string
+}
+
+/** Middle value (mean of the two middle ones for an even count); undefined when empty. */
+export function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+const ok = (s: Sample): boolean => s.error === undefined && s.tps !== undefined
+
+const fmt = (n: number | undefined, digits = 0): string =>
+  n === undefined
+    ? '—'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+/** "12,345" (median of the successful runs), "12,345 (2/3 ok)", or "fails". */
+function tpsCell(samples: Sample[]): string {
+  const good = samples.filter(ok)
+  if (good.length === 0) return samples.length === 0 ? '—' : '**fails**'
+  const cell = fmt(median(good.map((s) => s.tps ?? 0)))
+  return good.length === samples.length ? cell : `${cell} (${good.length}/${samples.length} ok)`
+}
+
+/**
+ * Median of per-round ratios, not the ratio of medians: both runs of a round saw the same machine
+ * noise (the box is shared; absolute tps moves 15–25 % between runs).
+ */
+function ratioCell(samples: Sample[], num: TargetName, den: TargetName): string {
+  const ratios: number[] = []
+  for (const a of samples.filter((s) => s.target === num && ok(s))) {
+    const b = samples.find((s) => s.target === den && s.round === a.round && ok(s))
+    if (b?.tps) ratios.push((a.tps ?? 0) / b.tps)
+  }
+  const m = median(ratios)
+  return m === undefined ? '—' : `${fmt(m, 2)}×`
+}
+
+function cpuCell(samples: Sample[]): string {
+  const values = samples.filter((s) => ok(s) && s.cpuUsPerTxn !== undefined).map((s) => s.cpuUsPerTxn ?? 0)
+  return fmt(median(values), 1)
+}
+
+/** Groups samples by (workload, clients), in first-seen order. */
+function groups(samples: Sample[]): Sample[][] {
+  const map = new Map<string, Sample[]>()
+  for (const s of samples) {
+    const key = `${s.workload.name}/${s.clients}`
+    map.set(key, [...(map.get(key) ?? []), s])
+  }
+  return [...map.values()]
+}
+
+/** The summary table: one row per workload and client count. */
+export function summaryTable(samples: Sample[]): string {
+  const head =
+    '| workload | clients | direct tps | PgBouncer tps | Skiff tps | Skiff / PgBouncer | Skiff / direct | PgBouncer CPU µs/txn | Skiff CPU µs/txn |'
+  const rows = groups(samples).map((g) => {
+    const by = (t: TargetName) => g.filter((s) => s.target === t)
+    const first = g[0] as Sample
+    const cells = [
+      first.workload.label,
+      String(first.clients),
+      tpsCell(by('direct')),
+      tpsCell(by('pgbouncer')),
+    ]
+    cells.push(tpsCell(by('skiff')), ratioCell(g, 'skiff', 'pgbouncer'), ratioCell(g, 'skiff', 'direct'))
+    cells.push(cpuCell(by('pgbouncer')), cpuCell(by('skiff')))
+    return `| ${cells.join(' | ')} |`
+  })
+  return [head, `|${'---|'.repeat(9)}`, ...rows].join('\n')
+}
+
+/** One line per distinct failure: which target, how often, and pgbench's first error line. */
+export function failureLines(samples: Sample[]): string[] {
+  const counts = new Map<string, number>()
+  for (const s of samples.filter((x) => x.error !== undefined)) {
+    const key = `${s.workload.label} c${s.clients} **${TARGET_LABELS[s.target]}**: ${s.error}`
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  return [...counts].map(([key, n]) => `- ${key} (${n}×)`)
+}
+
+/** Every run, for the file: lets a reader check the medians and see the spread. */
+export function rawTable(samples: Sample[]): string {
+  const rows = samples.map((s) => {
+    const cells = [s.workload.name, s.clients, s.round, TARGET_LABELS[s.target], fmt(s.tps), s.txns ?? '—']
+    return `| ${[...cells, fmt(s.cpuUsPerTxn, 1), s.error ?? ''].join(' | ')} |`
+  })
+  const head = '| workload | clients | round | target | tps | txns | CPU µs/txn | error |'
+  return [head, `|${'---|'.repeat(8)}`, ...rows].join('\n')
+}

@@ -1,0 +1,95 @@
+/** The measuring loop: pgbench runs against each target in alternation, with proxy CPU accounting. */
+import { runPgbench } from './pgbench.js'
+import { cpuMicros } from './procs.js'
+import { type Sample, TARGET_LABELS, type TargetName } from './report.js'
+import { type BenchEnv, ensureProxy } from './targets.js'
+import type { Workload } from './workloads.js'
+
+export const TARGETS: TargetName[] = ['direct', 'pgbouncer', 'skiff']
+const say = (line: string): void => console.error(`[bench] ${line}`)
+
+/** What to run in one pgbench invocation; round 0 is the unrecorded warm-up. */
+interface RunSpec {
+  workload: Workload
+  clients: number
+  round: number
+  /** Seconds. */
+  duration: number
+}
+
+/** Where pgbench connects for a target. */
+function portOf(e: BenchEnv, target: TargetName): number {
+  return (target === 'direct' ? e.topology?.primary.port : e[target]?.port) ?? 0
+}
+
+/**
+ * One pgbench run against one target, with the proxy's CPU time over the run (direct Postgres
+ * has no single process to charge: each connection is its own backend).
+ */
+async function runOne(e: BenchEnv, target: TargetName, spec: RunSpec): Promise<Sample> {
+  const { workload, clients, round, duration } = spec
+  const sample: Sample = { workload, clients, round, target }
+  const problem = target === 'direct' ? undefined : await ensureProxy(e, target)
+  if (problem) return { ...sample, error: problem }
+  const proxy = target === 'direct' ? undefined : e[target]
+  const topology = e.topology!
+  const user = e.opts.user === 'md5' ? topology.users.md5 : topology.users.scram
+  const cpuBefore = cpuMicros(proxy?.daemon.pid())
+  const result = await runPgbench({
+    port: portOf(e, target),
+    user,
+    database: topology.database,
+    workload,
+    clients,
+    duration,
+  })
+  const cpuAfter = cpuMicros(proxy?.daemon.pid())
+  Object.assign(sample, result)
+  if (cpuBefore !== undefined && cpuAfter !== undefined && result.txns) {
+    sample.cpuUsPerTxn = (cpuAfter - cpuBefore) / result.txns
+  }
+  // A proxy that crashed mid-run explains the failure better than pgbench's connection errors.
+  if (proxy && proxy.daemon.pid() === undefined) {
+    sample.error = `${TARGET_LABELS[target]} exited during the run (${proxy.daemon.exitReason()}); ${sample.error ?? ''}`
+  }
+  return sample
+}
+
+function progress(s: Sample, rounds: number): void {
+  const what = `${s.workload.name} c${s.clients} round ${s.round}/${rounds} ${TARGET_LABELS[s.target].padEnd(9)}`
+  const cpu = s.cpuUsPerTxn === undefined ? '' : `, ${s.cpuUsPerTxn.toFixed(1)} µs/txn`
+  say(`${what} ${s.error ? `FAILED: ${s.error}` : `${s.tps?.toFixed(0)} tps${cpu}`}`)
+}
+
+/**
+ * Every workload × client count × round, targets in a rotating order: the box drifts (other
+ * tenants, Postgres caches, table growth from TPC-B), and no target should always go first.
+ */
+export async function runAll(e: BenchEnv, workloads: Workload[]): Promise<Sample[]> {
+  const samples: Sample[] = []
+  for (const workload of workloads) {
+    for (const clients of e.opts.clients) {
+      for (let round = 1; round <= e.opts.rounds; round++) {
+        const order = TARGETS.map((_, i) => TARGETS[(i + round - 1) % TARGETS.length] as TargetName)
+        for (const target of order) {
+          if (e.aborted) return samples
+          const sample = await runOne(e, target, { workload, clients, round, duration: e.opts.duration })
+          progress(sample, e.opts.rounds)
+          samples.push(sample)
+        }
+      }
+    }
+  }
+  return samples
+}
+
+const WARM_UP: Workload = { name: 'warm-up', label: 'warm-up', args: ['-S'], note: 'not recorded' }
+
+/** A short unrecorded `-S` run per target: fills pools, warms caches and Skiff's JIT. */
+export async function warmUp(e: BenchEnv): Promise<void> {
+  const spec = { workload: WARM_UP, clients: Math.max(...e.opts.clients), round: 0, duration: 2 }
+  for (const target of TARGETS) {
+    const s = await runOne(e, target, spec)
+    if (s.error) say(`warm-up ${TARGET_LABELS[target]} failed: ${s.error}`)
+  }
+}

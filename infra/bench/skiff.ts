@@ -1,0 +1,81 @@
+/** Skiff as a child process from the built CLI, sized like PgBouncer. */
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { freePort } from '../src/free-port.js'
+import type { TopologyUser } from '../src/index.js'
+import type { RunningProxy } from './pgbouncer.js'
+import { spawnDaemon, waitForPort } from './procs.js'
+
+/** Where Skiff forwards to and how it is sized. */
+export interface SkiffOptions {
+  repoRoot: string
+  dir: string
+  serverPort: number
+  database: string
+  scram: TopologyUser
+  md5: TopologyUser
+  poolSize: number
+}
+
+/**
+ * One pool, one shard, primary only: the same single server that PgBouncer and the direct runs
+ * use, so the three targets differ only in the hop in front of Postgres.
+ */
+export function skiffConfig(opts: SkiffOptions, port: number): string {
+  const q = JSON.stringify
+  return `[general]
+host = "127.0.0.1"
+port = ${port}
+admin_username = "skiff_admin"
+admin_password = "skiff_admin_pw"
+query_wait_timeout = 60000
+shutdown_timeout = 2000
+
+[pools.${opts.database}]
+pool_mode = "transaction"
+
+[pools.${opts.database}.shards.0]
+database = ${q(opts.database)}
+servers = [["127.0.0.1", ${opts.serverPort}, "primary"]]
+
+[pools.${opts.database}.users.0]
+username = ${q(opts.scram.username)}
+password = ${q(opts.scram.password)}
+pool_size = ${opts.poolSize}
+
+[pools.${opts.database}.users.1]
+username = ${q(opts.md5.username)}
+password = ${q(opts.md5.password)}
+auth_type = "md5"
+pool_size = ${opts.poolSize}
+`
+}
+
+/** The CLI launcher; `npm run build` must have produced gateway/dist first. */
+export function skiffCli(repoRoot: string): string {
+  const cli = join(repoRoot, 'gateway/bin/skiff.js')
+  if (!existsSync(join(repoRoot, 'gateway/dist/main.js'))) {
+    throw new Error('gateway/dist/main.js is missing: run `npm run build` first')
+  }
+  return cli
+}
+
+/**
+ * Starts `node gateway/bin/skiff.js --config <dir>/skiff.toml` on a free loopback port and waits
+ * until it accepts connections. Log level warn: per-connection info lines are not what we measure.
+ */
+export async function startSkiff(opts: SkiffOptions): Promise<RunningProxy> {
+  const port = await freePort()
+  const configFile = join(opts.dir, 'skiff.toml')
+  writeFileSync(configFile, skiffConfig(opts, port))
+  const env = { ...process.env, SKIFF_LOG_LEVEL: 'warn' }
+  const args = [skiffCli(opts.repoRoot), '--config', configFile]
+  const daemon = spawnDaemon(process.execPath, args, { logFile: join(opts.dir, 'skiff.log'), env })
+  try {
+    await waitForPort(daemon, port, 15_000)
+  } catch (err) {
+    await daemon.stop()
+    throw new Error(`Skiff ${(err as Error).message}`)
+  }
+  return { port, daemon }
+}

@@ -1,0 +1,59 @@
+/** The pgbench workloads of the benchmark (see docs: shared/reference/performance.md, "How to benchmark"). */
+
+/** One pgbench workload: its extra flags and what it exercises. */
+export interface Workload {
+  /** Short name for `--only` and the raw results. */
+  name: string
+  /** Label in the report. */
+  label: string
+  /** Flags added to `pgbench -n -T <s> -c <n> -j <j>`. */
+  args: string[]
+  /** Why it is in the set, printed under the table. */
+  note: string
+}
+
+export const WORKLOADS: Workload[] = [
+  {
+    name: 'select',
+    label: '`-S` simple',
+    args: ['-S'],
+    note: 'one SELECT per transaction, simple protocol: pure round-trip cost',
+  },
+  {
+    name: 'extended',
+    label: '`-S -M extended`',
+    args: ['-S', '-M', 'extended'],
+    note: 'Parse/Bind/Execute/Sync with the unnamed statement every time',
+  },
+  {
+    name: 'prepared',
+    label: '`-S -M prepared`',
+    args: ['-S', '-M', 'prepared'],
+    note: 'named prepared statements; needs the pooler to track them (PgBouncer 1.18 cannot)',
+  },
+  {
+    name: 'tpcb',
+    label: 'TPC-B',
+    args: [],
+    note: 'BEGIN, 3 UPDATEs, SELECT, INSERT, END: multi-statement transactions',
+  },
+  {
+    name: 'connect',
+    label: '`-S -C` (new connection per txn)',
+    args: ['-S', '-C'],
+    note: 'connection setup + authentication per transaction: where a pooler pays off',
+  },
+]
+
+/**
+ * The workloads named in `only` (all when it is empty).
+ * @throws on an unknown name.
+ */
+export function selectWorkloads(only: string[]): Workload[] {
+  for (const name of only) {
+    if (!WORKLOADS.some((w) => w.name === name)) {
+      throw new Error(`unknown workload "${name}" (known: ${WORKLOADS.map((w) => w.name).join(', ')})`)
+    }
+  }
+  return only.length === 0 ? WORKLOADS : WORKLOADS.filter((w) => only.includes(w.name))
+}

@@ -1,0 +1,99 @@
+/**
+ * Starts an in-process gateway in front of the test topology, configured from a TOML text built here.
+ * @module
+ */
+import { parseConfigText } from '../../gateway/src/config/load.js'
+import { Gateway } from '../../gateway/src/gateway.js'
+import { topology } from './topology.js'
+
+/** Options of a test gateway; anything else takes the config defaults. */
+export interface TestGatewayOptions {
+  poolMode?: 'transaction' | 'session'
+  poolSize?: number
+  minPoolSize?: number
+  queryWaitTimeout?: number
+  statementTimeout?: number
+  serverLifetime?: number
+  idleTimeout?: number
+  /** Extra lines appended to [general]. */
+  general?: string
+  /** Database served (pool name = server database name); default: the topology's database. */
+  database?: string
+}
+
+/** A running test gateway. */
+export interface TestGateway {
+  gateway: Gateway
+  port: number
+  /** Connection string for one of the topology's users through the gateway. */
+  url(user?: 'scram' | 'md5' | 'plain' | 'trust', database?: string): string
+  stop(): Promise<void>
+}
+
+function userBlock(
+  index: number,
+  username: string,
+  password: string,
+  o: TestGatewayOptions,
+  extra = '',
+): string {
+  const pw = password === '' ? '' : `password = "${password}"`
+  return `
+[pools.${o.database ?? topology().database}.users.${index}]
+username = "${username}"
+${pw}
+pool_size = ${o.poolSize ?? 4}
+min_pool_size = ${o.minPoolSize ?? 0}
+statement_timeout = ${o.statementTimeout ?? 0}
+${extra}`
+}
+
+/** The config text for a test gateway on port 0 (any free port). */
+export function testConfigText(o: TestGatewayOptions = {}): string {
+  const t = topology()
+  const u = t.users
+  const db = o.database ?? t.database
+  const lifetime = o.serverLifetime !== undefined ? `server_lifetime = ${o.serverLifetime}` : ''
+  const idle = o.idleTimeout !== undefined ? `idle_timeout = ${o.idleTimeout}` : ''
+  return `
+[general]
+host = "127.0.0.1"
+port = 0
+admin_username = "skiff_admin"
+admin_password = "skiff_admin_pw"
+query_wait_timeout = ${o.queryWaitTimeout ?? 10000}
+connect_timeout = 3000
+${lifetime}
+${idle}
+${o.general ?? ''}
+
+[pools.${db}]
+pool_mode = "${o.poolMode ?? 'transaction'}"
+
+[pools.${db}.shards.0]
+database = "${db}"
+servers = [["127.0.0.1", ${t.primary.port}, "primary"]]
+${userBlock(0, u.scram.username, u.scram.password, o)}
+${userBlock(1, u.md5.username, u.md5.password, o, 'auth_type = "md5"')}
+${userBlock(2, u.plain.username, u.plain.password, o)}
+${userBlock(3, u.trust.username, '', o, 'auth_type = "trust"')}
+`
+}
+
+/** Starts a gateway; stop it in an `after` hook. */
+export async function startTestGateway(o: TestGatewayOptions = {}): Promise<TestGateway> {
+  const { config } = parseConfigText(testConfigText(o), 'test-gateway.toml')
+  const gateway = new Gateway(config)
+  await gateway.start()
+  const t = topology()
+  return {
+    gateway,
+    port: gateway.port,
+    url(user = 'scram', database = o.database ?? t.database) {
+      const u = t.users[user]
+      const auth = u.password ? `${u.username}:${encodeURIComponent(u.password)}` : u.username
+      return `postgres://${auth}@127.0.0.1:${gateway.port}/${database}`
+    },
+    stop: () => gateway.stop(),
+  }
+}
