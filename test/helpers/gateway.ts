@@ -17,6 +17,9 @@ export interface TestGatewayOptions {
   idleTimeout?: number
   /** Extra lines appended to [general]. */
   general?: string
+  connectTimeout?: number
+  /** Port of the one server (default: the topology's primary), e.g. a dead port for fault tests. */
+  serverPort?: number
   /** Database served (pool name = server database name); default: the topology's database. */
   database?: string
 }
@@ -62,7 +65,7 @@ port = 0
 admin_username = "skiff_admin"
 admin_password = "skiff_admin_pw"
 query_wait_timeout = ${o.queryWaitTimeout ?? 10000}
-connect_timeout = 3000
+connect_timeout = ${o.connectTimeout ?? 3000}
 ${lifetime}
 ${idle}
 ${o.general ?? ''}
@@ -72,7 +75,7 @@ pool_mode = "${o.poolMode ?? 'transaction'}"
 
 [pools.${db}.shards.0]
 database = "${db}"
-servers = [["127.0.0.1", ${t.primary.port}, "primary"]]
+servers = [["127.0.0.1", ${o.serverPort ?? t.primary.port}, "primary"]]
 ${userBlock(0, u.scram.username, u.scram.password, o)}
 ${userBlock(1, u.md5.username, u.md5.password, o, 'auth_type = "md5"')}
 ${userBlock(2, u.plain.username, u.plain.password, o)}

@@ -38,7 +38,7 @@ export class ServerPool {
   readonly all = new Set<ServerConnection>()
   private connecting = 0
   private readonly waiters: Waiter[] = []
-  /** Parameters of the first server reached, reported to clients at login. */
+  /** Parameters of the newest server connection, reported to clients at login. */
   serverParams?: Map<string, string>
   closed = false
 
@@ -51,9 +51,12 @@ export class ServerPool {
 
   /** Lends a connection: at once when one is idle, else after a connect or a check-in. */
   checkout(waiter: CheckoutWaiter): void {
-    const server = this.idle.pop()
-    if (server !== undefined) return waiter.onCheckout(server)
-    const entry: Waiter = { waiter, since: Date.now() }
+    const now = Date.now()
+    for (let server = this.idle.pop(); server !== undefined; server = this.idle.pop()) {
+      if (now - server.createdAt <= this.settings.serverLifetime) return waiter.onCheckout(server)
+      server.close() // past server_lifetime: never lend it again
+    }
+    const entry: Waiter = { waiter, since: now }
     const limit = this.settings.queryWaitTimeout
     if (limit > 0) entry.timer = setTimeout(() => this.expire(entry), limit)
     this.waiters.push(entry)
@@ -126,7 +129,7 @@ export class ServerPool {
   private added(server: ServerConnection): void {
     this.connecting--
     this.all.add(server)
-    this.serverParams ??= new Map(server.params)
+    this.serverParams = new Map(server.params) // the newest server's, so logins see current values
     server.setCloseHandler((s) => this.removed(s))
     this.reuse(server)
   }
