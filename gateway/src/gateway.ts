@@ -3,7 +3,6 @@
  * TCP endpoint. One instance per process.
  * @module
  */
-import { randomInt } from 'node:crypto'
 import type { Config } from './config/schema.js'
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp.js'
 import { GatewayError } from './errors.js'
@@ -11,6 +10,7 @@ import { log } from './log.js'
 import { buildPools, type PoolMap } from './pool/build-pools.js'
 import type { UserPool } from './pool/user-pool.js'
 import type { CancelTarget, ClientContext, PoolLookup } from './session/client-context.js'
+import { randomInt32 } from './util/random-pool.js'
 
 /** Upkeep interval: idle/lifetime expiry and min_pool_size. */
 const MAINTENANCE_INTERVAL_MS = 1000
@@ -20,6 +20,7 @@ export class Gateway implements ClientContext {
   readonly pools: PoolMap
   readonly clients = new Map<number, CancelTarget>()
   private tcp?: TcpEndpoint
+  private nextProcessId = 0
   private timer?: NodeJS.Timeout
 
   constructor(readonly config: Config) {
@@ -65,11 +66,12 @@ export class Gateway implements ClientContext {
         { severity: 'FATAL' },
       )
     }
+    // Process ids only need to be unique; the secret key is what a CancelRequest must guess.
     let processId: number
-    do processId = randomInt(1, 2 ** 31 - 1)
+    do processId = this.nextProcessId = this.nextProcessId >= 2 ** 31 - 1 ? 1 : this.nextProcessId + 1
     while (this.clients.has(processId))
     this.clients.set(processId, session)
-    return { processId, secretKey: randomInt(-(2 ** 31), 2 ** 31 - 1) }
+    return { processId, secretKey: randomInt32() }
   }
 
   unregisterClient(session: CancelTarget): void {

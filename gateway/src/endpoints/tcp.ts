@@ -21,12 +21,14 @@ export function startTcpEndpoint(context: ClientContext, host: string, port: num
     const transport: ClientTransport = {
       write: (bytes) => socket.write(bytes),
       end: (bytes) => {
-        if (bytes !== undefined) socket.end(bytes)
-        else socket.end()
+        if (bytes === undefined) return void socket.destroy() // Terminate or cancel: nothing left to say
+        socket.end(bytes)
         // Do not wait for a client that never reads its last bytes.
         setTimeout(() => socket.destroy(), 5000).unref()
       },
-      remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
+      get remoteAddress() {
+        return `${socket.remoteAddress}:${socket.remotePort}` // lazy: getpeername is a syscall
+      },
     }
     const session = new ClientSession(context, transport)
     socket.on('data', (chunk: Buffer) => session.onData(chunk))

@@ -17,6 +17,7 @@ import {
   serializeAuthenticationSASLFinal,
 } from '../protocol/backend.js'
 import { parsePasswordMessage, parseSASLInitialResponse, parseSASLResponse } from '../protocol/frontend.js'
+import { randomBytesPooled } from '../util/random-pool.js'
 
 /** What one step of an exchange yields: bytes to send, and whether the client is now authenticated. */
 export interface AuthStep {
@@ -111,7 +112,7 @@ class CleartextFlow implements ClientAuthFlow {
 }
 
 class Md5Flow implements ClientAuthFlow {
-  private readonly salt = randomBytes(4)
+  private readonly salt = randomBytesPooled(4)
   constructor(private readonly cred: UserCredential) {}
   start(): AuthStep {
     return { send: serializeAuthenticationMD5Password(this.salt), authenticated: false }

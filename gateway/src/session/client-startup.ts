@@ -150,11 +150,38 @@ export class StartupHandler {
     const s = this.session
     s.params = new Map(serverParams)
     for (const [name, value] of this.startupParams) s.params.set(name, value)
-    const parts = [serializeAuthenticationOk()]
-    for (const [name, value] of s.params) parts.push(serializeParameterStatus(name, value))
-    parts.push(serializeBackendKeyData(s.processId, s.secretKey), serializeReadyForQuery(TxnStatus.Idle))
-    s.transport.write(Buffer.concat(parts))
+    const head = welcomeHead(serverParams, this.startupParams, s.params)
+    const tail = Buffer.concat([
+      serializeBackendKeyData(s.processId, s.secretKey),
+      serializeReadyForQuery(TxnStatus.Idle),
+    ])
+    s.transport.write(Buffer.concat([head, tail]))
   }
+}
+
+/**
+ * AuthenticationOk and the ParameterStatus messages, cached per server parameter set and startup
+ * parameters: clients of one pool mostly share both, and building ~15 messages per login shows up
+ * when clients connect for every transaction.
+ */
+const welcomeCache = new WeakMap<Map<string, string>, Map<string, Buffer>>()
+
+function welcomeHead(
+  serverParams: Map<string, string>,
+  startup: Map<string, string>,
+  params: Map<string, string>,
+): Buffer {
+  let byStartup = welcomeCache.get(serverParams)
+  if (byStartup === undefined) welcomeCache.set(serverParams, (byStartup = new Map()))
+  const key = [...startup].join('\0')
+  let head = byStartup.get(key)
+  if (head === undefined) {
+    const parts = [serializeAuthenticationOk()]
+    for (const [name, value] of params) parts.push(serializeParameterStatus(name, value))
+    head = Buffer.concat(parts)
+    if (byStartup.size < 64) byStartup.set(key, head)
+  }
+  return head
 }
 
 function unsupportedParameter(name: string): GatewayError {
