@@ -67,9 +67,10 @@ export class Gateway implements ClientContext {
       )
     }
     // Process ids only need to be unique; the secret key is what a CancelRequest must guess.
-    let processId: number
-    do processId = this.nextProcessId = this.nextProcessId >= 2 ** 31 - 1 ? 1 : this.nextProcessId + 1
+    let processId = this.nextProcessId
+    do processId = processId >= 2 ** 31 - 1 ? 1 : processId + 1
     while (this.clients.has(processId))
+    this.nextProcessId = processId
     this.clients.set(processId, session)
     return { processId, secretKey: randomInt32() }
   }

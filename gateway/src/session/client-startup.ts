@@ -172,7 +172,10 @@ function welcomeHead(
   params: Map<string, string>,
 ): Buffer {
   let byStartup = welcomeCache.get(serverParams)
-  if (byStartup === undefined) welcomeCache.set(serverParams, (byStartup = new Map()))
+  if (byStartup === undefined) {
+    byStartup = new Map()
+    welcomeCache.set(serverParams, byStartup)
+  }
   const key = [...startup].join('\0')
   let head = byStartup.get(key)
   if (head === undefined) {
