@@ -112,4 +112,20 @@ describe('pool settings', () => {
     await using c = await pgClient(alive.url())
     assert.equal((await c.query('select 1 as one')).rows[0].one, 1)
   })
+
+  it('idle_client_in_transaction_timeout: an idle transaction is ended with 25P03 and its server freed', async () => {
+    const gw = await start({ poolSize: 1, general: 'idle_client_in_transaction_timeout = 300' })
+    await using a = await pgClient(gw.url())
+    const errors: Array<{ code?: string }> = []
+    a.on('error', (err) => errors.push(err as { code?: string }))
+    await a.query('begin')
+    await a.query('create temp table idle_tx (x int)')
+    await sleep(700)
+    assert.equal(errors[0]?.code, '25P03') // then pg reports the closed connection
+    await using b = await pgClient(gw.url())
+    assert.equal(
+      (await b.query(`select count(*)::int as n from pg_tables where tablename = 'idle_tx'`)).rows[0].n,
+      0,
+    )
+  })
 })

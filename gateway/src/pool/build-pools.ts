@@ -59,5 +59,15 @@ function buildUserPool(config: Config, database: string, pool: PoolConfig, user:
   const credential = { username: user.username, password: user.password }
   const mode = user.pool_mode ?? pool.pool_mode
   const authMethod = user.auth_type ?? g.auth_type
-  return new UserPool(database, user.username, mode, authMethod, credential, shards, g.server_reset_query)
+  const idleInTransaction = g.idle_client_in_transaction_timeout
+  return new UserPool(
+    database,
+    user.username,
+    mode,
+    authMethod,
+    credential,
+    shards,
+    g.server_reset_query,
+    idleInTransaction,
+  )
 }

@@ -22,6 +22,8 @@ export class UserPool {
     readonly shards: ServerPool[][],
     /** Run before a session-mode server connection goes back to the pool. */
     readonly serverResetQuery: string,
+    /** ms a client may sit idle inside a transaction before it is disconnected (0 = never). */
+    readonly idleInTransactionTimeout: number,
   ) {}
 
   /** `database/user`, as in logs and SHOW POOLS. */

@@ -64,6 +64,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   private paramsVersion = -1
   private serverPaused = false
   private transactionMode = true
+  private idleInTransactionTimer?: NodeJS.Timeout
 
   constructor(
     readonly context: ClientContext,
@@ -74,6 +75,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   onData(chunk: Buffer): void {
     if (this.step === ClientStep.Closed) return
     this.framer.push(chunk)
+    if (this.idleInTransactionTimer !== undefined) this.clearIdleInTransactionTimer()
     try {
       if (this.step === ClientStep.Ready) this.onQueryData()
       else this.startup.drain(this.framer)
@@ -206,7 +208,32 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   }
 
   onReadyForQuery(status: number, done: boolean): void {
-    if (done && status === TxnStatus.Idle && this.transactionMode && !this.unsynced) this.releaseServer()
+    if (!done || this.unsynced) return
+    if (status === TxnStatus.Idle) {
+      if (this.transactionMode) this.releaseServer()
+    } else if (this.pool!.idleInTransactionTimeout > 0) this.armIdleInTransactionTimer()
+  }
+
+  /** A client idle inside a transaction holds a server connection; PgCat's idle_client_in_transaction_timeout. */
+  private armIdleInTransactionTimer(): void {
+    const ms = this.pool!.idleInTransactionTimeout
+    this.idleInTransactionTimer = setTimeout(() => {
+      this.fail(
+        new GatewayError(
+          'IDLE_IN_TRANSACTION_TIMEOUT',
+          'terminating connection due to idle-in-transaction timeout',
+          {
+            severity: 'FATAL',
+            detail: `the client held a server connection inside a transaction without sending anything for ${ms} ms (idle_client_in_transaction_timeout)`,
+          },
+        ),
+      )
+    }, ms)
+  }
+
+  private clearIdleInTransactionTimer(): void {
+    clearTimeout(this.idleInTransactionTimer)
+    this.idleInTransactionTimer = undefined
   }
 
   onParameterStatus(name: string, value: string): void {
@@ -260,6 +287,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
     const wasReady = this.step === ClientStep.Ready || this.step === ClientStep.Connecting
     this.step = ClientStep.Closed
     this.framer.reset()
+    this.clearIdleInTransactionTimer()
     if (wasReady) this.context.unregisterClient(this)
     if (this.waitingCheckout) this.serverPool?.cancelCheckout(this)
     const server = this.server
