@@ -10,6 +10,7 @@ import { log } from './log.js'
 import { buildPools, type PoolMap } from './pool/build-pools.js'
 import type { UserPool } from './pool/user-pool.js'
 import type { CancelTarget, ClientContext, PoolLookup } from './session/client-context.js'
+import { PreparedRegistry } from './session/prepared-registry.js'
 import { randomInt32 } from './util/random-pool.js'
 
 /** Upkeep interval: idle/lifetime expiry and min_pool_size. */
@@ -19,6 +20,7 @@ const MAINTENANCE_INTERVAL_MS = 1000
 export class Gateway implements ClientContext {
   readonly pools: PoolMap
   readonly clients = new Map<number, CancelTarget>()
+  readonly preparedStatements = new PreparedRegistry()
   private tcp?: TcpEndpoint
   private nextProcessId = 0
   private timer?: NodeJS.Timeout

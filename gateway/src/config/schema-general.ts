@@ -81,9 +81,9 @@ export const generalSchema = z.object(
       .default('md5')
       .describe('How the admin user authenticates: "scram-sha-256", "md5" or "trust".'),
     prepared_statements_cache_size: countSchema()
-      .default(0)
+      .default(500)
       .describe(
-        'Named prepared statements remembered per server connection so they work in transaction mode; 0 disables.',
+        'Protocol-level prepared statements kept per server connection (LRU), so named statements work in transaction mode: each client statement gets a gateway-wide name and is prepared on whichever connection its transaction lands on. 0 turns this off (statements then only work in session mode). Skiff defaults to 500 where PgCat defaults to 0 (off), because modern drivers prepare by default.',
       ),
     auth_type: authTypeSchema
       .default('scram-sha-256')

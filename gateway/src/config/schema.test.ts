@@ -21,7 +21,7 @@ describe('defaults', () => {
     assert.equal(general.ban_time, 60)
     assert.equal(general.worker_threads, 5)
     assert.equal(general.prometheus_exporter_port, 9930)
-    assert.equal(general.prepared_statements_cache_size, 0)
+    assert.equal(general.prepared_statements_cache_size, 500)
     assert.equal(general.auth_type, 'scram-sha-256')
     assert.equal(general.query_wait_timeout, 120000)
     assert.equal(general.max_client_conn, 10000)

@@ -37,6 +37,7 @@ function buildUserPool(config: Config, database: string, pool: PoolConfig, user:
     idleTimeout: user.idle_timeout ?? pool.idle_timeout ?? g.idle_timeout,
     serverLifetime: user.server_lifetime ?? pool.server_lifetime ?? g.server_lifetime,
     queryWaitTimeout: g.query_wait_timeout,
+    preparedStatementsCacheSize: pool.prepared_statements_cache_size ?? g.prepared_statements_cache_size,
   }
   const shardKeys = Object.keys(pool.shards).sort((a, b) => Number(a) - Number(b))
   const shards = shardKeys.map((key) =>
@@ -60,6 +61,7 @@ function buildUserPool(config: Config, database: string, pool: PoolConfig, user:
   const mode = user.pool_mode ?? pool.pool_mode
   const authMethod = user.auth_type ?? g.auth_type
   const idleInTransaction = g.idle_client_in_transaction_timeout
+  const cacheSize = settings.preparedStatementsCacheSize
   return new UserPool(
     database,
     user.username,
@@ -69,5 +71,6 @@ function buildUserPool(config: Config, database: string, pool: PoolConfig, user:
     shards,
     g.server_reset_query,
     idleInTransaction,
+    cacheSize,
   )
 }

@@ -11,10 +11,11 @@ import { parseErrorFields, parseParameterStatus } from '../protocol/backend-deco
 import { BackendCode, TxnStatus } from '../protocol/codes.js'
 import { MessageFramer } from '../protocol/framer.js'
 import { serializeCancelRequest, serializeQuery, serializeTerminate } from '../protocol/frontend.js'
-import { cleanupFromTag } from '../session/cleanup-state.js'
+import { Cleanup, cleanupFromTag } from '../session/cleanup-state.js'
 import type { ReplyRoute, ReplySink } from './reply-route.js'
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
 import { ServerStartup } from './server-startup.js'
+import { StatementCache } from './statement-cache.js'
 
 let nextServerId = 1
 
@@ -40,6 +41,8 @@ export class ServerConnection {
    * route (NOTIFY, notices, a FATAL error before a terminated backend closes) and hears of its loss.
    */
   owner?: ReplySink
+  /** Gateway-wide prepared statements this connection holds (set by its pool). */
+  statements = new StatementCache(0)
   private readonly framer = new MessageFramer()
   private readonly routes: ReplyRoute[] = []
   private onClosed?: (conn: ServerConnection) => void
@@ -129,7 +132,7 @@ export class ServerConnection {
   }
 
   /** Runs the gateway's own simple queries, one Query message each, ahead of whatever follows. */
-  sendInternal(sink: ReplySink, sqls: string[]): void {
+  sendInternal(sink: ReplySink, sqls: readonly string[]): void {
     this.routes.push({ sink, pendingSyncs: sqls.length, internal: true })
     this.socket.write(sqls.length === 1 ? serializeQuery(sqls[0]!) : Buffer.concat(sqls.map(serializeQuery)))
   }
@@ -172,7 +175,9 @@ export class ServerConnection {
         if (this.closed) return
         route = this.routes[0]
       } else if (code === BackendCode.CommandComplete) {
-        if (route !== undefined && !route.internal) this.cleanup |= cleanupFromTag(f.buffer, f.start, f.end)
+        const flags = cleanupFromTag(f.buffer, f.start, f.end)
+        if (flags & Cleanup.StatementsGone) this.statements.clear()
+        else if (route !== undefined && !route.internal) this.cleanup |= flags
       } else if (code === BackendCode.ParameterStatus) {
         this.onParameterStatus(route)
       } else if (code === BackendCode.ErrorResponse && route === undefined && this.owner === undefined) {

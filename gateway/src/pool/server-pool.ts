@@ -9,6 +9,7 @@ import { TxnStatus } from '../protocol/codes.js'
 import { InternalQuery } from './internal-query.js'
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
 import { ServerConnection } from './server-conn.js'
+import { StatementCache } from './statement-cache.js'
 
 /** Whoever waits for a server connection (a client session). Called back exactly once. */
 export interface CheckoutWaiter {
@@ -24,6 +25,8 @@ export interface ServerPoolSettings {
   serverLifetime: number
   /** 0 waits forever. */
   queryWaitTimeout: number
+  /** Capacity of each connection's prepared statement LRU. */
+  preparedStatementsCacheSize: number
 }
 
 interface Waiter {
@@ -84,7 +87,7 @@ export class ServerPool {
    * transaction is rolled back first. The connection is reused only after they succeed, and closed when
    * they fail or when a query is still running on it.
    */
-  checkin(server: ServerConnection, reset: string[]): void {
+  checkin(server: ServerConnection, reset: readonly string[]): void {
     if (server.closed) return
     if (server.busy) return this.discard(server, 'returned while a query was still running')
     const commands = server.txnStatus === TxnStatus.Idle ? reset : ['ROLLBACK', ...reset]
@@ -129,6 +132,7 @@ export class ServerPool {
   private added(server: ServerConnection): void {
     this.connecting--
     this.all.add(server)
+    server.statements = new StatementCache(this.settings.preparedStatementsCacheSize)
     this.serverParams = new Map(server.params) // the newest server's, so logins see current values
     server.setCloseHandler((s) => this.removed(s))
     this.reuse(server)

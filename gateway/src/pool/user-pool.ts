@@ -24,6 +24,8 @@ export class UserPool {
     readonly serverResetQuery: string,
     /** ms a client may sit idle inside a transaction before it is disconnected (0 = never). */
     readonly idleInTransactionTimeout: number,
+    /** Statements kept per server connection; 0 turns statement renaming off. */
+    readonly preparedStatementsCacheSize: number,
   ) {}
 
   /** `database/user`, as in logs and SHOW POOLS. */

@@ -17,6 +17,8 @@ export const Cleanup = {
   Cursor: 8,
   Temp: 16,
   Advisory: 32,
+  /** Not state to clean: DEALLOCATE ALL or DISCARD ALL ran, so the server holds no prepared statements. */
+  StatementsGone: 64,
 } as const
 
 const resetCommands: Array<[number, string]> = [
@@ -29,8 +31,11 @@ const resetCommands: Array<[number, string]> = [
   [Cleanup.Advisory, 'SELECT pg_advisory_unlock_all()'],
 ]
 
+const NOTHING: readonly string[] = []
+
 /** The commands that clear `flags`, each to be sent as its own Query (none may share a transaction). */
-export function resetCommandsFor(flags: number): string[] {
+export function resetCommandsFor(flags: number): readonly string[] {
+  if (flags === 0) return NOTHING // the common case, on every check-in: no allocation
   const out: string[] = []
   for (const [flag, sql] of resetCommands) if (flags & flag) out.push(sql)
   return out
@@ -54,7 +59,10 @@ export function cleanupFromTag(buf: Buffer, start: number, end: number): number 
     case 0x50: // P
       return tagIs(buf, at, end, 'PREPARE') ? Cleanup.Prepare : 0
     case 0x44: // D
-      return tagIs(buf, at, end, 'DECLARE') ? Cleanup.Cursor : 0
+      if (tagIs(buf, at, end, 'DECLARE')) return Cleanup.Cursor
+      return tagIs(buf, at, end, 'DEALLOCATE ALL') || tagIs(buf, at, end, 'DISCARD ALL')
+        ? Cleanup.StatementsGone
+        : 0
     default:
       return 0
   }

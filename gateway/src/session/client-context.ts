@@ -5,6 +5,7 @@
  */
 import type { GatewayError } from '../errors.js'
 import type { UserPool } from '../pool/user-pool.js'
+import type { PreparedRegistry } from './prepared-registry.js'
 
 /** Outcome of looking up the pool for a login. */
 export type PoolLookup =
@@ -21,6 +22,8 @@ export interface ClientContext {
   unregisterClient(session: CancelTarget): void
   /** Forwards a CancelRequest to whatever the keyed client is running. */
   cancel(processId: number, secretKey: number): void
+  /** Gateway-wide names of protocol-level prepared statements. */
+  readonly preparedStatements: PreparedRegistry
   readonly logConnections: boolean
   readonly logDisconnections: boolean
 }

@@ -10,15 +10,17 @@ import type { ReplySink } from '../pool/reply-route.js'
 import type { ServerConnection } from '../pool/server-conn.js'
 import type { CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
-import { serializeReadyForQuery } from '../protocol/backend.js'
+import { serializeCommandComplete, serializeReadyForQuery } from '../protocol/backend.js'
 import { FrontendCode, isFrontendCode, TxnStatus } from '../protocol/codes.js'
 import { MAX_MESSAGE_LENGTH, MessageFramer } from '../protocol/framer.js'
 import { type RoutingState, routeTransaction } from '../router/route.js'
-import { cleanupFromText, resetCommandsFor } from './cleanup-state.js'
+import { Cleanup, cleanupFromText, resetCommandsFor } from './cleanup-state.js'
 import type { ClientAuthFlow } from './client-auth.js'
 import type { CancelTarget, ClientContext, ClientTransport } from './client-context.js'
 import { StartupHandler } from './client-startup.js'
+import { parseDeallocate } from './deallocate.js'
 import { planParamSync, TRACKED_PARAMETERS } from './param-sync.js'
+import { StatementRewriter } from './statement-rewriter.js'
 
 /** Steps of a client connection. */
 export const ClientStep = {
@@ -32,6 +34,7 @@ export const ClientStep = {
 export type ClientStep = (typeof ClientStep)[keyof typeof ClientStep]
 
 let nextClientId = 1
+const PARSE_COMPLETE = Buffer.from([0x31, 0, 0, 0, 4])
 
 /** A client session; implements the reply sink and checkout waiter interfaces of the pool side. */
 export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
@@ -65,6 +68,8 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   private serverPaused = false
   private transactionMode = true
   private idleInTransactionTimer?: NodeJS.Timeout
+  /** Renames protocol-level prepared statements (transaction mode with a statement cache). */
+  private rewriter?: StatementRewriter
 
   constructor(
     readonly context: ClientContext,
@@ -88,6 +93,10 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   beginService(pool: UserPool): void {
     this.pool = pool
     this.transactionMode = pool.poolMode === 'transaction'
+    if (this.transactionMode && pool.preparedStatementsCacheSize > 0) {
+      this.rewriter = new StatementRewriter(this.context.preparedStatements)
+      this.rewriter.onParseFailed = (stmt) => this.server?.statements.delete(stmt.name)
+    }
     this.serverPool = routeTransaction(pool, this.routing)
     this.step = ClientStep.Connecting
     this.serverPool.ensureServerParams((error) => {
@@ -102,16 +111,19 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   /** The query phase: walk message headers, keep state, forward runs of messages. */
   private onQueryData(): void {
     const f = this.framer
+    const rw = this.rewriter
     let runStart = -1
     let syncs = 0
     while (f.next()) {
       const code = f.code
       if (code === FrontendCode.Query) {
+        if (rw !== undefined && this.answerDeallocate(rw)) continue
         syncs++
         this.unsynced = false
         this.queryCount++
         if (this.transactionMode) this.pendingCleanup |= cleanupFromText(f.buffer, f.start + 5, f.end)
       } else if (code === FrontendCode.Sync || code === FrontendCode.FunctionCall) {
+        if (code === FrontendCode.Sync && rw !== undefined && this.answerPrepare(rw)) continue
         syncs++
         this.unsynced = false
       } else if (code === FrontendCode.Parse) {
@@ -120,6 +132,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
         if (this.transactionMode) this.pendingCleanup |= cleanupFromText(f.buffer, f.start + 5, f.end)
       } else if (code === FrontendCode.Terminate) {
         if (runStart >= 0) this.forward(f.buffer.subarray(runStart, f.start), syncs)
+        else if (rw?.hasItems) this.forward(undefined, syncs)
         return this.close('client sent Terminate')
       } else if (
         code !== FrontendCode.CopyData &&
@@ -129,21 +142,50 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
         if (!isFrontendCode(code) || code === FrontendCode.Password) throw invalidMessage(code)
         this.unsynced = true
       }
-      if (runStart < 0) runStart = f.start
+      if (rw !== undefined) rw.accept(code, f.buffer, f.start, f.end)
+      else if (runStart < 0) runStart = f.start
     }
     if (runStart >= 0) this.forward(f.buffer.subarray(runStart, f.buffer.length - f.pending), syncs)
+    else if (rw?.hasItems) this.forward(undefined, syncs)
   }
 
-  private forward(bytes: Buffer, syncs: number): void {
+  /**
+   * Answers a lone `DEALLOCATE` from the client's own statement map, when nothing of the client's is
+   * in flight (so the reply is in order); otherwise it goes to the server like any query.
+   */
+  private answerDeallocate(rw: StatementRewriter): boolean {
+    const f = this.framer
+    if (!this.transactionMode || this.waitingCheckout || rw.hasItems || this.server?.busy) return false
+    const target = parseDeallocate(f.buffer.toString('utf8', f.start + 5, f.end - 1))
+    if (target === undefined || ('name' in target && !rw.knows(target.name))) return false
+    rw.deallocate('name' in target ? target.name : undefined)
+    const tag = 'name' in target ? 'DEALLOCATE' : 'DEALLOCATE ALL'
+    const status = this.server?.txnStatus ?? TxnStatus.Idle
+    this.transport.write(Buffer.concat([serializeCommandComplete(tag), serializeReadyForQuery(status)]))
+    return true
+  }
+
+  /** Answers a lone Parse + Sync of an already validated statement without a server (see takeLocalPrepare). */
+  private answerPrepare(rw: StatementRewriter): boolean {
+    const status = this.server?.txnStatus ?? TxnStatus.Idle
+    if (status === TxnStatus.Failed || this.waitingCheckout || this.server?.busy || !rw.takeLocalPrepare())
+      return false
+    this.unsynced = false
+    this.transport.write(Buffer.concat([PARSE_COMPLETE, serializeReadyForQuery(status)]))
+    return true
+  }
+
+  /** Sends to the lent server, or queues and asks for one. `undefined`: the rewriter's messages. */
+  private forward(bytes: Buffer | undefined, syncs: number): void {
     const server = this.server
     if (server !== undefined) {
       if (this.pendingCleanup !== 0) {
         server.cleanup |= this.pendingCleanup
         this.pendingCleanup = 0
       }
-      return server.send(this, bytes, syncs)
+      return server.send(this, bytes ?? this.rewriter!.materialize(server.statements), syncs)
     }
-    this.queued.push(bytes)
+    if (bytes !== undefined) this.queued.push(bytes)
     this.queuedSyncs += syncs
     if (this.waitingCheckout) return
     this.waitingCheckout = true
@@ -158,7 +200,12 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
     server.owner = this
     this.transactionCount++
     if (this.paramsServer !== server || this.paramsVersion !== server.paramsVersion) this.syncParams(server)
-    const bytes = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued)
+    const bytes =
+      this.rewriter !== undefined
+        ? undefined
+        : this.queued.length === 1
+          ? this.queued[0]!
+          : Buffer.concat(this.queued)
     const syncs = this.queuedSyncs
     this.queued = []
     this.queuedSyncs = 0
@@ -168,6 +215,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   onCheckoutError(error: GatewayError): void {
     this.waitingCheckout = false
     const syncs = this.queuedSyncs
+    this.rewriter?.discardItems()
     this.queued = []
     this.queuedSyncs = 0
     if (error.severity === 'FATAL' || syncs === 0) return this.fail(toFatal(error))
@@ -196,7 +244,13 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   }
 
   onServerData(buf: Buffer, start: number, end: number): void {
-    let bytes = buf.subarray(start, end)
+    if (this.rewriter?.filtering)
+      return this.rewriter.filter(buf, start, end, (b: Buffer) => this.writeReply(b))
+    this.writeReply(buf.subarray(start, end))
+  }
+
+  private writeReply(reply: Buffer): void {
+    let bytes = reply
     if (this.notices !== undefined) {
       bytes = Buffer.concat([this.notices, bytes])
       this.notices = undefined
@@ -208,7 +262,11 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   }
 
   onReadyForQuery(status: number, done: boolean): void {
+    this.rewriter?.onReadyForQuery()
     if (!done || this.unsynced) return
+    // SQL PREPARE made a statement only this server holds: keep the server for the rest of the session.
+    if (this.transactionMode && this.server !== undefined && this.server.cleanup & Cleanup.Prepare)
+      this.transactionMode = false
     if (status === TxnStatus.Idle) {
       if (this.transactionMode) this.releaseServer()
     } else if (this.pool!.idleInTransactionTimeout > 0) this.armIdleInTransactionTimer()

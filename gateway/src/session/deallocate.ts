@@ -1,0 +1,17 @@
+/**
+ * Recognizes SQL `DEALLOCATE` so that, in transaction mode, it changes only the client's own view of
+ * its protocol-level prepared statements instead of the shared server connection's.
+ * @see https://www.postgresql.org/docs/current/sql-deallocate.html
+ * @module
+ */
+
+const DEALLOCATE = /^\s*deallocate\s+(?:prepare\s+)?(?:(all)|"((?:[^"]|"")+)"|([a-z_][\w$]*))\s*;?\s*$/i
+
+/** `{ all: true }`, `{ name }`, or undefined when `sql` is not a lone DEALLOCATE. */
+export function parseDeallocate(sql: string): { all: true } | { name: string } | undefined {
+  const m = DEALLOCATE.exec(sql)
+  if (m === null) return undefined
+  if (m[1] !== undefined) return { all: true }
+  if (m[2] !== undefined) return { name: m[2].replaceAll('""', '"') }
+  return { name: m[3]!.toLowerCase() } // unquoted identifiers fold to lower case
+}

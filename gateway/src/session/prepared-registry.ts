@@ -1,0 +1,36 @@
+/**
+ * Gateway-wide names for prepared statements: every distinct statement text and parameter type list
+ * gets one name, so that server connections can share it between clients.
+ * @module
+ */
+
+/** A statement as the gateway prepares it on servers. */
+export interface GlobalStatement {
+  /** The name used on every server, e.g. `skiff_12`. */
+  readonly name: string
+  /** The Parse body after the name: query text, parameter count and types. */
+  readonly body: Buffer
+  /** A server accepted it once: a client's lone Parse of it can be answered without a server. */
+  validated: boolean
+}
+
+/** Maps Parse bodies to gateway-wide statements. */
+export class PreparedRegistry {
+  private readonly byBody = new Map<string, GlobalStatement>()
+  private next = 1
+
+  /** The gateway-wide statement for a Parse body (query + parameter types), created on first sight. */
+  lookup(body: Buffer): GlobalStatement {
+    const key = body.toString('latin1') // byte-exact and cheap; the text is only used as a key
+    let stmt = this.byBody.get(key)
+    if (stmt === undefined) {
+      stmt = { name: `skiff_${this.next++}`, body: Buffer.from(body), validated: false }
+      this.byBody.set(key, stmt)
+    }
+    return stmt
+  }
+
+  get size(): number {
+    return this.byBody.size
+  }
+}
