@@ -6,6 +6,7 @@
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
 import { TxnStatus } from '../protocol/codes.js'
+import { Cleanup } from '../session/cleanup-state.js'
 import { InternalQuery } from './internal-query.js'
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
 import { ServerConnection } from './server-conn.js'
@@ -90,6 +91,7 @@ export class ServerPool {
   checkin(server: ServerConnection, reset: readonly string[]): void {
     if (server.closed) return
     if (server.busy) return this.discard(server, 'returned while a query was still running')
+    if (server.cleanup & Cleanup.Discard) return this.discard(server, 'it holds state no reset can clear')
     const commands = server.txnStatus === TxnStatus.Idle ? reset : ['ROLLBACK', ...reset]
     if (commands.length === 0) return this.reuse(server)
     server.cleanup = 0

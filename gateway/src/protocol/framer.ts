@@ -84,6 +84,11 @@ export class MessageFramer {
     }
   }
 
+  /** Puts the message just returned back, so the next `next()` returns it again (to hold input). */
+  rewind(): void {
+    this.pos = this.start
+  }
+
   /** Bytes received but not yet returned as messages. */
   get pending(): number {
     return this.buffer.length - this.pos

@@ -19,6 +19,8 @@ export const Cleanup = {
   Advisory: 32,
   /** Not state to clean: DEALLOCATE ALL or DISCARD ALL ran, so the server holds no prepared statements. */
   StatementsGone: 64,
+  /** Not cleanable: the connection holds something under a client's own name; close it at check-in. */
+  Discard: 128,
 } as const
 
 const resetCommands: Array<[number, string]> = [

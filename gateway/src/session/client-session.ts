@@ -35,6 +35,7 @@ export type ClientStep = (typeof ClientStep)[keyof typeof ClientStep]
 
 let nextClientId = 1
 const PARSE_COMPLETE = Buffer.from([0x31, 0, 0, 0, 4])
+const EMPTY = Buffer.alloc(0)
 
 /** A client session; implements the reply sink and checkout waiter interfaces of the pool side. */
 export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
@@ -70,6 +71,8 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   private idleInTransactionTimer?: NodeJS.Timeout
   /** Renames protocol-level prepared statements (transaction mode with a statement cache). */
   private rewriter?: StatementRewriter
+  /** Input is held until the next ReadyForQuery (see StatementRewriter.mustWait). */
+  private holding = false
 
   constructor(
     readonly context: ClientContext,
@@ -96,6 +99,9 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
     if (this.transactionMode && pool.preparedStatementsCacheSize > 0) {
       this.rewriter = new StatementRewriter(this.context.preparedStatements)
       this.rewriter.onParseFailed = (stmt) => this.server?.statements.delete(stmt.name)
+      this.rewriter.onServerPolluted = () => {
+        if (this.server !== undefined) this.server.cleanup |= Cleanup.Discard
+      }
     }
     this.serverPool = routeTransaction(pool, this.routing)
     this.step = ClientStep.Connecting
@@ -116,6 +122,11 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
     let syncs = 0
     while (f.next()) {
       const code = f.code
+      if (rw?.mustWait(code, f.buffer, f.start, f.end)) {
+        f.rewind()
+        this.holding = true
+        break
+      }
       if (code === FrontendCode.Query) {
         if (rw !== undefined && this.answerDeallocate(rw)) continue
         syncs++
@@ -155,7 +166,9 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
    */
   private answerDeallocate(rw: StatementRewriter): boolean {
     const f = this.framer
+    if (!startsWithD(f.buffer, f.start + 5, f.end)) return false // cheap test before decoding any text
     if (!this.transactionMode || this.waitingCheckout || rw.hasItems || this.server?.busy) return false
+    if (this.server?.txnStatus === TxnStatus.Failed) return false // the server answers 25P02, as it must
     const target = parseDeallocate(f.buffer.toString('utf8', f.start + 5, f.end - 1))
     if (target === undefined || ('name' in target && !rw.knows(target.name))) return false
     rw.deallocate('name' in target ? target.name : undefined)
@@ -263,6 +276,10 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
 
   onReadyForQuery(status: number, done: boolean): void {
     this.rewriter?.onReadyForQuery()
+    if (this.holding) {
+      this.holding = false
+      queueMicrotask(() => this.onData(EMPTY)) // resume the held input once this reply is delivered
+    }
     if (!done || this.unsynced) return
     // SQL PREPARE made a statement only this server holds: keep the server for the rest of the session.
     if (this.transactionMode && this.server !== undefined && this.server.cleanup & Cleanup.Prepare)
@@ -373,6 +390,12 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
       reset.filter((q) => q.trim() !== ''),
     )
   }
+}
+
+/** True when the first non-blank character of `buf[at, end)` is 'd' or 'D' (as DEALLOCATE starts). */
+function startsWithD(buf: Buffer, at: number, end: number): boolean {
+  while (at < end && (buf[at] === 0x20 || buf[at] === 0x0a || buf[at] === 0x09 || buf[at] === 0x0d)) at++
+  return (buf[at]! | 0x20) === 0x64
 }
 
 function invalidMessage(code: number): GatewayError {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 /**
  * Gateway-wide names for prepared statements: every distinct statement text and parameter type list
  * gets one name, so that server connections can share it between clients.
@@ -6,7 +7,7 @@
 
 /** A statement as the gateway prepares it on servers. */
 export interface GlobalStatement {
-  /** The name used on every server, e.g. `skiff_12`. */
+  /** The name used on every server, e.g. `skiff_3fa9c1d2_12`. */
   readonly name: string
   /** The Parse body after the name: query text, parameter count and types. */
   readonly body: Buffer
@@ -18,13 +19,18 @@ export interface GlobalStatement {
 export class PreparedRegistry {
   private readonly byBody = new Map<string, GlobalStatement>()
   private next = 1
+  /**
+   * A per-process random part, so that no client can name a gateway statement it never prepared by
+   * guessing (names a client did not prepare that fall in this namespace are refused anyway).
+   */
+  readonly prefix = `skiff_${randomBytes(4).toString('hex')}_`
 
   /** The gateway-wide statement for a Parse body (query + parameter types), created on first sight. */
   lookup(body: Buffer): GlobalStatement {
     const key = body.toString('latin1') // byte-exact and cheap; the text is only used as a key
     let stmt = this.byBody.get(key)
     if (stmt === undefined) {
-      stmt = { name: `skiff_${this.next++}`, body: Buffer.from(body), validated: false }
+      stmt = { name: `${this.prefix}${this.next++}`, body: Buffer.from(body), validated: false }
       this.byBody.set(key, stmt)
     }
     return stmt

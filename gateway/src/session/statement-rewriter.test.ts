@@ -60,7 +60,9 @@ function filtered(rw: StatementRewriter, codes: string): string {
 
 describe('StatementRewriter', () => {
   it('prepares a client statement under its gateway-wide name, closing any stale copy first', () => {
-    const rw = new StatementRewriter(new PreparedRegistry())
+    const registry = new PreparedRegistry()
+    const g = `${registry.prefix}1`
+    const rw = new StatementRewriter(registry)
     feed(rw, (w) => {
       parse(w, 'q', 'select 1')
       bind(w, 'q')
@@ -69,13 +71,13 @@ describe('StatementRewriter', () => {
     })
     const cache = new StatementCache(10)
     assert.deepEqual(describeFrontend(rw.materialize(cache)), [
-      'C(S:skiff_1)',
-      'P(skiff_1:select 1)',
-      'B(skiff_1)',
+      `C(S:${g})`,
+      `P(${g}:select 1)`,
+      `B(${g})`,
       'E',
       'S',
     ])
-    assert.ok(cache.has('skiff_1'))
+    assert.ok(cache.has(`${g}`))
     // The injected Close's CloseComplete is dropped; the client's ParseComplete is kept.
     assert.equal(filtered(rw, '312CZ'), '12CZ')
     rw.onReadyForQuery()
@@ -84,6 +86,7 @@ describe('StatementRewriter', () => {
 
   it('injects the Parse a server lacks before a Bind, and drops its completions', () => {
     const registry = new PreparedRegistry()
+    const g = `${registry.prefix}1`
     const a = new StatementRewriter(registry)
     feed(a, (w) => parse(w, 'q', 'select 2').begin(FrontendCode.Sync).end())
     a.materialize(new StatementCache(10)) // prepared on another server
@@ -96,9 +99,9 @@ describe('StatementRewriter', () => {
     a.onReadyForQuery()
     const fresh = new StatementCache(10)
     assert.deepEqual(describeFrontend(a.materialize(fresh)), [
-      'C(S:skiff_1)',
-      'P(skiff_1:select 2)',
-      'B(skiff_1)',
+      `C(S:${g})`,
+      `P(${g}:select 2)`,
+      `B(${g})`,
       'E',
       'S',
     ])
@@ -122,7 +125,8 @@ describe('StatementRewriter', () => {
   })
 
   it('voids the Parses of a batch that failed, so their names do not exist afterwards', () => {
-    const rw = new StatementRewriter(new PreparedRegistry())
+    const registry = new PreparedRegistry()
+    const rw = new StatementRewriter(registry)
     const cache = new StatementCache(10)
     feed(rw, (w) => parse(w, 'bad', 'selec').begin(FrontendCode.Sync).end())
     rw.materialize(cache)
@@ -133,8 +137,8 @@ describe('StatementRewriter', () => {
     }
     assert.equal(filtered(rw, '3EZ'), 'EZ')
     rw.onReadyForQuery()
-    assert.equal(failed, 'skiff_1')
-    assert.equal(cache.has('skiff_1'), false)
+    assert.equal(failed, `${registry.prefix}1`)
+    assert.equal(cache.has(`${registry.prefix}1`), false)
     assert.equal(rw.knows('bad'), false)
   })
 
@@ -175,5 +179,49 @@ describe('StatementCache', () => {
     assert.equal(c.size, 3, 'over capacity rather than evict what the batch still uses')
     assert.equal(c.lookup('b'), false)
     assert.deepEqual([c.hits, c.misses, c.evictions], [1, 1, 1])
+  })
+})
+
+describe('StatementRewriter: what Postgres refuses stays refused', () => {
+  it('sends a Parse of a name already in use twice, so the server itself answers 42P05', () => {
+    const rw = new StatementRewriter(new PreparedRegistry())
+    let polluted = false
+    rw.onServerPolluted = () => {
+      polluted = true
+    }
+    feed(rw, (w) => parse(w, 'q', 'select 1').begin(FrontendCode.Sync).end())
+    rw.materialize(new StatementCache(10))
+    filtered(rw, '31Z')
+    rw.onReadyForQuery()
+    feed(rw, (w) => parse(w, 'q', 'select 2').begin(FrontendCode.Sync).end())
+    assert.deepEqual(describeFrontend(rw.materialize(new StatementCache(10))), [
+      'P(q:select 2)',
+      'P(q:select 2)',
+      'S',
+    ])
+    assert.ok(polluted, 'the connection now holds the client name and must not be reused')
+    assert.equal(filtered(rw, '1EZ'), 'EZ')
+  })
+
+  it('holds a Bind whose Parse, in an earlier batch, is not confirmed yet', () => {
+    const rw = new StatementRewriter(new PreparedRegistry())
+    feed(rw, (w) => parse(w, 'q', 'select 1').begin(FrontendCode.Sync).end())
+    const w = new MessageWriter()
+    bind(w, 'q')
+    const b = w.finish()
+    assert.equal(rw.mustWait(FrontendCode.Bind, b, 0, b.length), true)
+    rw.materialize(new StatementCache(10))
+    filtered(rw, '31Z')
+    assert.equal(rw.mustWait(FrontendCode.Bind, b, 0, b.length), false)
+  })
+
+  it('never lets a client name a gateway statement it did not prepare', () => {
+    const registry = new PreparedRegistry()
+    const rw = new StatementRewriter(registry)
+    feed(rw, (w) => {
+      bind(w, `${registry.prefix}1`)
+      sync(w)
+    })
+    assert.deepEqual(describeFrontend(rw.materialize(new StatementCache(10))), ['B(skiff_absent)', 'S'])
   })
 })

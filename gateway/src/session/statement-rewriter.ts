@@ -35,9 +35,20 @@ const CLOSE_SCRATCH = serializeClose(TARGET_STATEMENT, SCRATCH)
 
 /** A message waiting for a server, in client order. */
 type Item =
+  | RawRun
   | { kind: 'raw'; bytes: Buffer; code: number }
   | { kind: 'parse'; stmt: GlobalStatement; clientName: string }
   | { kind: 'use'; stmt: GlobalStatement; bytes: Buffer } // Bind or Describe of a named statement
+  | { kind: 'duplicate'; bytes: Buffer } // Parse of a name the client already has: Postgres says 42P05
+
+/** Contiguous messages needing no rewrite nor tracking (Query, Sync, Execute, …): one slice, forwarded as is. */
+interface RawRun {
+  kind: 'run'
+  buf: Buffer
+  start: number
+  end: number
+  syncs: number
+}
 
 /** A sent Parse or Close whose completion message is still to come. */
 interface Pending {
@@ -58,16 +69,29 @@ export class StatementRewriter {
   private readonly pending: Pending[] = []
   private syncsSent = 0
   private syncsReplied = 0
+  /** Syncs accepted from the client so far (sent or not). */
+  private acceptedSyncs = 0
+  /** Client names whose Parse no server has confirmed yet, with the batch it was accepted in. */
+  private readonly unconfirmed = new Map<string, number>()
 
   constructor(private readonly registry: PreparedRegistry) {}
 
   /** Takes one client message. */
   accept(code: number, buf: Buffer, start: number, end: number): void {
     if (code === FrontendCode.Parse) return this.acceptParse(buf, start, end)
+    if (code !== FrontendCode.Bind && code !== FrontendCode.Describe && code !== FrontendCode.Close) {
+      return this.acceptRun(code, buf, start, end)
+    }
     if (code === FrontendCode.Bind) {
-      const stmt = this.statements.get(readBindStatement(buf, start, end).name)
-      if (stmt !== undefined)
+      const name = readBindStatement(buf, start, end).name
+      const stmt = this.statements.get(name)
+      if (stmt !== undefined) {
         return void this.items.push({ kind: 'use', stmt, bytes: rewriteBind(buf, start, end, stmt.name) })
+      }
+      // Never let a client reach a statement the gateway prepared for others by naming it.
+      if (this.isGatewayName(name)) {
+        return void this.items.push({ kind: 'raw', bytes: rewriteBind(buf, start, end, ABSENT), code })
+      }
     } else if (code === FrontendCode.Describe || code === FrontendCode.Close) {
       const { type, name } = readTarget(buf, start, end)
       if (type === TARGET_STATEMENT && name !== '')
@@ -77,12 +101,32 @@ export class StatementRewriter {
     this.items.push({ kind: 'raw', bytes: buf.subarray(start, end), code })
   }
 
+  /** The hot path (simple Query, Execute, Sync): extend the last slice instead of adding an item. */
+  private acceptRun(code: number, buf: Buffer, start: number, end: number): void {
+    const sync =
+      code === FrontendCode.Sync || code === FrontendCode.Query || code === FrontendCode.FunctionCall ? 1 : 0
+    const last = this.items[this.items.length - 1]
+    this.acceptedSyncs += sync
+    if (last?.kind === 'run' && last.buf === buf && last.end === start) {
+      last.end = end
+      last.syncs += sync
+    } else this.items.push({ kind: 'run', buf, start, end, syncs: sync })
+  }
+
+  /** Names the gateway itself prepares or uses on servers; a client that never prepared one must not reach it. */
+  private isGatewayName(name: string): boolean {
+    return name.startsWith(this.registry.prefix) || name === SCRATCH || name === ABSENT
+  }
+
   private acceptParse(buf: Buffer, start: number, end: number): void {
     const { name, bodyStart } = readParseName(buf, start, end)
     if (name === '')
       return void this.items.push({ kind: 'raw', bytes: buf.subarray(start, end), code: FrontendCode.Parse })
+    if (this.statements.has(name))
+      return void this.items.push({ kind: 'duplicate', bytes: buf.subarray(start, end) })
     const stmt = this.registry.lookup(buf.subarray(bodyStart, end))
     this.statements.set(name, stmt)
+    this.unconfirmed.set(name, this.acceptedSyncs)
     this.items.push({ kind: 'parse', stmt, clientName: name })
   }
 
@@ -94,7 +138,25 @@ export class StatementRewriter {
       this.items.push({ kind: 'raw', bytes: CLOSE_ABSENT, code })
     } else if (stmt !== undefined) {
       this.items.push({ kind: 'use', stmt, bytes: serializeDescribe(TARGET_STATEMENT, stmt.name) })
-    } else this.items.push({ kind: 'raw', bytes: original, code })
+    } else {
+      const bytes = this.isGatewayName(name) ? serializeDescribe(TARGET_STATEMENT, ABSENT) : original
+      this.items.push({ kind: 'raw', bytes, code })
+    }
+  }
+
+  /**
+   * True when a Bind or Describe names a statement whose Parse, in an earlier batch, no server has
+   * confirmed yet: if that Parse fails, Postgres would answer this one with 26000, so the caller holds
+   * the client's input until the earlier batch's ReadyForQuery.
+   */
+  mustWait(code: number, buf: Buffer, start: number, end: number): boolean {
+    if (this.unconfirmed.size === 0) return false
+    let name: string
+    if (code === FrontendCode.Bind) name = readBindStatement(buf, start, end).name
+    else if (code === FrontendCode.Describe) name = readTarget(buf, start, end).name
+    else return false
+    const batch = this.unconfirmed.get(name)
+    return batch !== undefined && batch < this.acceptedSyncs
   }
 
   /** True when the client has a protocol-level statement of that name. */
@@ -104,9 +166,17 @@ export class StatementRewriter {
 
   /** Forgets statements, as DEALLOCATE does (`undefined`: all of them). */
   deallocate(name: string | undefined): void {
-    if (name === undefined) this.statements.clear()
-    else this.statements.delete(name)
+    if (name === undefined) {
+      this.statements.clear()
+      this.unconfirmed.clear()
+    } else {
+      this.statements.delete(name)
+      this.unconfirmed.delete(name)
+    }
   }
+
+  /** Set by the session: the current server now holds a statement under a client's own name. */
+  onServerPolluted?: () => void
 
   /**
    * At a Sync: when the batch is one Parse of a statement some server already accepted, the client
@@ -118,6 +188,7 @@ export class StatementRewriter {
     const only = this.items[0]
     if (this.items.length !== 1 || only?.kind !== 'parse' || !only.stmt.validated) return false
     this.items = []
+    this.unconfirmed.delete(only.clientName)
     return true
   }
 
@@ -133,12 +204,22 @@ export class StatementRewriter {
 
   /** Builds the bytes for `cache`'s server: injected Parses first where needed, names rewritten. */
   materialize(cache: StatementCache): Buffer {
+    const only = this.items[0]
+    if (this.items.length === 1 && only?.kind === 'run') {
+      this.items = []
+      this.syncsSent += only.syncs
+      return only.buf.subarray(only.start, only.end)
+    }
     const out: Buffer[] = []
     const used = new Set<string>()
-    for (const item of this.items) if (item.kind !== 'raw') used.add(item.stmt.name)
+    for (const item of this.items) if (item.kind === 'parse' || item.kind === 'use') used.add(item.stmt.name)
     for (const item of this.items) {
-      if (item.kind === 'raw') this.sendRaw(out, item)
+      if (item.kind === 'run') {
+        out.push(item.buf.subarray(item.start, item.end))
+        this.syncsSent += item.syncs
+      } else if (item.kind === 'raw') this.sendRaw(out, item)
       else if (item.kind === 'parse') this.sendParse(out, item.stmt, item.clientName, cache, used)
+      else if (item.kind === 'duplicate') this.sendDuplicate(out, item.bytes)
       else {
         if (!cache.lookup(item.stmt.name)) this.prepare(out, item.stmt, true, undefined, cache, used)
         out.push(item.bytes)
@@ -154,6 +235,18 @@ export class StatementRewriter {
     if (c === FrontendCode.Parse || c === FrontendCode.Close) this.expect(false)
     else if (c === FrontendCode.Sync || c === FrontendCode.Query || c === FrontendCode.FunctionCall)
       this.syncsSent++
+  }
+
+  /**
+   * Lets the server itself refuse a Parse of a name in use (42P05, with Postgres's own wording): the
+   * client's Parse is sent twice under its own name, the first completion dropped. The connection then
+   * holds that name, so it is closed at check-in.
+   */
+  private sendDuplicate(out: Buffer[], bytes: Buffer): void {
+    out.push(bytes, bytes)
+    this.expect(true)
+    this.expect(false)
+    this.onServerPolluted?.()
   }
 
   private sendParse(
@@ -209,6 +302,7 @@ export class StatementRewriter {
         const head = this.pending.shift()
         const parsed = head?.cached ?? head?.clientStmt
         if (parsed !== undefined) parsed.validated = true
+        if (head?.clientName !== undefined) this.unconfirmed.delete(head.clientName)
         if (head?.drop) {
           if (at > runStart) write(buf.subarray(runStart, at))
           runStart = at + 5
@@ -223,8 +317,9 @@ export class StatementRewriter {
     while (this.pending.length > 0 && this.pending[0]!.batch === this.syncsReplied) {
       const p = this.pending.shift()!
       if (p.cached !== undefined) this.onParseFailed?.(p.cached)
-      if (p.clientName !== undefined && this.statements.get(p.clientName) === p.clientStmt)
-        this.statements.delete(p.clientName)
+      if (p.clientName === undefined) continue
+      this.unconfirmed.delete(p.clientName)
+      if (this.statements.get(p.clientName) === p.clientStmt) this.statements.delete(p.clientName)
     }
   }
 
