@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import pg from 'pg'
-import { pgClient } from '../helpers/clients.js'
+import { connectMany, pgClient } from '../helpers/clients.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { directUrl, topology } from '../helpers/topology.js'
 
@@ -33,13 +32,7 @@ describe(`${CLIENTS} concurrent clients over a pool of ${POOL_SIZE}`, () => {
         await new Promise((r) => setTimeout(r, 10))
       }
     })()
-    const clients = await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        const c = new pg.Client({ connectionString: gw.url('md5') })
-        await c.connect()
-        return c
-      }),
-    )
+    const clients = await connectMany(gw.url('md5'), CLIENTS)
     try {
       await Promise.all(
         clients.map(async (c, i) => {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import pg from 'pg'
 import postgres from 'postgres'
 import { parseErrorFields } from '../../gateway/src/protocol/backend-decode.js'
 import { FrontendCode } from '../../gateway/src/protocol/codes.js'
 import { serializeStartupMessage } from '../../gateway/src/protocol/frontend.js'
 import { MessageWriter } from '../../gateway/src/protocol/writer.js'
-import { pgClient, pgTool, run } from '../helpers/clients.js'
+import { connectMany, pgClient, pgTool, run } from '../helpers/clients.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { RawSocket } from '../helpers/raw-socket.js'
 import { directUrl, topology } from '../helpers/topology.js'
@@ -67,13 +66,7 @@ describe('prepared statements in transaction mode', () => {
   })
 
   it(`node-postgres named queries, ${CLIENTS} clients over a pool of 4`, async () => {
-    const clients = await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        const c = new pg.Client({ connectionString: gw.url('md5') })
-        await c.connect()
-        return c
-      }),
-    )
+    const clients = await connectMany(gw.url('md5'), CLIENTS)
     try {
       await Promise.all(
         clients.map(async (c, i) => {

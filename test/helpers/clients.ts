@@ -16,6 +16,17 @@ export async function pgClient(url: string): Promise<pg.Client & AsyncDisposable
   return client
 }
 
+/** `n` connected node-postgres clients (end them with `Promise.all(clients.map((c) => c.end()))`). */
+export function connectMany(url: string, n: number): Promise<pg.Client[]> {
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const c = new pg.Client({ connectionString: url })
+      await c.connect()
+      return c
+    }),
+  )
+}
+
 /** Result of running a command line tool. */
 export interface RunResult {
   code: number

@@ -30,6 +30,7 @@ const SSL_REFUSED = Buffer.from('N')
 export class StartupHandler {
   private startupParams = new Map<string, string>()
   private found?: UserPool
+  private finalAuthBytes?: Buffer
 
   constructor(private readonly session: ClientSession) {}
 
@@ -127,8 +128,12 @@ export class StartupHandler {
   }
 
   private applyAuthStep(step: AuthStep): void {
+    // The last step's bytes (SASLFinal) go out with the welcome: one write and one client wake-up less.
+    if (step.authenticated) {
+      this.finalAuthBytes = step.send
+      return this.authenticated()
+    }
     if (step.send !== undefined) this.session.transport.write(step.send)
-    if (step.authenticated) this.authenticated()
   }
 
   private authenticated(): void {
@@ -155,7 +160,9 @@ export class StartupHandler {
       serializeBackendKeyData(s.processId, s.secretKey),
       serializeReadyForQuery(TxnStatus.Idle),
     ])
-    s.transport.write(Buffer.concat([head, tail]))
+    const parts = this.finalAuthBytes === undefined ? [head, tail] : [this.finalAuthBytes, head, tail]
+    this.finalAuthBytes = undefined
+    s.transport.write(Buffer.concat(parts))
   }
 }
 
