@@ -129,14 +129,10 @@ port = ${port}
 admin_username = "skiff_admin"
 admin_password = "skiff_admin_pw"
 query_wait_timeout = 60000
-# Ctrl-C should not wait long for connected psql sessions.
-shutdown_timeout = 3000
 
 [pools.${topology.database}]
 pool_mode = "transaction"
-query_parser_enabled = true
-query_parser_read_write_splitting = true
-primary_reads_enabled = true
+# The replicas are listed, but every transaction goes to the primary until read/write splitting lands.
 
 [pools.${topology.database}.shards.0]
 database = ${q(topology.database)}

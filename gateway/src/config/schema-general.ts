@@ -44,33 +44,38 @@ export const generalSchema = z.object(
       .describe(
         'Milliseconds a client may stay idle inside an open transaction before it is disconnected; 0 disables.',
       ),
-    healthcheck_timeout: msSchema()
-      .default(1000)
-      .describe('Milliseconds the health check query (";") may take before the server counts as down.'),
-    healthcheck_delay: msSchema()
-      .default(30000)
-      .describe(
-        'Milliseconds a server connection can be idle and still be reused without a health check first.',
-      ),
-    shutdown_timeout: msSchema()
-      .default(60000)
-      .describe('Milliseconds clients get to finish after a shutdown starts before they are disconnected.'),
-    ban_time: countSchema()
-      .default(60)
-      .describe('Seconds a server that failed a health check is left out of routing.'),
+    healthcheck_timeout: later(
+      msSchema().default(1000),
+      'Milliseconds the health check query (";") may take before the server counts as down.',
+    ),
+    healthcheck_delay: later(
+      msSchema().default(30000),
+      'Milliseconds a server connection can be idle and still be reused without a health check first.',
+    ),
+    shutdown_timeout: later(
+      msSchema().default(60000),
+      'Milliseconds clients get to finish after a shutdown starts before they are disconnected.',
+    ),
+    ban_time: later(
+      countSchema().default(60),
+      'Seconds a server that failed a health check is left out of routing.',
+    ),
     log_client_connections: z.boolean().default(false).describe('Log each client connection.'),
     log_client_disconnections: z.boolean().default(false).describe('Log each client disconnection.'),
     worker_threads: later(
       z.number().int().min(1).default(5),
       'Number of worker threads in PgCat; Skiff runs as a single process for now.',
     ),
-    tcp_keepalives_idle: countSchema()
-      .default(5)
-      .describe('Seconds a connection may be silent before TCP keepalive probes start.'),
+    tcp_keepalives_idle: later(
+      countSchema().default(5),
+      'Seconds a connection may be silent before TCP keepalive probes start.',
+    ),
     admin_username: z
       .string()
       .min(1)
-      .describe('User name for the admin database ("pgcat" or "pgbouncer"). Required, as in PgCat.'),
+      .describe(
+        'User name for the admin database ("pgcat" or "pgbouncer"). Required, as in PgCat. The admin database itself arrives in a later release; until then connecting to it gets 3D000.',
+      ),
     admin_password: z
       .string()
       .min(1)
