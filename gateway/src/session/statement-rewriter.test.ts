@@ -58,6 +58,9 @@ function filtered(rw: StatementRewriter, codes: string): string {
   return seen
 }
 
+/** What a Bind of `g` becomes on a server lacking it: Close (any stale copy) + Parse, then the Bind. */
+const injectedThenBound = (g: string, sql: string) => [`C(S:${g})`, `P(${g}:${sql})`, `B(${g})`, 'E', 'S']
+
 describe('StatementRewriter', () => {
   it('prepares a client statement under its gateway-wide name, closing any stale copy first', () => {
     const registry = new PreparedRegistry()
@@ -70,13 +73,7 @@ describe('StatementRewriter', () => {
       sync(w)
     })
     const cache = new StatementCache(10)
-    assert.deepEqual(describeFrontend(rw.materialize(cache)), [
-      `C(S:${g})`,
-      `P(${g}:select 1)`,
-      `B(${g})`,
-      'E',
-      'S',
-    ])
+    assert.deepEqual(describeFrontend(rw.materialize(cache)), injectedThenBound(g, 'select 1'))
     assert.ok(cache.has(`${g}`))
     // The injected Close's CloseComplete is dropped; the client's ParseComplete is kept.
     assert.equal(filtered(rw, '312CZ'), '12CZ')
@@ -98,13 +95,7 @@ describe('StatementRewriter', () => {
     assert.equal(filtered(a, '31Z'), '1Z')
     a.onReadyForQuery()
     const fresh = new StatementCache(10)
-    assert.deepEqual(describeFrontend(a.materialize(fresh)), [
-      `C(S:${g})`,
-      `P(${g}:select 2)`,
-      `B(${g})`,
-      'E',
-      'S',
-    ])
+    assert.deepEqual(describeFrontend(a.materialize(fresh)), injectedThenBound(g, 'select 2'))
     assert.equal(filtered(a, '312CZ'), '2CZ')
   })
 
