@@ -5,12 +5,11 @@
  */
 import { asGatewayError, GatewayError, toFatal } from '../errors.js'
 import { log } from '../log.js'
-import { InternalQuery } from '../pool/internal-query.js'
 import type { ReplySink } from '../pool/reply-route.js'
 import type { ServerConnection } from '../pool/server-conn.js'
 import type { CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
-import { serializeCommandComplete, serializeReadyForQuery } from '../protocol/backend.js'
+import { serializeReadyForQuery } from '../protocol/backend.js'
 import { FrontendCode, isFrontendCode, TxnStatus } from '../protocol/codes.js'
 import { MAX_MESSAGE_LENGTH, MessageFramer } from '../protocol/framer.js'
 import { type RoutingState, routeTransaction } from '../router/route.js'
@@ -18,8 +17,8 @@ import { Cleanup, cleanupFromText, resetCommandsFor } from './cleanup-state.js'
 import type { ClientAuthFlow } from './client-auth.js'
 import type { CancelTarget, ClientContext, ClientTransport } from './client-context.js'
 import { StartupHandler } from './client-startup.js'
-import { parseDeallocate } from './deallocate.js'
-import { planParamSync, TRACKED_PARAMETERS } from './param-sync.js'
+import { deallocateReply, prepareReply } from './local-replies.js'
+import { applyClientParams } from './param-apply.js'
 import { StatementRewriter } from './statement-rewriter.js'
 
 /** Steps of a client connection. */
@@ -34,7 +33,6 @@ export const ClientStep = {
 export type ClientStep = (typeof ClientStep)[keyof typeof ClientStep]
 
 let nextClientId = 1
-const PARSE_COMPLETE = Buffer.from([0x31, 0, 0, 0, 4])
 const EMPTY = Buffer.alloc(0)
 
 /** A client session; implements the reply sink and checkout waiter interfaces of the pool side. */
@@ -161,30 +159,33 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   }
 
   /**
-   * Answers a lone `DEALLOCATE` from the client's own statement map, when nothing of the client's is
-   * in flight (so the reply is in order); otherwise it goes to the server like any query.
+   * Whether the client can be answered without a server now: nothing of its own in flight or waiting
+   * for a checkout (so a local reply stays in order), and not in a failed transaction (where Postgres
+   * refuses everything with 25P02, which the server must say).
    */
-  private answerDeallocate(rw: StatementRewriter): boolean {
-    const f = this.framer
-    if (!startsWithD(f.buffer, f.start + 5, f.end)) return false // cheap test before decoding any text
-    if (!this.transactionMode || this.waitingCheckout || rw.hasItems || this.server?.busy) return false
-    if (this.server?.txnStatus === TxnStatus.Failed) return false // the server answers 25P02, as it must
-    const target = parseDeallocate(f.buffer.toString('utf8', f.start + 5, f.end - 1))
-    if (target === undefined || ('name' in target && !rw.knows(target.name))) return false
-    rw.deallocate('name' in target ? target.name : undefined)
-    const tag = 'name' in target ? 'DEALLOCATE' : 'DEALLOCATE ALL'
-    const status = this.server?.txnStatus ?? TxnStatus.Idle
-    this.transport.write(Buffer.concat([serializeCommandComplete(tag), serializeReadyForQuery(status)]))
-    return true
+  private canAnswerLocally(): boolean {
+    if (this.waitingCheckout || this.server?.busy) return false
+    return this.server?.txnStatus !== TxnStatus.Failed
   }
 
-  /** Answers a lone Parse + Sync of an already validated statement without a server (see takeLocalPrepare). */
+  /** Answers a lone DEALLOCATE of the client's own statements (see local-replies.ts). */
+  private answerDeallocate(rw: StatementRewriter): boolean {
+    const f = this.framer
+    // Not after SQL PREPARE pinned the client (the server holds its SQL-level statements), and not
+    // behind messages still queued in the rewriter.
+    if (!this.transactionMode || rw.hasItems || !this.canAnswerLocally()) return false
+    const reply = deallocateReply(rw, f.buffer, f.start, f.end, this.server?.txnStatus ?? TxnStatus.Idle)
+    if (reply !== undefined) this.transport.write(reply)
+    return reply !== undefined
+  }
+
+  /** Answers a lone Parse + Sync of an already accepted statement (see StatementRewriter.takeLocalPrepare). */
   private answerPrepare(rw: StatementRewriter): boolean {
-    const status = this.server?.txnStatus ?? TxnStatus.Idle
-    if (status === TxnStatus.Failed || this.waitingCheckout || this.server?.busy || !rw.takeLocalPrepare())
-      return false
+    if (!this.canAnswerLocally()) return false // takeLocalPrepare checks that the Parse is all that is queued
+    const reply = prepareReply(rw, this.server?.txnStatus ?? TxnStatus.Idle)
+    if (reply === undefined) return false
     this.unsynced = false
-    this.transport.write(Buffer.concat([PARSE_COMPLETE, serializeReadyForQuery(status)]))
+    this.transport.write(reply)
     return true
   }
 
@@ -239,21 +240,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
 
   /** Applies the client's parameters on a server it lands on, and reports values it has not seen. */
   private syncParams(server: ServerConnection): void {
-    const plan = planParamSync(this.params, server.params)
-    this.notices = plan.notices
-    if (plan.sets.length === 0) return
-    const done = (error: string | undefined) => {
-      if (error === undefined) return
-      log.warn('could not apply a client parameter on the server; keeping the server value', {
-        client: this.id,
-        error,
-      })
-      for (const name of TRACKED_PARAMETERS) {
-        const value = server.params.get(name)
-        if (value !== undefined) this.params.set(name, value)
-      }
-    }
-    server.sendInternal(new InternalQuery(done, (name, value) => this.params.set(name, value)), plan.sets)
+    this.notices = applyClientParams(this.params, server, this.id)
   }
 
   onServerData(buf: Buffer, start: number, end: number): void {
@@ -292,18 +279,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   /** A client idle inside a transaction holds a server connection; PgCat's idle_client_in_transaction_timeout. */
   private armIdleInTransactionTimer(): void {
     const ms = this.pool!.idleInTransactionTimeout
-    this.idleInTransactionTimer = setTimeout(() => {
-      this.fail(
-        new GatewayError(
-          'IDLE_IN_TRANSACTION_TIMEOUT',
-          'terminating connection due to idle-in-transaction timeout',
-          {
-            severity: 'FATAL',
-            detail: `the client held a server connection inside a transaction without sending anything for ${ms} ms (idle_client_in_transaction_timeout)`,
-          },
-        ),
-      )
-    }, ms)
+    this.idleInTransactionTimer = setTimeout(() => this.fail(idleInTransactionError(ms)), ms)
   }
 
   private clearIdleInTransactionTimer(): void {
@@ -392,10 +368,15 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   }
 }
 
-/** True when the first non-blank character of `buf[at, end)` is 'd' or 'D' (as DEALLOCATE starts). */
-function startsWithD(buf: Buffer, at: number, end: number): boolean {
-  while (at < end && (buf[at] === 0x20 || buf[at] === 0x0a || buf[at] === 0x09 || buf[at] === 0x0d)) at++
-  return (buf[at]! | 0x20) === 0x64
+function idleInTransactionError(ms: number): GatewayError {
+  return new GatewayError(
+    'IDLE_IN_TRANSACTION_TIMEOUT',
+    'terminating connection due to idle-in-transaction timeout',
+    {
+      severity: 'FATAL',
+      detail: `the client held a server connection inside a transaction without sending anything for ${ms} ms (idle_client_in_transaction_timeout)`,
+    },
+  )
 }
 
 function invalidMessage(code: number): GatewayError {
