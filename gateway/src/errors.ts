@@ -1,6 +1,6 @@
 /**
  * The gateway's one error type: a closed set of codes, each with a SQLSTATE, turned into an
- * ErrorResponse (or, later, an HTTP body) in one place.
+ * ErrorResponse (`toErrorResponse`) or an HTTP status and JSON body (`http/error-body.ts`) in one place.
  * @module
  */
 import { type ErrorFields, serializeErrorResponse } from './protocol/backend.js'
@@ -11,6 +11,8 @@ export const GatewayErrorCode = {
   PROTOCOL_VIOLATION: SqlState.ProtocolViolation,
   AUTH_FAILED: SqlState.InvalidPassword,
   AUTH_NOT_SUPPORTED: SqlState.InvalidAuthorizationSpecification,
+  /** A login refused for a reason other than the password: a bad API token, a cleartext password refused. */
+  AUTH_REJECTED: SqlState.InvalidAuthorizationSpecification,
   UNKNOWN_DATABASE: SqlState.InvalidCatalogName,
   UNSUPPORTED_STARTUP_PARAMETER: SqlState.ProtocolViolation,
   TOO_MANY_CLIENTS: SqlState.TooManyConnections,
@@ -22,9 +24,24 @@ export const GatewayErrorCode = {
   IDLE_IN_TRANSACTION_TIMEOUT: SqlState.IdleInTransactionSessionTimeout,
   SHUTTING_DOWN: SqlState.AdminShutdown,
   BAD_CONFIG: SqlState.ConfigFileError,
+  /** An HTTP request that breaks the `/sql` contract: bad JSON, a missing header, a bad connection string. */
+  BAD_REQUEST: SqlState.ProtocolViolation,
+  REQUEST_TOO_LARGE: SqlState.ProgramLimitExceeded,
+  RESPONSE_TOO_LARGE: SqlState.ProgramLimitExceeded,
+  REQUEST_TIMEOUT: SqlState.QueryCanceled,
   INTERNAL: SqlState.InternalError,
 } as const
 export type GatewayErrorCode = keyof typeof GatewayErrorCode
+
+/**
+ * HTTP status of each code over `/sql`; anything else is 400, because the Neon driver keeps the
+ * SQLSTATE and the other fields only from a 400 body.
+ */
+const HTTP_STATUS: Partial<Record<GatewayErrorCode, number>> = {
+  REQUEST_TOO_LARGE: 413,
+  RESPONSE_TOO_LARGE: 507,
+  INTERNAL: 500,
+}
 
 export interface GatewayErrorOptions {
   /** FATAL closes the client connection after the ErrorResponse; ERROR keeps it open. */
@@ -64,6 +81,11 @@ export class GatewayError extends Error {
       detail: this.detail,
       hint: this.hint,
     }
+  }
+
+  /** The HTTP status `/sql` answers this error with. */
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code] ?? 400
   }
 
   /** The wire bytes of the ErrorResponse. */

@@ -1,13 +1,15 @@
 /**
- * The gateway: config, pools, the registry of logged-in clients (for cancel keys and limits) and the
- * TCP endpoint. One instance per process.
+ * The gateway: config, pools, the registry of logged-in clients (for cancel keys and limits), the TCP
+ * endpoint and the HTTP/WebSocket endpoint. One instance per process.
  * @module
  */
 import type { Config } from './config/schema.js'
+import { type HttpEndpoint, startHttpEndpoint } from './endpoints/http.js'
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp.js'
 import { GatewayError } from './errors.js'
 import { log } from './log.js'
 import { buildPools, type PoolMap } from './pool/build-pools.js'
+import { canConnect } from './pool/reachability.js'
 import type { UserPool } from './pool/user-pool.js'
 import type { CancelTarget, ClientContext, PoolLookup } from './session/client-context.js'
 import { PreparedRegistry } from './session/prepared-registry.js'
@@ -22,6 +24,7 @@ export class Gateway implements ClientContext {
   readonly clients = new Map<number, CancelTarget>()
   readonly preparedStatements = new PreparedRegistry()
   private tcp?: TcpEndpoint
+  private http?: HttpEndpoint
   private nextProcessId = 0
   private timer?: NodeJS.Timeout
 
@@ -37,19 +40,51 @@ export class Gateway implements ClientContext {
     return this.config.general.log_client_disconnections
   }
 
-  /** Opens the TCP listener and starts pool upkeep. */
+  /** Opens the listeners and starts pool upkeep. */
   async start(): Promise<void> {
     const { host, port } = this.config.general
     this.tcp = await startTcpEndpoint(this, host, port)
+    const http = this.config.http
+    if (http.enabled) {
+      try {
+        this.http = await startHttpEndpoint({
+          context: this,
+          http,
+          unreachablePrimaries: () => this.unreachablePrimaries(),
+        })
+      } catch (err) {
+        await this.tcp.close()
+        throw err
+      }
+    }
     this.timer = setInterval(() => this.maintain(), MAINTENANCE_INTERVAL_MS)
     this.timer.unref()
     this.maintain()
-    log.info(`listening on ${host}:${this.tcp.port}`)
+    log.info(`listening on ${host}:${this.tcp.port} (Postgres protocol)`)
+    if (this.http !== undefined)
+      log.info(`listening on ${http.host}:${this.http.port} (HTTP /sql and WebSocket)`)
   }
 
   /** The TCP port actually bound (useful with port 0). */
   get port(): number {
     return this.tcp?.port ?? this.config.general.port
+  }
+
+  /** The HTTP/WebSocket port actually bound, if that endpoint is enabled. */
+  get httpPort(): number | undefined {
+    return this.http?.port
+  }
+
+  /** `host:port` of every primary that refuses TCP connections (for `GET /ready`). */
+  async unreachablePrimaries(): Promise<string[]> {
+    const primaries = new Map<string, { host: string; port: number }>()
+    for (const pool of this.userPools())
+      for (const sp of pool.serverPools())
+        if (sp.address.role === 'primary') primaries.set(`${sp.address.host}:${sp.address.port}`, sp.address)
+    const checks = [...primaries].map(async ([name, a]) =>
+      (await canConnect(a.host, a.port, 2000)) ? [] : [name],
+    )
+    return (await Promise.all(checks)).flat()
   }
 
   findPool(database: string, username: string): PoolLookup {
@@ -100,7 +135,7 @@ export class Gateway implements ClientContext {
   /** Stops accepting clients, closes every client and server connection. */
   async stop(): Promise<void> {
     clearInterval(this.timer)
-    await this.tcp?.close()
+    await Promise.all([this.tcp?.close(), this.http?.close()])
     for (const pool of this.userPools()) for (const sp of pool.serverPools()) sp.close()
   }
 }

@@ -22,12 +22,18 @@ export interface TestGatewayOptions {
   serverPort?: number
   /** Database served (pool name = server database name); default: the topology's database. */
   database?: string
+  /** Extra lines appended to [http] (which listens on a free loopback port). */
+  http?: string
+  /** Add the topology's replicas to shard 0 (role "replica"). */
+  replicas?: boolean
 }
 
 /** A running test gateway. */
 export interface TestGateway {
   gateway: Gateway
   port: number
+  /** The HTTP/WebSocket port. */
+  httpPort: number
   /** Connection string for one of the topology's users through the gateway. */
   url(user?: 'scram' | 'md5' | 'plain' | 'trust', database?: string): string
   stop(): Promise<void>
@@ -51,6 +57,13 @@ statement_timeout = ${o.statementTimeout ?? 0}
 ${extra}`
 }
 
+function replicaServers(o: TestGatewayOptions): string {
+  if (!o.replicas) return ''
+  return topology()
+    .replicas.map((r) => `, ["127.0.0.1", ${r.port}, "replica"]`)
+    .join('')
+}
+
 /** The config text for a test gateway on port 0 (any free port). */
 export function testConfigText(o: TestGatewayOptions = {}): string {
   const t = topology()
@@ -70,12 +83,17 @@ ${lifetime}
 ${idle}
 ${o.general ?? ''}
 
+[http]
+host = "127.0.0.1"
+port = 0
+${o.http ?? ''}
+
 [pools.${db}]
 pool_mode = "${o.poolMode ?? 'transaction'}"
 
 [pools.${db}.shards.0]
 database = "${db}"
-servers = [["127.0.0.1", ${o.serverPort ?? t.primary.port}, "primary"]]
+servers = [["127.0.0.1", ${o.serverPort ?? t.primary.port}, "primary"]${replicaServers(o)}]
 ${userBlock(0, u.scram.username, u.scram.password, o)}
 ${userBlock(1, u.md5.username, u.md5.password, o, 'auth_type = "md5"')}
 ${userBlock(2, u.plain.username, u.plain.password, o)}
@@ -92,6 +110,7 @@ export async function startTestGateway(o: TestGatewayOptions = {}): Promise<Test
   return {
     gateway,
     port: gateway.port,
+    httpPort: gateway.httpPort ?? 0,
     url(user = 'scram', database = o.database ?? t.database) {
       const u = t.users[user]
       const auth = u.password ? `${u.username}:${encodeURIComponent(u.password)}` : u.username

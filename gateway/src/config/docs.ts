@@ -17,6 +17,7 @@ interface TableDoc {
 const PLACEHOLDERS: Record<string, string> = { pools: '<database>', users: '<index>', shards: '<index>' }
 const TITLES: Record<string, string> = {
   general: 'General',
+  http: 'HTTP and WebSocket',
   pools: 'Pools',
   users: 'Users',
   shards: 'Shards',

@@ -4,10 +4,12 @@
  * password values.
  */
 
+import { checkHttp } from './schema-checks-http.js'
 import { checkShards } from './schema-checks-shards.js'
 import { checkUsers } from './schema-checks-users.js'
 import { formatPath, type Report } from './schema-common.js'
 import type { GeneralConfig } from './schema-general.js'
+import type { HttpConfig } from './schema-http.js'
 import type { PoolConfig } from './schema-pool.js'
 
 /** Names PgCat (and PgBouncer) reserve for the admin database. */
@@ -15,10 +17,11 @@ const ADMIN_DATABASES = ['pgcat', 'pgbouncer']
 
 /** Runs every cross-field rule over a config whose keys already have the right types. */
 export function checkConfig(
-  config: { general: GeneralConfig; pools: Record<string, PoolConfig> },
+  config: { general: GeneralConfig; pools: Record<string, PoolConfig>; http: HttpConfig },
   report: Report,
 ): void {
   checkGeneral(config.general, report)
+  checkHttp(config, report)
   if (Object.keys(config.pools).length === 0) {
     report(['pools'], 'no pools defined; add a [pools.<database>] table with at least one user and one shard')
   }

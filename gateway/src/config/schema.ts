@@ -11,9 +11,11 @@ import { z } from 'zod'
 import { checkConfig } from './schema-checks.js'
 import { type authTypes, later, type poolModes, type serverRoles } from './schema-common.js'
 import { generalSchema } from './schema-general.js'
+import { httpSchema } from './schema-http.js'
 import { poolSchema } from './schema-pool.js'
 
 export { type GeneralConfig, generalSchema } from './schema-general.js'
+export { type ApiTokenConfig, type HttpConfig, httpSchema } from './schema-http.js'
 export { type PoolConfig, poolSchema } from './schema-pool.js'
 export { type MirrorConfig, type ServerConfig, type ShardConfig, shardSchema } from './schema-shard.js'
 export { type UserConfig, userSchema } from './schema-user.js'
@@ -32,6 +34,11 @@ export const configSchema = z
       .record(z.string(), poolSchema)
       .default({})
       .describe('One pool per database name that clients connect with; the table key is that name.'),
+    http: httpSchema
+      .prefault({})
+      .describe(
+        'Skiff addition (not in PgCat): the HTTP listener for `POST /sql` (Neon HTTP format) and Postgres over WebSocket.',
+      ),
     plugins: later(
       z.record(z.string(), z.unknown()).optional(),
       'PgCat plugins applied to every pool (intercept, table_access, query_logger, prewarmer).',

@@ -19,6 +19,7 @@ export function startTcpEndpoint(context: ClientContext, host: string, port: num
     sockets.add(socket)
     socket.setNoDelay(true)
     const transport: ClientTransport = {
+      kind: 'tcp',
       write: (bytes) => socket.write(bytes),
       end: (bytes) => {
         if (bytes === undefined) return void socket.destroy() // Terminate or cancel: nothing left to say

@@ -11,6 +11,8 @@ export type PoolMode = 'transaction' | 'session'
 
 /** Everything the sessions of one (database, user) pair share. */
 export class UserPool {
+  private replicaTurn = -1
+
   constructor(
     /** Database name clients ask for (the `pools.<name>` key). */
     readonly database: string,
@@ -37,6 +39,14 @@ export class UserPool {
   primary(shard: number): ServerPool {
     const servers = this.shards[shard] ?? []
     return servers.find((p) => p.address.role === 'primary') ?? servers[0]!
+  }
+
+  /** The shard's replicas in turn (round robin); undefined when it has none. */
+  nextReplica(shard: number): ServerPool | undefined {
+    const replicas = (this.shards[shard] ?? []).filter((p) => p.address.role === 'replica')
+    if (replicas.length === 0) return undefined
+    this.replicaTurn = (this.replicaTurn + 1) % replicas.length
+    return replicas[this.replicaTurn]
   }
 
   /** Every server pool of every shard. */

@@ -89,6 +89,11 @@ export class MessageFramer {
     this.pos = this.start
   }
 
+  /** Type byte of the next message if at least its first byte has arrived, else -1 (does not consume). */
+  peekCode(): number {
+    return this.pos < this.buffer.length && !this.untagged ? this.buffer[this.pos]! : -1
+  }
+
   /** Bytes received but not yet returned as messages. */
   get pending(): number {
     return this.buffer.length - this.pos

@@ -15,6 +15,7 @@ export const SqlState = {
   AdminShutdown: '57P01',
   CannotConnectNow: '57P03',
   QueryCanceled: '57014',
+  ProgramLimitExceeded: '54000',
   IdleInTransactionSessionTimeout: '25P03',
   ConfigFileError: 'F0000',
   InternalError: 'XX000',

@@ -4,7 +4,7 @@
  * @see https://www.postgresql.org/docs/current/auth-password.html
  * @module
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { isMd5PasswordHash, md5PasswordHash, verifyMd5Response } from '../auth/md5.js'
 import { makeScramSecret, parseScramSecret, type ScramSecret } from '../auth/scram-secret.js'
 import { ScramServerSession } from '../auth/scram-server.js'
@@ -42,6 +42,11 @@ export interface UserCredential {
   password?: string
   /** Derived lazily: PBKDF2 is slow, so it is computed once per user, not per login. */
   scramSecret?: ScramSecret
+  /**
+   * Keyed digest of the last cleartext password that matched a stored SCRAM secret, so HTTP and
+   * WebSocket logins (a cleartext password each time) do not pay PBKDF2 on every request.
+   */
+  verifiedDigest?: Buffer
 }
 
 /** Postgres's wording, so client tooling recognises it. */
@@ -89,9 +94,16 @@ function matchesPlaintext(cred: UserCredential, given: string): boolean {
   if (isMd5PasswordHash(pw)) return timingSafeEqualText(md5PasswordHash(cred.username, given), pw)
   const secret = parseScramSecret(pw)
   if (secret === undefined) return timingSafeEqualText(given, pw)
+  const digest = createHmac('sha256', DIGEST_KEY).update(given).digest()
+  if (cred.verifiedDigest !== undefined && timingSafeEqual(digest, cred.verifiedDigest)) return true
   const candidate = makeScramSecret(given, { iterations: secret.iterations, salt: secret.salt })
-  return timingSafeEqual(candidate.storedKey, secret.storedKey)
+  const ok = timingSafeEqual(candidate.storedKey, secret.storedKey)
+  if (ok) cred.verifiedDigest = digest
+  return ok
 }
+
+/** Per-process key of {@link UserCredential.verifiedDigest}: the digest is useless outside this process. */
+const DIGEST_KEY = randomBytes(32)
 
 function timingSafeEqualText(a: string, b: string): boolean {
   const x = Buffer.from(a)

@@ -42,4 +42,14 @@ export interface ClientTransport {
   /** Sends the last bytes, then closes. */
   end(bytes?: Buffer): void
   readonly remoteAddress: string
+  /** Which front the client came through, for logs and statistics. */
+  readonly kind: 'tcp' | 'websocket' | 'http'
+  /**
+   * A PasswordMessage the client sent before being asked for one (the Neon driver's default
+   * `pipelineConnect: "password"`): 'accept' logs it in with that cleartext password, 'refuse' fails the
+   * login with a hint. Unset (TCP): the bytes are read as the answer to the user's method, as Postgres does.
+   */
+  readonly pipelinedPassword?: 'accept' | 'refuse'
+  /** The front has already proven who the client is (an HTTP API token), so no password is asked. */
+  readonly preAuthenticated?: boolean
 }

@@ -18,7 +18,7 @@ import {
 import { FrontendCode, TxnStatus } from '../protocol/codes.js'
 import type { MessageFramer } from '../protocol/framer.js'
 import { parseStartupPacket } from '../protocol/frontend.js'
-import { type AuthStep, createClientAuthFlow } from './client-auth.js'
+import { type AuthStep, type ClientAuthMethod, createClientAuthFlow } from './client-auth.js'
 import type { ClientSession } from './client-session.js'
 import { IGNORED_STARTUP_PARAMETERS, normalizeStartupValue, TRACKED_PARAMETERS } from './param-sync.js'
 
@@ -62,13 +62,14 @@ export class StartupHandler {
         )
       case 'startup':
         f.untagged = false
-        return this.login(packet.minorVersion, packet.params)
+        return this.login(packet.minorVersion, packet.params, f.peekCode() === FrontendCode.Password)
       default:
         throw new Error(`Unexpected startup packet: ${JSON.stringify(packet)}`)
     }
   }
 
-  private login(minorVersion: number, params: Map<string, string>): void {
+  /** @param pipelinedPassword a PasswordMessage already follows the StartupMessage, sent unasked */
+  private login(minorVersion: number, params: Map<string, string>, pipelinedPassword: boolean): void {
     const s = this.session
     const user = params.get('user')
     if (!user)
@@ -86,6 +87,7 @@ export class StartupHandler {
         user,
         database: s.database,
         address: s.transport.remoteAddress,
+        via: s.transport.kind,
       })
     const lookup = s.context.findPool(s.database, user)
     if (lookup.kind === 'unknown-database') {
@@ -96,9 +98,24 @@ export class StartupHandler {
     }
     this.found = lookup.kind === 'found' ? lookup.pool : undefined
     const method = lookup.kind === 'found' ? lookup.pool.authMethod : lookup.authMethod
-    s.auth = createClientAuthFlow(method, this.found?.credential, user)
+    s.auth = createClientAuthFlow(this.loginMethod(method, pipelinedPassword), this.found?.credential, user)
     s.step = 'Authenticating'
     this.applyAuthStep(s.auth.start())
+  }
+
+  /**
+   * The user's method, unless the front changes it: an HTTP API token already proved the identity, and a
+   * password sent before it was asked for (Neon's pipelineConnect) can only be a cleartext one.
+   */
+  private loginMethod(method: ClientAuthMethod, pipelinedPassword: boolean): ClientAuthMethod {
+    const t = this.session.transport
+    if (t.preAuthenticated === true) return 'trust'
+    if (!pipelinedPassword || t.pipelinedPassword === undefined) return method
+    if (t.pipelinedPassword === 'accept') return 'password'
+    throw new GatewayError('AUTH_REJECTED', 'password sent before the server asked for it, in cleartext', {
+      severity: 'FATAL',
+      hint: 'this WebSocket is not a loopback connection, so Skiff will not take a cleartext password on it: set neonConfig.pipelineConnect = false (the driver then uses SCRAM), or set http.websocket_pipelined_password = "always" if TLS ends in front of Skiff',
+    })
   }
 
   /** Keeps tracked parameters, rejects ones a pooled connection cannot honour; returns `_pq_.` options. */

@@ -1,0 +1,41 @@
+/**
+ * The HTTP listener: hono's routes on a Node server, plus WebSocket upgrades on any path. I/O only.
+ * @module
+ */
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
+import { createHttpApp, type HttpServices } from '../http/app.js'
+import { WebSocketEndpoint } from './websocket.js'
+
+/** A listening HTTP/WebSocket endpoint. */
+export interface HttpEndpoint {
+  readonly port: number
+  close(): Promise<void>
+}
+
+/** Listens on `[http]` host:port; resolves once bound. */
+export function startHttpEndpoint(services: HttpServices): Promise<HttpEndpoint> {
+  const { host, port } = services.http
+  const app = createHttpApp(services)
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server
+  // Keep-alive callers (the benchmark, edge runtimes) reuse connections; Node's 5 s default is short.
+  server.keepAliveTimeout = 65_000
+  const ws = new WebSocketEndpoint(services.context, services.http.websocket_pipelined_password)
+  server.on('upgrade', (req, socket, head) => ws.upgrade(req, socket, head))
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise<void>((done) => {
+            ws.close()
+            server.close(() => done())
+            server.closeAllConnections()
+          }),
+      })
+    })
+  })
+}

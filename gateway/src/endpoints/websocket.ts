@@ -1,0 +1,105 @@
+/**
+ * The WebSocket endpoint: binary frames carry Postgres wire bytes, one byte stream per socket, into the
+ * same ClientSession as TCP (the `@neondatabase/serverless` Pool/Client contract). I/O only.
+ * @see ../../../../shared/reference/neon-wire-contract.md §2
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { type WebSocket, WebSocketServer } from 'ws'
+import type { HttpConfig } from '../config/schema.js'
+import { GatewayError } from '../errors.js'
+import type { ClientContext, ClientTransport } from '../session/client-context.js'
+import { ClientSession } from '../session/client-session.js'
+
+/** Bytes queued on a socket before the session stops reading its server. */
+const HIGH_WATER_MARK = 1 << 20
+const BINARY = { binary: true }
+
+/** Accepts upgrades on any path (the driver uses /v2 by default, docs show /v1). */
+export class WebSocketEndpoint {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 })
+
+  constructor(
+    private readonly context: ClientContext,
+    private readonly policy: HttpConfig['websocket_pipelined_password'],
+  ) {
+    this.wss.on('connection', (ws: WebSocket, req: IncomingMessage) => this.onConnection(ws, req))
+  }
+
+  /** Hands an HTTP upgrade request to ws. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req))
+  }
+
+  /** Closes every WebSocket client. */
+  close(): void {
+    for (const ws of this.wss.clients) ws.terminate()
+    this.wss.close()
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const address = req.socket.remoteAddress ?? ''
+    const accept = this.policy === 'always' || (this.policy === 'loopback' && isLoopback(address))
+    let session: ClientSession
+    const transport: ClientTransport = {
+      kind: 'websocket',
+      pipelinedPassword: this.policy === 'never' || !accept ? 'refuse' : 'accept',
+      remoteAddress: `${address}:${req.socket.remotePort}`,
+      write: (bytes) => {
+        const full = ws.bufferedAmount + bytes.length >= HIGH_WATER_MARK
+        ws.send(bytes, BINARY, full ? () => session.onTransportDrain() : undefined)
+        return !full
+      },
+      end: (bytes) => {
+        if (bytes !== undefined) ws.send(bytes, BINARY)
+        ws.close(1000)
+        setTimeout(() => ws.terminate(), 5000).unref() // a client that never answers the close
+      },
+    }
+    session = new ClientSession(this.context, transport)
+    ws.on(
+      'message',
+      firstFrames((data, isBinary) => onFrame(session, data, isBinary)),
+    )
+    ws.on('error', () => session.close('WebSocket error'))
+    ws.on('close', () => session.close('client closed the WebSocket'))
+  }
+}
+
+type FrameHandler = (data: Buffer, isBinary: boolean) => void
+
+/**
+ * Delivers the frames of the first read together: with `coalesceWrites: false` the driver's pipelined
+ * StartupMessage and PasswordMessage are separate frames, and the session must see both to know the
+ * password came unasked.
+ */
+function firstFrames(handle: FrameHandler): FrameHandler {
+  let batch: Buffer[] | undefined = []
+  return (data, isBinary) => {
+    if (batch === undefined || !isBinary) return handle(data, isBinary)
+    batch.push(data)
+    if (batch.length > 1) return
+    queueMicrotask(() => {
+      const frames = batch!
+      batch = undefined
+      handle(frames.length === 1 ? frames[0]! : Buffer.concat(frames), true)
+    })
+  }
+}
+
+function onFrame(session: ClientSession, data: Buffer, isBinary: boolean): void {
+  if (isBinary) return session.onData(data)
+  session.fail(
+    new GatewayError('PROTOCOL_VIOLATION', 'unexpected text message in the WebSocket', {
+      severity: 'FATAL',
+      hint: 'send Postgres protocol bytes in binary frames',
+    }),
+  )
+}
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
+export function isLoopback(address: string): boolean {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address
+  return v4.startsWith('127.') || address === '::1'
+}

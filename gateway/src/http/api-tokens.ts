@@ -1,0 +1,41 @@
+/**
+ * Static bearer tokens for `/sql` (`[[http.api_tokens]]`): a caller with a valid token is logged in as
+ * the token's user without a password, the way Neon's JWT mode works without one.
+ * @module
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { ApiTokenConfig } from '../config/schema.js'
+import { GatewayError } from '../errors.js'
+import type { ConnectionTarget } from './connection-string.js'
+
+const digest = (text: string) => createHash('sha256').update(text).digest()
+
+/** Checks `Authorization`; true when a token proved the caller is `target.user`. */
+export function checkApiToken(
+  authorization: string | undefined,
+  tokens: readonly ApiTokenConfig[],
+  required: boolean,
+  target: ConnectionTarget,
+): boolean {
+  if (authorization === undefined) {
+    if (required) throw denied('this gateway requires an API token', 'send Authorization: Bearer <token>')
+    return false
+  }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
+  if (match === null) throw denied('the Authorization header is not "Bearer <token>"')
+  // Compare digests, so the comparison takes the same time whatever the lengths.
+  const given = digest(match[1]!)
+  const entry = tokens.find((t) => timingSafeEqual(digest(t.token), given))
+  if (entry === undefined) throw denied('invalid API token')
+  if (entry.username !== target.user) {
+    throw denied(`the API token is not valid for user "${target.user}"`, 'use the token of that user')
+  }
+  if (entry.database !== undefined && entry.database !== target.database) {
+    throw denied(`the API token is not valid for database "${target.database}"`)
+  }
+  return true
+}
+
+function denied(message: string, hint?: string): GatewayError {
+  return new GatewayError('AUTH_REJECTED', message, { hint })
+}

@@ -1,0 +1,73 @@
+/**
+ * The `/sql` request headers: Neon's output and batch options, and Skiff's routing choices.
+ * @see ../../../../shared/reference/neon-wire-contract.md §1.2
+ * @module
+ */
+import { GatewayError } from '../errors.js'
+import type { UserPool } from '../pool/user-pool.js'
+import type { RoutingState } from '../router/route.js'
+
+/** Reads one header (any case). */
+export type HeaderGetter = (name: string) => string | undefined
+
+/** Only the exact string "true" counts, as in Neon's proxy. */
+export function flag(get: HeaderGetter, name: string): boolean {
+  return get(name) === 'true'
+}
+
+const ISOLATION: Record<string, string> = {
+  ReadUncommitted: 'READ UNCOMMITTED',
+  ReadCommitted: 'READ COMMITTED',
+  RepeatableRead: 'REPEATABLE READ',
+  Serializable: 'SERIALIZABLE',
+}
+
+/** The BEGIN that opens a batch, from Neon-Batch-Isolation-Level, -Read-Only and -Deferrable. */
+export function batchBegin(get: HeaderGetter): string {
+  const parts = ['BEGIN']
+  const level = get('Neon-Batch-Isolation-Level')
+  if (level !== undefined) {
+    const sql = ISOLATION[level]
+    if (sql === undefined) {
+      throw new GatewayError('BAD_REQUEST', `invalid isolation level "${level}"`, {
+        hint: `Neon-Batch-Isolation-Level must be one of ${Object.keys(ISOLATION).join(', ')}`,
+      })
+    }
+    parts.push(`ISOLATION LEVEL ${sql}`)
+  }
+  if (flag(get, 'Neon-Batch-Read-Only')) parts.push('READ ONLY')
+  if (flag(get, 'Neon-Batch-Deferrable')) parts.push('DEFERRABLE')
+  return parts.join(' ')
+}
+
+/**
+ * `Skiff-Shard: <n>` and `Skiff-Role: primary|replica` choose where the request runs, as `SET SHARD TO`
+ * and `SET SERVER ROLE TO` do on TCP; `Skiff-Sharding-Key` is accepted only where the key cannot matter.
+ */
+export function routingHeaders(get: HeaderGetter, pool: UserPool | undefined): Partial<RoutingState> {
+  const routing: Partial<RoutingState> = {}
+  const shardCount = pool?.shards.length ?? 1
+  const shard = get('Skiff-Shard')
+  if (shard !== undefined) {
+    const n = /^\d+$/.test(shard) ? Number(shard) : -1
+    if (n < 0 || n >= shardCount) {
+      throw new GatewayError('BAD_REQUEST', `invalid Skiff-Shard "${shard}"`, {
+        hint: `this pool has shards 0 to ${shardCount - 1}`,
+      })
+    }
+    routing.shard = n
+  }
+  if (get('Skiff-Sharding-Key') !== undefined && shardCount > 1 && shard === undefined) {
+    throw new GatewayError('FEATURE_NOT_SUPPORTED', 'routing by sharding key is not available yet', {
+      hint: 'send Skiff-Shard with the shard number instead',
+    })
+  }
+  const role = get('Skiff-Role')?.toLowerCase()
+  if (role === 'replica' || role === 'primary') routing.role = role
+  else if (role !== undefined && role !== 'auto' && role !== 'any') {
+    throw new GatewayError('BAD_REQUEST', `invalid Skiff-Role "${role}"`, {
+      hint: 'use primary, replica or auto',
+    })
+  }
+  return routing
+}

@@ -1,0 +1,111 @@
+/**
+ * Runs one `/sql` request through an in-memory session: the login and the statements go out in one
+ * write (StartupMessage, the password, then Parse/Bind/Describe/Execute per statement and one Sync), as
+ * Neon's proxy runs them: unnamed statements, text parameters, text results. A batch is wrapped in
+ * BEGIN … COMMIT inside the same Sync, and rolled back on its first error.
+ * @see ../../../../shared/reference/neon-wire-contract.md §1.4
+ * @module
+ */
+import { serialize } from 'pg-protocol'
+import { GatewayError } from '../errors.js'
+import type { RoutingState } from '../router/route.js'
+import type { ClientContext } from '../session/client-context.js'
+import type { ConnectionTarget } from './connection-string.js'
+import { type HttpError, serverErrorBody } from './error-body.js'
+import { type Exchange, InternalClient } from './internal-client.js'
+import { type ResultJson, resultJson } from './result-json.js'
+import type { SqlBody, SqlQuery } from './sql-body.js'
+
+/** A validated request, ready to run. */
+export interface SqlRequest {
+  target: ConnectionTarget
+  /** An API token already proved the caller is `target.user`. */
+  preAuthenticated: boolean
+  body: SqlBody
+  arrayMode: boolean
+  rawText: boolean
+  /** `BEGIN …` for a batch, from the Neon-Batch-* headers. */
+  begin: string
+  routing: Partial<RoutingState>
+  remoteAddress: string
+}
+
+/** Limits from the `[http]` config. */
+export interface SqlLimits {
+  maxResponseBytes: number
+  timeoutMs: number
+}
+
+/** What the endpoint sends back. */
+export type SqlReply = { status: 200; body: ResultJson | { results: ResultJson[] } } | HttpError
+
+/** Runs the request; GatewayErrors (timeouts, limits, a lost session) are thrown for the caller to map. */
+export async function runSql(context: ClientContext, req: SqlRequest, limits: SqlLimits): Promise<SqlReply> {
+  const client = new InternalClient(context, req.remoteAddress, req.preAuthenticated, limits.maxResponseBytes)
+  Object.assign(client.session.routing, req.routing)
+  const timer = setTimeout(() => onTimeout(client, limits.timeoutMs), limits.timeoutMs)
+  try {
+    const exchange = await client.send(requestBytes(req), 2) // the login's ReadyForQuery, then the Sync's
+    return await reply(client, req, exchange, limits.maxResponseBytes)
+  } finally {
+    clearTimeout(timer)
+    client.close('HTTP request done')
+  }
+}
+
+async function reply(
+  client: InternalClient,
+  req: SqlRequest,
+  exchange: Exchange,
+  maxBytes: number,
+): Promise<SqlReply> {
+  if (exchange.status === 'E') await client.send(serialize.query('ROLLBACK'), 1)
+  if (exchange.tooLarge) throw responseTooLarge(maxBytes)
+  if (exchange.error !== undefined) return serverErrorBody(exchange.error)
+  const json = (q: SqlQuery, i: number) =>
+    resultJson(exchange.results[i]!, q.arrayMode ?? req.arrayMode, req.rawText)
+  if (req.body.kind === 'single') return { status: 200, body: json(req.body.query, 0) }
+  // results[0] is BEGIN's and the last one COMMIT's.
+  return { status: 200, body: { results: req.body.queries.map((q, i) => json(q, i + 1)) } }
+}
+
+/** StartupMessage, PasswordMessage, the statements and one Sync. */
+function requestBytes(req: SqlRequest): Buffer {
+  const { target } = req
+  const parts = [
+    serialize.startup({ ...Object.fromEntries(target.params), user: target.user, database: target.database }),
+  ]
+  if (!req.preAuthenticated) parts.push(serialize.password(target.password ?? ''))
+  if (req.body.kind === 'single') parts.push(...statement(req.body.query))
+  else {
+    parts.push(...statement({ query: req.begin, params: [] }, false))
+    for (const q of req.body.queries) parts.push(...statement(q))
+    parts.push(...statement({ query: 'COMMIT', params: [] }, false))
+  }
+  parts.push(serialize.sync())
+  return Buffer.concat(parts)
+}
+
+/** Parse, Bind (text in, text out), Describe portal (for the columns), Execute. */
+function statement(q: SqlQuery, describe = true): Buffer[] {
+  const parts = [serialize.parse({ text: q.query }), serialize.bind({ values: q.params })]
+  if (describe) parts.push(serialize.describe({ type: 'P' }))
+  parts.push(serialize.execute())
+  return parts
+}
+
+/** Stops the query on the server; the session then closes and its connection is discarded if still busy. */
+function onTimeout(client: InternalClient, ms: number): void {
+  client.session.cancelRunningQuery()
+  client.fail(
+    new GatewayError('REQUEST_TIMEOUT', `the request ran longer than ${ms} ms and was cancelled`, {
+      hint: 'raise http.request_timeout, or make the query faster',
+    }),
+  )
+}
+
+function responseTooLarge(max: number): GatewayError {
+  return new GatewayError('RESPONSE_TOO_LARGE', `response is too large (max is ${max} bytes)`, {
+    hint: 'select fewer rows or columns (LIMIT), or raise http.max_response_bytes',
+  })
+}
