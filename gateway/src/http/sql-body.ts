@@ -8,16 +8,18 @@
 import { z } from 'zod'
 import { GatewayError } from '../errors.js'
 
-const querySchema = z.object({
-  query: z.string({ error: '"query" must be a string of SQL' }),
-  params: z.array(z.unknown(), { error: '"params" must be an array' }).optional(),
-  arrayMode: z.boolean({ error: '"arrayMode" must be true or false' }).optional(),
-})
+const querySchema = z.object(
+  {
+    query: z.string({ error: '"query" must be a string of SQL' }),
+    params: z.array(z.unknown(), { error: '"params" must be an array' }).optional(),
+    arrayMode: z.boolean({ error: '"arrayMode" must be true or false' }).optional(),
+  },
+  { error: 'expected a JSON object with "query" (or "queries")' },
+)
 
-const bodySchema = z.union([
-  querySchema,
-  z.object({ queries: z.array(querySchema, { error: '"queries" must be an array of {query, params}' }) }),
-])
+const batchSchema = z.object({
+  queries: z.array(querySchema, { error: '"queries" must be an array of {query, params}' }),
+})
 
 /** One statement to run: SQL text and its parameters as Postgres text (null = NULL). */
 export interface SqlQuery {
@@ -39,7 +41,9 @@ export function parseSqlBody(text: string): SqlBody {
       hint: 'send {"query": "...", "params": [...]} or {"queries": [...]}',
     })
   }
-  const parsed = bodySchema.safeParse(json)
+  // Pick the shape first, so errors name the key that is wrong rather than "no union member matched".
+  const isBatch = typeof json === 'object' && json !== null && 'queries' in json
+  const parsed = (isBatch ? batchSchema : querySchema).safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const where = issue.path.length > 0 ? ` at ${issue.path.join('.')}` : ''
@@ -49,7 +53,7 @@ export function parseSqlBody(text: string): SqlBody {
   }
   const body = parsed.data
   if ('queries' in body) return { kind: 'batch', queries: body.queries.map(toQuery) }
-  return { kind: 'single', query: toQuery(body) }
+  return { kind: 'single', query: toQuery(body as z.output<typeof querySchema>) }
 }
 
 function toQuery(q: z.output<typeof querySchema>): SqlQuery {
