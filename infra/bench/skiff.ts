@@ -15,6 +15,8 @@ export interface SkiffOptions {
   scram: TopologyUser
   md5: TopologyUser
   poolSize: number
+  /** Port of the HTTP/WebSocket listener; unset turns it off (the pgbench runs do not use it). */
+  httpPort?: number
 }
 
 /**
@@ -30,6 +32,8 @@ admin_username = "skiff_admin"
 admin_password = "skiff_admin_pw"
 query_wait_timeout = 60000
 shutdown_timeout = 2000
+
+${opts.httpPort === undefined ? '[http]\nenabled = false' : `[http]\nhost = "127.0.0.1"\nport = ${opts.httpPort}`}
 
 [pools.${opts.database}]
 pool_mode = "transaction"

@@ -4,9 +4,9 @@
  * @see ../../../../shared/reference/neon-wire-contract.md §1
  * @module
  */
+import type { HttpBindings } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import type { HttpConfig } from '../config/schema.js'
 import { GatewayError } from '../errors.js'
@@ -15,9 +15,10 @@ import type { ClientContext } from '../session/client-context.js'
 import { checkApiToken } from './api-tokens.js'
 import { parseConnectionString } from './connection-string.js'
 import { gatewayErrorBody } from './error-body.js'
+import { readBody } from './read-body.js'
 import { parseSqlBody } from './sql-body.js'
 import { batchBegin, flag, type HeaderGetter, routingHeaders } from './sql-headers.js'
-import { runSql, type SqlRequest } from './sql-runner.js'
+import { runSql, type SqlReply, type SqlRequest } from './sql-runner.js'
 
 /** What the routes need from the gateway. */
 export interface HttpServices {
@@ -42,24 +43,29 @@ const ALLOWED_HEADERS = [
   'Skiff-Role',
 ]
 
+type Env = { Bindings: HttpBindings }
+
 /** Builds the app. */
-export function createHttpApp(services: HttpServices): Hono {
+export function createHttpApp(services: HttpServices): Hono<Env> {
   const { http } = services
-  const app = new Hono()
-  const origin = http.cors_allowed_origins.includes('*') ? '*' : http.cors_allowed_origins
-  app.use(
+  const app = new Hono<Env>()
+  const allowAny = http.cors_allowed_origins.includes('*')
+  const origin = allowAny ? '*' : http.cors_allowed_origins
+  // Preflight only: a POST gets its one CORS header from sendJson, cheaper than the middleware's
+  // per-response header rewriting.
+  app.options(
     '/sql',
     cors({ origin, allowMethods: ['POST', 'OPTIONS'], allowHeaders: ALLOWED_HEADERS, maxAge: 86400 }),
   )
-  const tooLarge = new GatewayError(
-    'REQUEST_TOO_LARGE',
-    `request body is too large (max is ${http.max_request_body_bytes} bytes)`,
-    {
-      hint: 'send fewer or smaller queries, or raise http.max_request_body_bytes',
-    },
-  )
-  const limit = bodyLimit({ maxSize: http.max_request_body_bytes, onError: (c) => sendError(c, tooLarge) })
-  app.post('/sql', limit, (c) => handleSql(c, services))
+  const allowOrigin = (c: Context<Env>): string | undefined => {
+    if (allowAny) return '*'
+    const from = c.req.header('Origin')
+    return from !== undefined && http.cors_allowed_origins.includes(from) ? from : undefined
+  }
+  app.post('/sql', async (c) => {
+    const reply = await handleSql(c, services)
+    return sendJson(c, reply.status, reply.body, allowOrigin(c))
+  })
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/ready', async (c) => {
     const down = await services.unreachablePrimaries()
@@ -76,11 +82,11 @@ export function createHttpApp(services: HttpServices): Hono {
       404,
     ),
   )
-  app.onError((err, c) => sendError(c, err))
+  app.onError((err, c) => sendError(c, err, undefined, allowOrigin(c)))
   return app
 }
 
-async function handleSql(c: Context, services: HttpServices): Promise<Response> {
+async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlReply> {
   const get: HeaderGetter = (name) => c.req.header(name)
   const target = parseConnectionString(get('Neon-Connection-String'))
   const { http, context } = services
@@ -99,7 +105,7 @@ async function handleSql(c: Context, services: HttpServices): Promise<Response> 
       },
     )
   }
-  const body = parseSqlBody(await c.req.text())
+  const body = parseSqlBody(await readBody(c.env.incoming, http.max_request_body_bytes))
   const lookup = context.findPool(target.database, target.user)
   const req: SqlRequest = {
     target,
@@ -111,11 +117,14 @@ async function handleSql(c: Context, services: HttpServices): Promise<Response> 
     routing: routingHeaders(get, lookup.kind === 'found' ? lookup.pool : undefined),
     remoteAddress: remoteAddress(c),
   }
-  const reply = await runSql(context, req, {
-    maxResponseBytes: http.max_response_bytes,
-    timeoutMs: http.request_timeout,
-  })
-  return c.json(reply.body, reply.status as 200)
+  return runSql(context, req, { maxResponseBytes: http.max_response_bytes, timeoutMs: http.request_timeout })
+}
+
+function sendJson(c: Context, status: number, body: unknown, origin: string | undefined): Response {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' }
+  if (origin !== undefined) headers['Access-Control-Allow-Origin'] = origin
+  if (origin !== undefined && origin !== '*') headers.Vary = 'Origin'
+  return c.body(JSON.stringify(body), status as 200, headers)
 }
 
 function remoteAddress(c: Context): string {
@@ -127,8 +136,8 @@ function remoteAddress(c: Context): string {
   }
 }
 
-function sendError(c: Context, err: unknown, status?: number): Response {
+function sendError(c: Context, err: unknown, status?: number, origin?: string): Response {
   const { status: errorStatus, body } = gatewayErrorBody(err)
   if (!(err instanceof GatewayError)) log.error('internal error serving HTTP', { error: String(err) })
-  return c.json(body, (status ?? errorStatus) as 400)
+  return sendJson(c, status ?? errorStatus, body, origin)
 }
