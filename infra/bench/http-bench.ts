@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { neon, neonConfig, Pool as NeonPool } from '@neondatabase/serverless'
+import { Pool as NeonPool, neon, neonConfig } from '@neondatabase/serverless'
 import pg from 'pg'
 import ws from 'ws'
 import { freePort } from '../src/free-port.js'
@@ -94,7 +94,8 @@ async function measure(target: Target, callers: number, seconds: number, skiffPi
   const elapsed = (performance.now() - started) / 1000
   const cpu1 = cpuMicros(skiffPid)
   await client.close()
-  const cpuPerQuery = target.viaSkiff && cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / done : undefined
+  const cpuPerQuery =
+    target.viaSkiff && cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / done : undefined
   return { target: target.name, qps: done / elapsed, cpuPerQuery }
 }
 
