@@ -51,7 +51,12 @@ async function run(file: string): Promise<number> {
   }
   for (const w of loaded.warnings) log.warn(w)
   const gateway = new Gateway(loaded.config)
-  await gateway.start()
+  try {
+    await gateway.start()
+  } catch (err) {
+    console.error(`${file}: could not start: ${listenErrorText(err)}`)
+    return 1
+  }
   const stop = (signal: string) => {
     log.info(`${signal} received, shutting down`)
     gateway.stop().then(() => process.exit(0))
@@ -62,6 +67,17 @@ async function run(file: string): Promise<number> {
     log.warn('SIGHUP: live reload is not implemented yet; restart to apply config changes'),
   )
   return new Promise<number>(() => {})
+}
+
+/** A listener that failed to bind, said with the key that fixes it. */
+function listenErrorText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number }
+  if (e.code === 'EADDRINUSE')
+    return `${e.address}:${e.port} is already in use; change general.port (TCP) or http.port (HTTP/WebSocket), or set http.enabled = false`
+  if (e.code === 'EACCES') return `no permission to listen on ${e.address}:${e.port}; use a port above 1023`
+  if (e.code === 'EADDRNOTAVAIL')
+    return `${e.address} is not an address of this machine; fix general.host or http.host`
+  return e instanceof Error ? e.message : String(e)
 }
 
 /** Entry point; returns the exit code. */

@@ -5,7 +5,8 @@
  *   2. the topology CLI (primary + 2 streaming replicas, pgbench data in database "skiff");
  *   3. `.skiff/skiff.toml` (git-ignored): pool "skiff", both test users, shard 0 = the primary and
  *      the replicas, reads split to the replicas;
- *   4. `node gateway/bin/skiff.js --config .skiff/skiff.toml` on 127.0.0.1:6432 (env SKIFF_PORT).
+ *   4. `node gateway/bin/skiff.js --config .skiff/skiff.toml` on 127.0.0.1:6432 (env SKIFF_PORT), with
+ *      HTTP /sql and WebSocket on 127.0.0.1:8080 (env SKIFF_HTTP_PORT).
  * Ctrl-C / SIGTERM stops the gateway, then the topology. If the gateway exits on its own, the
  * topology is stopped too and this script exits non-zero.
  *
@@ -20,6 +21,7 @@ import { fileURLToPath } from 'node:url'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const stateDir = join(root, '.skiff')
 const DEFAULT_PORT = 6432
+const DEFAULT_HTTP_PORT = 8080
 /** Named after the port, so `npm start` runs on different ports never overwrite each other's files. */
 let topologyJson = ''
 let configFile = ''
@@ -36,26 +38,27 @@ function fail(msg, code = 1) {
   return stopAll().then(() => process.exit(code))
 }
 
-function gatewayPort() {
-  const raw = process.env.SKIFF_PORT
-  if (raw === undefined || raw === '') return DEFAULT_PORT
+/** A port from the environment (SKIFF_PORT, SKIFF_HTTP_PORT), or the default. */
+function portFromEnv(name, fallback) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
   const port = Number(raw)
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    console.error(`[start] ERROR: SKIFF_PORT must be a TCP port (1-65535), got "${raw}"`)
+    console.error(`[start] ERROR: ${name} must be a TCP port (1-65535), got "${raw}"`)
     process.exit(1)
   }
   return port
 }
 
 /** Fails before the slow steps when the port is taken (e.g. a system PgBouncer on 6432). */
-function assertPortFree(port) {
+function assertPortFree(port, name = 'SKIFF_PORT') {
   return new Promise((done) => {
     const server = createServer()
     server.once('error', (err) => {
       const why = err.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${err.code})`
       console.error(
         `[start] ERROR: 127.0.0.1:${port} ${why}. ` +
-          `Set SKIFF_PORT to another port, e.g. \`SKIFF_PORT=${port + 1} npm start\`.`,
+          `Set ${name} to another port, e.g. \`${name}=${port + 1} npm start\`.`,
       )
       process.exit(1)
     })
@@ -116,7 +119,7 @@ async function startTopology() {
 const q = (s) => JSON.stringify(s)
 
 /** pgcat.toml-format config: one pool over the topology's primary and replicas. */
-function skiffConfig(topology, port) {
+function skiffConfig(topology, port, httpPort) {
   const { scram, md5 } = topology.users
   const servers = [
     `  ["127.0.0.1", ${topology.primary.port}, "primary"],`,
@@ -129,6 +132,11 @@ port = ${port}
 admin_username = "skiff_admin"
 admin_password = "skiff_admin_pw"
 query_wait_timeout = 60000
+
+# POST /sql (Neon HTTP format) and Postgres over WebSocket.
+[http]
+host = "127.0.0.1"
+port = ${httpPort}
 
 [pools.${topology.database}]
 pool_mode = "transaction"
@@ -207,7 +215,7 @@ function forceQuit() {
   process.exit(130)
 }
 
-function banner(topology, port) {
+function banner(topology, port, httpPort) {
   const { scram, md5 } = topology.users
   const url = (u) => `postgres://${u.username}:${u.password}@127.0.0.1:${port}/${topology.database}`
   const replicas = topology.replicas.map((r) => r.port).join(', ')
@@ -216,6 +224,8 @@ function banner(topology, port) {
     `Skiff is listening on 127.0.0.1:${port}: pool "${topology.database}" over primary 127.0.0.1:${topology.primary.port} and replicas on ports ${replicas}.`,
     `  SCRAM user: psql ${url(scram)}`,
     `  md5 user:   psql ${url(md5)}`,
+    `  HTTP (Neon format): curl -s http://127.0.0.1:${httpPort}/sql -H 'Neon-Connection-String: ${url(scram)}' -d '{"query":"select now()"}'`,
+    `  Neon driver: neonConfig.fetchEndpoint = () => 'http://127.0.0.1:${httpPort}/sql'; neonConfig.wsProxy = () => '127.0.0.1:${httpPort}/v2'; neonConfig.useSecureWebSocket = false`,
     `  Postgres directly (superuser): psql postgres://${topology.users.superuser.username}:${topology.users.superuser.password}@127.0.0.1:${topology.primary.port}/${topology.database}`,
     `  config: ${configFile}`,
     'Press Ctrl-C to stop the gateway and the topology.',
@@ -224,8 +234,10 @@ function banner(topology, port) {
 }
 
 async function main() {
-  const port = gatewayPort()
+  const port = portFromEnv('SKIFF_PORT', DEFAULT_PORT)
+  const httpPort = portFromEnv('SKIFF_HTTP_PORT', DEFAULT_HTTP_PORT)
   await assertPortFree(port)
+  await assertPortFree(httpPort, 'SKIFF_HTTP_PORT')
   topologyJson = join(stateDir, `topology-${port}.json`)
   configFile = join(stateDir, port === DEFAULT_PORT ? 'skiff.toml' : `skiff-${port}.toml`)
   runStep('checking dependencies', process.execPath, [join(root, 'infra/scripts/ensure.mjs')])
@@ -246,10 +258,10 @@ async function main() {
   mkdirSync(stateDir, { recursive: true })
   log('starting the Postgres topology')
   const topology = await startTopology()
-  writeFileSync(configFile, skiffConfig(topology, port))
+  writeFileSync(configFile, skiffConfig(topology, port, httpPort))
   log(`starting Skiff (${configFile})`)
   await startGateway(port)
-  console.log(banner(topology, port))
+  console.log(banner(topology, port, httpPort))
 }
 
 main().catch((err) => fail(err instanceof Error ? err.stack : String(err)))

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
@@ -102,5 +103,29 @@ servers = [["127.0.0.1", 5432, "replica"]]
     }
     const code = await new Promise((r) => child.on('exit', r))
     assert.equal(code, 0)
+  })
+
+  it('a port already in use is a one-line error naming the key to change, exit 1', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1')
+    await new Promise((r) => blocker.once('listening', r))
+    const taken = (blocker.address() as net.AddressInfo).port
+    try {
+      const config = file(
+        'taken.toml',
+        testConfigText({ http: '' }).replace(
+          /\[http\]\nhost = "127.0.0.1"\nport = 0/,
+          `[http]\nhost = "127.0.0.1"\nport = ${taken}`,
+        ),
+      )
+      const r = await run('node', [SKIFF, '--config', config], {}, 20_000)
+      assert.equal(r.code, 1)
+      assert.match(
+        r.stderr,
+        new RegExp(`127\\.0\\.0\\.1:${taken} is already in use; change general\\.port .* or http\\.port`),
+      )
+      assert.doesNotMatch(r.stderr, /at Server\./, 'no stack trace')
+    } finally {
+      blocker.close()
+    }
   })
 })

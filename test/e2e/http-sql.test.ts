@@ -134,6 +134,16 @@ username = "skiff_scram"`,
     }
   })
 
+  it('an unknown user gets 28P01 like a wrong password, over HTTP and with a token for another pool', async () => {
+    const r = await post(
+      gw,
+      { query: 'select 1' },
+      { 'Neon-Connection-String': gw.url('scram').replace('skiff_scram:', 'nobody:') },
+    )
+    assert.deepStrictEqual([r.status, r.body.code], [400, '28P01'])
+    assert.equal(r.body.message, 'password authentication failed for user "nobody"')
+  })
+
   it('never echoes a password in an error', async () => {
     const r = await post(
       gw,

@@ -70,10 +70,15 @@ export function createClientAuthFlow(
   cred: UserCredential | undefined,
   username: string,
 ): ClientAuthFlow {
-  if (cred === undefined) return new ScramFlow(mockSecret(), username, true)
+  if (cred === undefined) {
+    // Unknown users go through the steps of the method they asked for, then fail the same way.
+    return method === 'password'
+      ? new CleartextFlow(undefined, username)
+      : new ScramFlow(mockSecret(), username, true)
+  }
   if (method === 'trust') return { start: () => DONE, handle: () => DONE }
   const pw = cred.password ?? ''
-  if (method === 'password') return new CleartextFlow(cred)
+  if (method === 'password') return new CleartextFlow(cred, username)
   if (isMd5PasswordHash(pw)) return new Md5Flow(cred)
   if (method === 'md5' && parseScramSecret(pw) === undefined) return new Md5Flow(cred)
   return new ScramFlow(scramSecretOf(cred), username, false)
@@ -112,13 +117,16 @@ function timingSafeEqualText(a: string, b: string): boolean {
 }
 
 class CleartextFlow implements ClientAuthFlow {
-  constructor(private readonly cred: UserCredential) {}
+  constructor(
+    private readonly cred: UserCredential | undefined,
+    private readonly username: string,
+  ) {}
   start(): AuthStep {
     return { send: serializeAuthenticationCleartextPassword(), authenticated: false }
   }
   handle(buf: Buffer, start: number, end: number): AuthStep {
-    if (!matchesPlaintext(this.cred, parsePasswordMessage(buf, start, end)))
-      throw authFailed(this.cred.username)
+    const given = parsePasswordMessage(buf, start, end)
+    if (this.cred === undefined || !matchesPlaintext(this.cred, given)) throw authFailed(this.username)
     return DONE
   }
 }

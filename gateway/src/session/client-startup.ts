@@ -109,7 +109,17 @@ export class StartupHandler {
    */
   private loginMethod(method: ClientAuthMethod, pipelinedPassword: boolean): ClientAuthMethod {
     const t = this.session.transport
-    if (t.preAuthenticated === true) return 'trust'
+    if (t.preAuthenticated === true) {
+      if (this.found !== undefined) return 'trust'
+      throw new GatewayError(
+        'AUTH_REJECTED',
+        `user "${this.session.username}" has no pool in database "${this.session.database}"`,
+        {
+          severity: 'FATAL',
+          hint: 'use an API token of a user configured under this database',
+        },
+      )
+    }
     if (!pipelinedPassword || t.pipelinedPassword === undefined) return method
     if (t.pipelinedPassword === 'accept') return 'password'
     throw new GatewayError('AUTH_REJECTED', 'password sent before the server asked for it, in cleartext', {
