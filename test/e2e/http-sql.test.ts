@@ -144,6 +144,15 @@ username = "skiff_scram"`,
     assert.equal(r.body.message, 'password authentication failed for user "nobody"')
   })
 
+  it('a trust user needs no password', async () => {
+    const r = await post(
+      gw,
+      { query: 'select current_user as u' },
+      { 'Neon-Connection-String': gw.url('trust') },
+    )
+    assert.deepStrictEqual(r.body.rows, [['skiff_trust']])
+  })
+
   it('never echoes a password in an error', async () => {
     const r = await post(
       gw,

@@ -139,6 +139,19 @@ describe('WebSocket endpoint edges', () => {
     await scram.end()
   })
 
+  it('a trust user logs in with the driver defaults (its pipelined password is read and ignored)', async () => {
+    const open = await startTestGateway()
+    try {
+      useGateway(open, 'password')
+      const client = new Client(open.url('trust').replace(/:[^:@/]+@/, ':not-checked@'))
+      await client.connect()
+      assert.deepStrictEqual((await client.query('select current_user as u')).rows, [{ u: 'skiff_trust' }])
+      await client.end()
+    } finally {
+      await open.stop()
+    }
+  })
+
   it('rejects text frames with a FATAL 08P01 and closes', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${gw.httpPort}/v1`)
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))

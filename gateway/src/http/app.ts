@@ -96,7 +96,9 @@ async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlRe
     http.require_api_token,
     target,
   )
-  if (!preAuthenticated && target.password === undefined) {
+  const lookup = context.findPool(target.database, target.user)
+  const trusted = lookup.kind === 'found' && lookup.pool.authMethod === 'trust'
+  if (!preAuthenticated && target.password === undefined && !trusted) {
     throw new GatewayError(
       'AUTH_REJECTED',
       'missing authentication credentials: the connection string has no password',
@@ -106,7 +108,6 @@ async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlRe
     )
   }
   const body = parseSqlBody(await readBody(c.env.incoming, http.max_request_body_bytes))
-  const lookup = context.findPool(target.database, target.user)
   const req: SqlRequest = {
     target,
     preAuthenticated,

@@ -32,8 +32,11 @@ export interface ClientAuthFlow {
   handle(buf: Buffer, start: number, end: number): AuthStep
 }
 
-/** The methods a client can be asked for. */
-export type ClientAuthMethod = 'scram-sha-256' | 'md5' | 'password' | 'trust'
+/**
+ * The methods a client can be asked for. `ignore-password` is trust for a client that sends a
+ * password unasked (the Neon driver's pipelined login): the password is read and not checked.
+ */
+export type ClientAuthMethod = 'scram-sha-256' | 'md5' | 'password' | 'trust' | 'ignore-password'
 
 /** What the config knows of a user's password, prepared once per user. */
 export interface UserCredential {
@@ -77,6 +80,7 @@ export function createClientAuthFlow(
       : new ScramFlow(mockSecret(), username, true)
   }
   if (method === 'trust') return { start: () => DONE, handle: () => DONE }
+  if (method === 'ignore-password') return { start: () => ({ authenticated: false }), handle: () => DONE }
   const pw = cred.password ?? ''
   if (method === 'password') return new CleartextFlow(cred, username)
   if (isMd5PasswordHash(pw)) return new Md5Flow(cred)

@@ -121,7 +121,9 @@ export class StartupHandler {
       )
     }
     if (!pipelinedPassword || t.pipelinedPassword === undefined) return method
-    if (t.pipelinedPassword === 'accept') return 'password'
+    // A trust user's driver sends a password anyway: it is read and ignored, as the method says.
+    if (t.pipelinedPassword === 'accept')
+      return method === 'trust' && this.found !== undefined ? 'ignore-password' : 'password'
     throw new GatewayError('AUTH_REJECTED', 'password sent before the server asked for it, in cleartext', {
       severity: 'FATAL',
       hint: 'this WebSocket is not a loopback connection, so Skiff will not take a cleartext password on it: set neonConfig.pipelineConnect = false (the driver then uses SCRAM), or set http.websocket_pipelined_password = "always" if TLS ends in front of Skiff',
