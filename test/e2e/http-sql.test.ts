@@ -148,7 +148,7 @@ username = "skiff_scram"`,
     const r = await post(
       gw,
       { query: 'select current_user as u' },
-      { 'Neon-Connection-String': gw.url('trust') },
+      { 'Neon-Connection-String': gw.url('trust').replace(/:[^:@/]+@/, '@') },
     )
     assert.deepStrictEqual(r.body.rows, [['skiff_trust']])
   })
