@@ -52,6 +52,30 @@ describe('pool settings', () => {
     assert.equal((await b.query('select 5 as n')).rows[0].n, 5)
   })
 
+  it("query_wait_timeout: each queued client gets its own full wait, not the oldest one's", async () => {
+    const gw = await start({ poolSize: 1, queryWaitTimeout: 400 })
+    await using holder = await pgClient(gw.url())
+    await using first = await pgClient(gw.url())
+    await using second = await pgClient(gw.url())
+    await holder.query('begin')
+    const t0 = Date.now()
+    const failedAt = (c: typeof first) =>
+      c.query('select 1').then(
+        () => assert.fail('should time out'),
+        (err: { code?: string }) => {
+          assert.equal(err.code, '53300')
+          return Date.now() - t0
+        },
+      )
+    const a = failedAt(first)
+    await new Promise((r) => setTimeout(r, 200))
+    const b = failedAt(second)
+    const [ta, tb] = await Promise.all([a, b])
+    assert.ok(ta >= 350 && ta < 550, `first waited ${ta} ms`)
+    assert.ok(tb >= 550 && tb < 800, `second waited ${tb} ms from t0 (queued 200 ms later)`)
+    await holder.query('commit')
+  })
+
   it('min_pool_size: connections are opened before any client asks', async () => {
     const gw = await start({ minPoolSize: 2, poolSize: 4 })
     const user = topology().users.plain.username

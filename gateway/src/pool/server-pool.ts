@@ -33,7 +33,6 @@ export interface ServerPoolSettings {
 interface Waiter {
   waiter: CheckoutWaiter
   since: number
-  timer?: NodeJS.Timeout
 }
 
 /** Connections to one server address for one pool. */
@@ -42,6 +41,11 @@ export class ServerPool {
   readonly all = new Set<ServerConnection>()
   private connecting = 0
   private readonly waiters: Waiter[] = []
+  /**
+   * One timer for the whole queue, due when its oldest waiter's query_wait_timeout runs out (waiters are
+   * FIFO with one timeout, so the oldest always expires first): no timer per checkout on the hot path.
+   */
+  private waitTimer?: NodeJS.Timeout
   /** Parameters of the newest server connection, reported to clients at login. */
   serverParams?: Map<string, string>
   closed = false
@@ -60,17 +64,15 @@ export class ServerPool {
       if (now - server.createdAt <= this.settings.serverLifetime) return waiter.onCheckout(server)
       server.close() // past server_lifetime: never lend it again
     }
-    const entry: Waiter = { waiter, since: now }
-    const limit = this.settings.queryWaitTimeout
-    if (limit > 0) entry.timer = setTimeout(() => this.expire(entry), limit)
-    this.waiters.push(entry)
+    this.waiters.push({ waiter, since: now })
+    if (this.waitTimer === undefined) this.armWaitTimer(now)
     if (this.all.size + this.connecting < this.settings.poolSize) this.grow()
   }
 
   /** Forgets a waiter whose client went away. */
   cancelCheckout(waiter: CheckoutWaiter): void {
     const i = this.waiters.findIndex((w) => w.waiter === waiter)
-    if (i >= 0) clearTimeout(this.waiters.splice(i, 1)[0]!.timer)
+    if (i >= 0) this.waiters.splice(i, 1) // the queue timer, if due for it, finds nothing to expire
   }
 
   /** Number of clients waiting for a connection (cl_waiting). */
@@ -115,10 +117,7 @@ export class ServerPool {
   private reuse(server: ServerConnection): void {
     if (this.closed || Date.now() - server.createdAt > this.settings.serverLifetime) return server.close()
     const next = this.waiters.shift()
-    if (next !== undefined) {
-      clearTimeout(next.timer)
-      return next.waiter.onCheckout(server)
-    }
+    if (next !== undefined) return next.waiter.onCheckout(server)
     server.idleSince = Date.now()
     this.idle.push(server)
   }
@@ -143,11 +142,7 @@ export class ServerPool {
   private connectFailed(error: GatewayError): void {
     this.connecting--
     log.warn('server connection failed', { pool: this.name, error: error.message })
-    const next = this.waiters.shift()
-    if (next !== undefined) {
-      clearTimeout(next.timer)
-      next.waiter.onCheckoutError(error)
-    }
+    this.waiters.shift()?.waiter.onCheckoutError(error)
     if (this.waiters.length > this.connecting) this.grow()
   }
 
@@ -158,19 +153,31 @@ export class ServerPool {
     if (!this.closed && this.waiters.length > this.connecting) this.grow()
   }
 
-  private expire(entry: Waiter): void {
-    const i = this.waiters.indexOf(entry)
-    if (i < 0) return
-    this.waiters.splice(i, 1)
+  private armWaitTimer(now: number): void {
+    const limit = this.settings.queryWaitTimeout
+    const oldest = this.waiters[0]
+    if (limit <= 0 || oldest === undefined || this.closed) return
+    this.waitTimer = setTimeout(() => this.expireWaiters(), Math.max(0, oldest.since + limit - now))
+  }
+
+  /** Fails every waiter past query_wait_timeout, then re-arms for the next oldest. */
+  private expireWaiters(): void {
+    this.waitTimer = undefined
+    const now = Date.now()
+    const limit = this.settings.queryWaitTimeout
+    while (this.waiters.length > 0 && now - this.waiters[0]!.since >= limit)
+      this.waiters.shift()!.waiter.onCheckoutError(this.waitTimeoutError())
+    this.armWaitTimer(now)
+  }
+
+  private waitTimeoutError(): GatewayError {
     const s = this.settings
-    entry.waiter.onCheckoutError(
-      new GatewayError(
-        'POOL_TIMEOUT',
-        `no server connection became free within query_wait_timeout (${s.queryWaitTimeout} ms) in pool ${this.name} (pool_size = ${s.poolSize})`,
-        {
-          hint: 'raise pool_size or query_wait_timeout, or shorten the transactions that hold connections',
-        },
-      ),
+    return new GatewayError(
+      'POOL_TIMEOUT',
+      `no server connection became free within query_wait_timeout (${s.queryWaitTimeout} ms) in pool ${this.name} (pool_size = ${s.poolSize})`,
+      {
+        hint: 'raise pool_size or query_wait_timeout, or shorten the transactions that hold connections',
+      },
     )
   }
 
@@ -202,8 +209,8 @@ export class ServerPool {
   /** Closes everything (shutdown or removal from config). */
   close(): void {
     this.closed = true
+    clearTimeout(this.waitTimer)
     for (const w of this.waiters.splice(0)) {
-      clearTimeout(w.timer)
       w.waiter.onCheckoutError(
         new GatewayError('SHUTTING_DOWN', `pool ${this.name} is shutting down`, { severity: 'FATAL' }),
       )
