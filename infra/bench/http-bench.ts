@@ -38,6 +38,8 @@ interface Sample {
   target: string
   qps: number
   cpuPerQuery?: number
+  /** CPU of this process (the driver and the load loop) per query. */
+  clientCpuPerQuery: number
 }
 
 function targets(topology: Topology, skiffPort: number, httpPort: number, callers: number): Target[] {
@@ -82,6 +84,7 @@ async function measure(target: Target, callers: number, seconds: number, skiffPi
   await Promise.all(Array.from({ length: callers }, () => client.run(aid()))) // warm connections
   let done = 0
   const cpu0 = cpuMicros(skiffPid)
+  const own0 = process.cpuUsage()
   const started = performance.now()
   const deadline = started + seconds * 1000
   const loop = async () => {
@@ -93,10 +96,16 @@ async function measure(target: Target, callers: number, seconds: number, skiffPi
   await Promise.all(Array.from({ length: callers }, loop))
   const elapsed = (performance.now() - started) / 1000
   const cpu1 = cpuMicros(skiffPid)
+  const own = process.cpuUsage(own0)
   await client.close()
   const cpuPerQuery =
     target.viaSkiff && cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / done : undefined
-  return { target: target.name, qps: done / elapsed, cpuPerQuery }
+  return {
+    target: target.name,
+    qps: done / elapsed,
+    cpuPerQuery,
+    clientCpuPerQuery: (own.user + own.system) / done,
+  }
 }
 
 const median = (xs: number[]): number => {
@@ -111,11 +120,12 @@ function table(samples: Sample[], names: string[]): string {
     const qps = median(mine.map((s) => s.qps))
     const cpu = mine.map((s) => s.cpuPerQuery).filter((c): c is number => c !== undefined)
     const cpuText = cpu.length > 0 ? median(cpu).toFixed(1) : '—'
-    return `| ${name} | ${Math.round(qps).toLocaleString('en-US')} | ${(qps / tcp).toFixed(2)}× | ${cpuText} |`
+    const clientCpu = median(mine.map((s) => s.clientCpuPerQuery)).toFixed(1)
+    return `| ${name} | ${Math.round(qps).toLocaleString('en-US')} | ${(qps / tcp).toFixed(2)}× | ${cpuText} | ${clientCpu} |`
   })
   return [
-    '| target (16 concurrent callers) | queries/s | vs TCP through Skiff | Skiff CPU µs/query |',
-    '|---|---|---|---|',
+    '| target (16 concurrent callers) | queries/s | vs TCP through Skiff | Skiff CPU µs/query | client CPU µs/query |',
+    '|---|---|---|---|---|',
     ...rows,
   ].join('\n')
 }
