@@ -86,6 +86,17 @@ describe('neon() over HTTP /sql', () => {
     }
   })
 
+  it('sql.transaction over the whole corpus returns what node-postgres returns, query by query', async () => {
+    const expected = []
+    for (const [text, params] of CORPUS) expected.push((await direct.query(text, params)).rows)
+    const got = await sql.transaction(
+      CORPUS.map(([text, params]) => sql.query(text, params)),
+      { isolationLevel: 'RepeatableRead', readOnly: true },
+    )
+    assert.equal(got.length, CORPUS.length)
+    got.forEach((rows, i) => assert.deepStrictEqual(canonical(rows), canonical(expected[i]), CORPUS[i]![0]))
+  })
+
   it('the tagged template sends its values as parameters', async () => {
     const name = "o'brien; drop table x"
     const rows = await sql`select ${name}::text as name, ${42} + 2 as n, ${[1, 2]}::int[] as a`
