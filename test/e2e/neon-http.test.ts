@@ -94,7 +94,8 @@ describe('neon() over HTTP /sql', () => {
       { isolationLevel: 'RepeatableRead', readOnly: true },
     )
     assert.equal(got.length, CORPUS.length)
-    got.forEach((rows, i) => assert.deepStrictEqual(canonical(rows), canonical(expected[i]), CORPUS[i]![0]))
+    for (const [i, rows] of got.entries())
+      assert.deepStrictEqual(canonical(rows), canonical(expected[i]), CORPUS[i]![0])
   })
 
   it('the tagged template sends its values as parameters', async () => {
