@@ -187,6 +187,37 @@ username = "skiff_scram"`,
     assert.fail('the timed-out query is still running on the server')
   })
 
+  it('a caller that hangs up mid-query gets its query cancelled on the server', async () => {
+    const patient = await startTestGateway() // request_timeout 15 s: only the hang-up can stop the query
+    after(() => patient.stop())
+    const probe = `caller-gone-${process.pid}-${Date.now()}`
+    const abort = new AbortController()
+    const request = fetch(`http://127.0.0.1:${patient.httpPort}/sql`, {
+      method: 'POST',
+      headers: { 'Neon-Connection-String': patient.url('scram') },
+      body: JSON.stringify({ query: `select pg_sleep(3), '${probe}'` }),
+      signal: abort.signal,
+    })
+    const settled = request.then(
+      () => 'answered',
+      () => 'aborted',
+    )
+    await using su = await pgClient(directUrl())
+    const running = async () =>
+      (
+        await su.query(
+          "select count(*)::int as n from pg_stat_activity where query like '%' || $1 || '%' and state = 'active' and pid <> pg_backend_pid()",
+          [probe],
+        )
+      ).rows[0].n as number
+    for (let i = 0; i < 40 && (await running()) === 0; i++) await new Promise((r) => setTimeout(r, 25))
+    assert.equal(await running(), 1, 'the query started')
+    abort.abort()
+    assert.equal(await settled, 'aborted')
+    for (let i = 0; i < 40 && (await running()) > 0; i++) await new Promise((r) => setTimeout(r, 25))
+    assert.equal(await running(), 0, 'the query was cancelled well before its 3 s')
+  })
+
   it('an API token logs in without a password; a bad or foreign token is refused', async () => {
     const noPassword = gw.url('scram').replace(':skiff_scram_pw', '')
     const ok = await post(

@@ -118,7 +118,14 @@ async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlRe
     routing: routingHeaders(get, lookup.kind === 'found' ? lookup.pool : undefined),
     remoteAddress: remoteAddress(c),
   }
-  return runSql(context, req, { maxResponseBytes: http.max_response_bytes, timeoutMs: http.request_timeout })
+  const limits = { maxResponseBytes: http.max_response_bytes, timeoutMs: http.request_timeout }
+  return runSql(context, req, limits, (stop) => {
+    const res = c.env.outgoing
+    // 'close' before the response is written: the caller hung up, so nobody waits for the result.
+    res.once('close', () => {
+      if (!res.writableFinished) stop()
+    })
+  })
 }
 
 function sendJson(c: Context, status: number, body: unknown, origin: string | undefined): Response {

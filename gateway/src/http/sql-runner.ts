@@ -39,11 +39,20 @@ export interface SqlLimits {
 /** What the endpoint sends back. */
 export type SqlReply = { status: 200; body: ResultJson | { results: ResultJson[] } } | HttpError
 
-/** Runs the request; GatewayErrors (timeouts, limits, a lost session) are thrown for the caller to map. */
-export async function runSql(context: ClientContext, req: SqlRequest, limits: SqlLimits): Promise<SqlReply> {
+/**
+ * Runs the request; GatewayErrors (timeouts, limits, a lost session) are thrown for the caller to map.
+ * @param onCallerGone registers what to do if the HTTP caller disconnects first: stop the query.
+ */
+export async function runSql(
+  context: ClientContext,
+  req: SqlRequest,
+  limits: SqlLimits,
+  onCallerGone?: (stop: () => void) => void,
+): Promise<SqlReply> {
   const client = new InternalClient(context, req.remoteAddress, req.preAuthenticated, limits.maxResponseBytes)
   Object.assign(client.session.routing, req.routing)
-  const timer = setTimeout(() => onTimeout(client, limits.timeoutMs), limits.timeoutMs)
+  const timer = setTimeout(() => stopRequest(client, timeoutError(limits.timeoutMs)), limits.timeoutMs)
+  onCallerGone?.(() => stopRequest(client, callerGone()))
   try {
     const exchange = await client.send(requestBytes(req), 2) // the login's ReadyForQuery, then the Sync's
     return await reply(client, req, exchange, limits.maxResponseBytes)
@@ -95,13 +104,19 @@ function statement(q: SqlQuery, describe = true): Buffer[] {
 }
 
 /** Stops the query on the server; the session then closes and its connection is discarded if still busy. */
-function onTimeout(client: InternalClient, ms: number): void {
+function stopRequest(client: InternalClient, error: GatewayError): void {
   client.session.cancelRunningQuery()
-  client.fail(
-    new GatewayError('REQUEST_TIMEOUT', `the request ran longer than ${ms} ms and was cancelled`, {
-      hint: 'raise http.request_timeout, or make the query faster',
-    }),
-  )
+  client.fail(error)
+}
+
+function timeoutError(ms: number): GatewayError {
+  return new GatewayError('REQUEST_TIMEOUT', `the request ran longer than ${ms} ms and was cancelled`, {
+    hint: 'raise http.request_timeout, or make the query faster',
+  })
+}
+
+function callerGone(): GatewayError {
+  return new GatewayError('REQUEST_TIMEOUT', 'the HTTP caller disconnected; its query was cancelled')
 }
 
 function responseTooLarge(max: number): GatewayError {
