@@ -42,6 +42,8 @@ export interface UserCredential {
   password?: string
   /** Derived lazily: PBKDF2 is slow, so it is computed once per user, not per login. */
   scramSecret?: ScramSecret
+  /** Derived lazily: the pg_authid md5 form, so an md5 login hashes once (the challenge), not twice. */
+  md5Hash?: string
 }
 
 /** Postgres's wording, so client tooling recognises it. */
@@ -49,6 +51,13 @@ export function authFailed(username: string): GatewayError {
   return new GatewayError('AUTH_FAILED', `password authentication failed for user "${username}"`, {
     severity: 'FATAL',
   })
+}
+
+/** The stored md5 hash itself, or "md5" + md5hex(password + username) for a plaintext password. */
+function md5HashOf(cred: UserCredential): string {
+  const pw = cred.password ?? ''
+  cred.md5Hash ??= isMd5PasswordHash(pw) ? pw : md5PasswordHash(cred.username, pw)
+  return cred.md5Hash
 }
 
 function scramSecretOf(cred: UserCredential): ScramSecret {
@@ -119,7 +128,7 @@ class Md5Flow implements ClientAuthFlow {
   }
   handle(buf: Buffer, start: number, end: number): AuthStep {
     const response = parsePasswordMessage(buf, start, end)
-    if (!verifyMd5Response(this.cred.username, this.cred.password ?? '', this.salt, response)) {
+    if (!verifyMd5Response(this.cred.username, md5HashOf(this.cred), this.salt, response)) {
       throw authFailed(this.cred.username)
     }
     return DONE
