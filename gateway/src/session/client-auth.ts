@@ -84,6 +84,8 @@ export function createClientAuthFlow(
 }
 
 const DONE: AuthStep = { authenticated: true }
+/** The same bytes for every SCRAM login; writes do not retain or modify them. */
+const SASL_OFFER = serializeAuthenticationSASL(['SCRAM-SHA-256'])
 
 let mock: ScramSecret | undefined
 /** A secret no password matches, so unknown users go through the same steps and fail the same way. */
@@ -146,7 +148,7 @@ class ScramFlow implements ClientAuthFlow {
     this.session = new ScramServerSession(secret)
   }
   start(): AuthStep {
-    return { send: serializeAuthenticationSASL(['SCRAM-SHA-256']), authenticated: false }
+    return { send: SASL_OFFER, authenticated: false }
   }
   handle(buf: Buffer, start: number, end: number): AuthStep {
     if (this.step === 'initial') {
