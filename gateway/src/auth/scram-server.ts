@@ -41,7 +41,11 @@ const NO_CHANNEL_BINDING = new Set(['biws', 'eSws'])
  * sent go into AuthMessage even where they are not valid UTF-8 (the ignored user name may be anything).
  */
 function toBinaryString(data: Uint8Array | string): string {
-  const text = (typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data)).toString('latin1')
+  const bytes =
+    typeof data === 'string'
+      ? Buffer.from(data, 'utf8')
+      : Buffer.from(data.buffer, data.byteOffset, data.byteLength) // a view: decoded below, never kept
+  const text = bytes.toString('latin1')
   // Postgres reads these as C strings, so an embedded NUL is malformed, not a terminator.
   if (text.length === 0 || text.includes('\0')) throw malformed('SCRAM message', 'empty or contains NUL')
   return text

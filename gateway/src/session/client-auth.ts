@@ -50,6 +50,8 @@ export interface UserCredential {
    * WebSocket logins (a cleartext password each time) do not pay PBKDF2 on every request.
    */
   verifiedDigest?: Buffer
+  /** Derived lazily: the pg_authid md5 form, so an md5 login hashes once (the challenge), not twice. */
+  md5Hash?: string
 }
 
 /** Postgres's wording, so client tooling recognises it. */
@@ -57,6 +59,13 @@ export function authFailed(username: string): GatewayError {
   return new GatewayError('AUTH_FAILED', `password authentication failed for user "${username}"`, {
     severity: 'FATAL',
   })
+}
+
+/** The stored md5 hash itself, or "md5" + md5hex(password + username) for a plaintext password. */
+function md5HashOf(cred: UserCredential): string {
+  const pw = cred.password ?? ''
+  cred.md5Hash ??= isMd5PasswordHash(pw) ? pw : md5PasswordHash(cred.username, pw)
+  return cred.md5Hash
 }
 
 function scramSecretOf(cred: UserCredential): ScramSecret {
@@ -89,6 +98,8 @@ export function createClientAuthFlow(
 }
 
 const DONE: AuthStep = { authenticated: true }
+/** The same bytes for every SCRAM login; writes do not retain or modify them. */
+const SASL_OFFER = serializeAuthenticationSASL(['SCRAM-SHA-256'])
 
 let mock: ScramSecret | undefined
 /** A secret no password matches, so unknown users go through the same steps and fail the same way. */
@@ -143,7 +154,7 @@ class Md5Flow implements ClientAuthFlow {
   }
   handle(buf: Buffer, start: number, end: number): AuthStep {
     const response = parsePasswordMessage(buf, start, end)
-    if (!verifyMd5Response(this.cred.username, this.cred.password ?? '', this.salt, response)) {
+    if (!verifyMd5Response(this.cred.username, md5HashOf(this.cred), this.salt, response)) {
       throw authFailed(this.cred.username)
     }
     return DONE
@@ -161,7 +172,7 @@ class ScramFlow implements ClientAuthFlow {
     this.session = new ScramServerSession(secret)
   }
   start(): AuthStep {
-    return { send: serializeAuthenticationSASL(['SCRAM-SHA-256']), authenticated: false }
+    return { send: SASL_OFFER, authenticated: false }
   }
   handle(buf: Buffer, start: number, end: number): AuthStep {
     if (this.step === 'initial') {

@@ -25,6 +25,7 @@ import { IGNORED_STARTUP_PARAMETERS, normalizeStartupValue, TRACKED_PARAMETERS }
 /** Startup keys that are not run-time parameters. */
 const CONNECTION_KEYS = new Set(['user', 'database'])
 const SSL_REFUSED = Buffer.from('N')
+const READY_IDLE = serializeReadyForQuery(TxnStatus.Idle)
 
 /** Runs the steps before ReadyForQuery for one session. */
 export class StartupHandler {
@@ -185,13 +186,13 @@ export class StartupHandler {
     s.params = new Map(serverParams)
     for (const [name, value] of this.startupParams) s.params.set(name, value)
     const head = welcomeHead(serverParams, this.startupParams, s.params)
-    const tail = Buffer.concat([
-      serializeBackendKeyData(s.processId, s.secretKey),
-      serializeReadyForQuery(TxnStatus.Idle),
-    ])
-    const parts = this.finalAuthBytes === undefined ? [head, tail] : [this.finalAuthBytes, head, tail]
+    const keyData = serializeBackendKeyData(s.processId, s.secretKey)
+    const auth = this.finalAuthBytes
     this.finalAuthBytes = undefined
-    s.transport.write(Buffer.concat(parts))
+    // One buffer, one write: SASLFinal (if any), the cached head, the key and ReadyForQuery.
+    s.transport.write(
+      Buffer.concat(auth === undefined ? [head, keyData, READY_IDLE] : [auth, head, keyData, READY_IDLE]),
+    )
   }
 }
 
@@ -212,7 +213,8 @@ function welcomeHead(
     byStartup = new Map()
     welcomeCache.set(serverParams, byStartup)
   }
-  const key = [...startup].join('\0')
+  let key = ''
+  for (const [name, value] of startup) key += `${name}\0${value}\0` // names and values hold no NUL
   let head = byStartup.get(key)
   if (head === undefined) {
     const parts = [serializeAuthenticationOk()]
