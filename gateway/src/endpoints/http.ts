@@ -21,6 +21,9 @@ export function startHttpEndpoint(services: HttpServices): Promise<HttpEndpoint>
   const server = createAdaptorServer({ fetch: app.fetch }) as Server
   // Keep-alive callers (the benchmark, edge runtimes) reuse connections; Node's 5 s default is short.
   server.keepAliveTimeout = 65_000
+  // A caller must send its whole request within this (Node's default is 5 minutes): slow or stalled
+  // uploads must not hold sockets; the query's own limit, http.request_timeout, starts after it.
+  server.requestTimeout = 60_000
   const ws = new WebSocketEndpoint(services.context, services.http.websocket_pipelined_password)
   server.on('upgrade', (req, socket, head) => ws.upgrade(req, socket, head))
   return new Promise((resolve, reject) => {
