@@ -73,6 +73,10 @@ describe('/sql body', () => {
     assert.equal(toText([1, 'a"b', null, ['x\\y']]), '{"1","a\\"b",NULL,{"x\\\\y"}}')
     assert.equal(toText({ k: [1] }), '{"k":[1]}')
     assert.equal(toText(undefined), null)
+    assert.equal(toText([[[[[[1]]]]]]), '{{{{{{"1"}}}}}}')
+    let deep: unknown = [1]
+    for (let i = 0; i < 10_000; i++) deep = [deep]
+    failsWith(() => toText(deep), 'BAD_REQUEST', /nests deeper than 6 levels/)
   })
 
   it('names what is wrong', () => {

@@ -69,14 +69,22 @@ export function toText(value: unknown): string | null {
   return String(value)
 }
 
+/** Postgres arrays have at most 6 dimensions (MAXDIM in utils/array.h); deeper JSON is refused early. */
+const MAX_ARRAY_DEPTH = 6
+
 /**
  * A Postgres array literal: elements double-quoted with `"` and `\` escaped, NULL unquoted.
  * @see https://www.postgresql.org/docs/current/arrays.html#ARRAYS-INPUT
  */
-function arrayLiteral(values: unknown[]): string {
+function arrayLiteral(values: unknown[], depth = 1): string {
+  if (depth > MAX_ARRAY_DEPTH) {
+    throw new GatewayError('BAD_REQUEST', `a parameter array nests deeper than ${MAX_ARRAY_DEPTH} levels`, {
+      hint: `Postgres arrays have at most ${MAX_ARRAY_DEPTH} dimensions`,
+    })
+  }
   const items = values.map((v) => {
     if (v === null || v === undefined) return 'NULL'
-    if (Array.isArray(v)) return arrayLiteral(v)
+    if (Array.isArray(v)) return arrayLiteral(v, depth + 1)
     const text = toText(v) as string
     return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
   })
