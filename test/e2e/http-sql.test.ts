@@ -168,6 +168,9 @@ username = "skiff_scram"`,
     assert.equal(r.status, 507)
     assert.match(String(r.body.message), /response is too large \(max is 20000 bytes\)/)
     assert.equal((await post(gw, { query: 'select 1' })).status, 200)
+    // Multi-byte text: fewer characters than the limit, more bytes once sent.
+    const wide = await post(gw, { query: "select repeat('€', 1000) from generate_series(1, 8)" })
+    assert.equal(wide.status, 507)
   })
 
   it('a request over request_timeout is cancelled on the server and gets 57014', async () => {

@@ -18,7 +18,7 @@ import { gatewayErrorBody } from './error-body.js'
 import { readBody } from './read-body.js'
 import { parseSqlBody } from './sql-body.js'
 import { batchBegin, flag, type HeaderGetter, routingHeaders } from './sql-headers.js'
-import { runSql, type SqlReply, type SqlRequest } from './sql-runner.js'
+import { responseTooLarge, runSql, type SqlReply, type SqlRequest } from './sql-runner.js'
 
 /** What the routes need from the gateway. */
 export interface HttpServices {
@@ -64,7 +64,11 @@ export function createHttpApp(services: HttpServices): Hono<Env> {
   }
   app.post('/sql', async (c) => {
     const reply = await handleSql(c, services)
-    return sendJson(c, reply.status, reply.body, allowOrigin(c))
+    const text = JSON.stringify(reply.body)
+    // The row-by-row estimate stops runaway results early; this is the exact limit on what is sent.
+    if (reply.status === 200 && Buffer.byteLength(text) > http.max_response_bytes)
+      throw responseTooLarge(http.max_response_bytes)
+    return sendJson(c, reply.status, text, allowOrigin(c))
   })
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/ready', async (c) => {
@@ -128,11 +132,12 @@ async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlRe
   })
 }
 
-function sendJson(c: Context, status: number, body: unknown, origin: string | undefined): Response {
+/** Sends a JSON text (`body` already serialized) with the CORS header the origin gets. */
+function sendJson(c: Context, status: number, body: string, origin: string | undefined): Response {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' }
   if (origin !== undefined) headers['Access-Control-Allow-Origin'] = origin
   if (origin !== undefined && origin !== '*') headers.Vary = 'Origin'
-  return c.body(JSON.stringify(body), status as 200, headers)
+  return c.body(body, status as 200, headers)
 }
 
 function remoteAddress(c: Context): string {
@@ -147,5 +152,5 @@ function remoteAddress(c: Context): string {
 function sendError(c: Context, err: unknown, status?: number, origin?: string): Response {
   const { status: errorStatus, body } = gatewayErrorBody(err)
   if (!(err instanceof GatewayError)) log.error('internal error serving HTTP', { error: String(err) })
-  return sendJson(c, status ?? errorStatus, body, origin)
+  return sendJson(c, status ?? errorStatus, JSON.stringify(body), origin)
 }

@@ -119,7 +119,8 @@ function callerGone(): GatewayError {
   return new GatewayError('REQUEST_TIMEOUT', 'the HTTP caller disconnected; its query was cancelled')
 }
 
-function responseTooLarge(max: number): GatewayError {
+/** The 507 error of a result past http.max_response_bytes. */
+export function responseTooLarge(max: number): GatewayError {
   return new GatewayError('RESPONSE_TOO_LARGE', `response is too large (max is ${max} bytes)`, {
     hint: 'select fewer rows or columns (LIMIT), or raise http.max_response_bytes',
   })
