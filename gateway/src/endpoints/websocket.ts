@@ -44,7 +44,7 @@ export class WebSocketEndpoint {
     let session: ClientSession
     const transport: ClientTransport = {
       kind: 'websocket',
-      pipelinedPassword: this.policy === 'never' || !accept ? 'refuse' : 'accept',
+      pipelinedPassword: accept ? 'accept' : 'refuse',
       remoteAddress: `${address}:${req.socket.remotePort}`,
       write: (bytes) => {
         const full = ws.bufferedAmount + bytes.length >= HIGH_WATER_MARK

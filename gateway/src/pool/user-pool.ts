@@ -12,6 +12,8 @@ export type PoolMode = 'transaction' | 'session'
 /** Everything the sessions of one (database, user) pair share. */
 export class UserPool {
   private replicaTurn = -1
+  /** Replicas of each shard, derived once from `shards` (which never changes after construction). */
+  private replicasByShard?: ServerPool[][]
 
   constructor(
     /** Database name clients ask for (the `pools.<name>` key). */
@@ -43,7 +45,8 @@ export class UserPool {
 
   /** The shard's replicas in turn (round robin); undefined when it has none. */
   nextReplica(shard: number): ServerPool | undefined {
-    const replicas = (this.shards[shard] ?? []).filter((p) => p.address.role === 'replica')
+    this.replicasByShard ??= this.shards.map((servers) => servers.filter((p) => p.address.role === 'replica'))
+    const replicas = this.replicasByShard[shard] ?? []
     if (replicas.length === 0) return undefined
     this.replicaTurn = (this.replicaTurn + 1) % replicas.length
     return replicas[this.replicaTurn]
