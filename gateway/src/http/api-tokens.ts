@@ -10,6 +10,17 @@ import type { ConnectionTarget } from './connection-string.js'
 
 const digest = (text: string) => createHash('sha256').update(text).digest()
 
+/** Digests of the configured tokens, computed once per config entry rather than per request. */
+const tokenDigests = new WeakMap<ApiTokenConfig, Buffer>()
+function digestOf(entry: ApiTokenConfig): Buffer {
+  let d = tokenDigests.get(entry)
+  if (d === undefined) {
+    d = digest(entry.token)
+    tokenDigests.set(entry, d)
+  }
+  return d
+}
+
 /** Checks `Authorization`; true when a token proved the caller is `target.user`. */
 export function checkApiToken(
   authorization: string | undefined,
@@ -25,7 +36,7 @@ export function checkApiToken(
   if (match === null) throw denied('the Authorization header is not "Bearer <token>"')
   // Compare digests, so the comparison takes the same time whatever the lengths.
   const given = digest(match[1]!)
-  const entry = tokens.find((t) => timingSafeEqual(digest(t.token), given))
+  const entry = tokens.find((t) => timingSafeEqual(digestOf(t), given))
   if (entry === undefined) throw denied('invalid API token')
   if (entry.username !== target.user) {
     throw denied(`the API token is not valid for user "${target.user}"`, 'use the token of that user')
