@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { ApiTokenConfig } from '../config/schema.js'
 import { GatewayError } from '../errors.js'
+import type { PreAuthenticatedIdentity } from '../session/client-context.js'
 import type { ConnectionTarget } from './connection-string.js'
 
 const digest = (text: string) => createHash('sha256').update(text).digest()
@@ -21,16 +22,19 @@ function digestOf(entry: ApiTokenConfig): Buffer {
   return d
 }
 
-/** Checks `Authorization`; true when a token proved the caller is `target.user`. */
+/**
+ * Checks `Authorization`; returns the identity a token proved (its user, and its database if it names
+ * one), which the session then holds the login to, or undefined when no token was sent.
+ */
 export function checkApiToken(
   authorization: string | undefined,
   tokens: readonly ApiTokenConfig[],
   required: boolean,
   target: ConnectionTarget,
-): boolean {
+): PreAuthenticatedIdentity | undefined {
   if (authorization === undefined) {
     if (required) throw denied('this gateway requires an API token', 'send Authorization: Bearer <token>')
-    return false
+    return undefined
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
   if (match === null) throw denied('the Authorization header is not "Bearer <token>"')
@@ -44,7 +48,7 @@ export function checkApiToken(
   if (entry.database !== undefined && entry.database !== target.database) {
     throw denied(`the API token is not valid for database "${target.database}"`)
   }
-  return true
+  return { user: entry.username, database: entry.database }
 }
 
 function denied(message: string, hint?: string): GatewayError {

@@ -102,7 +102,7 @@ async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlRe
   )
   const lookup = context.findPool(target.database, target.user)
   const trusted = lookup.kind === 'found' && lookup.pool.authMethod === 'trust'
-  if (!preAuthenticated && target.password === undefined && !trusted) {
+  if (preAuthenticated === undefined && target.password === undefined && !trusted) {
     throw new GatewayError(
       'AUTH_REJECTED',
       'missing authentication credentials: the connection string has no password',

@@ -15,7 +15,7 @@ import type {
 } from 'pg-protocol/dist/messages.js'
 import { Parser } from 'pg-protocol/dist/parser.js'
 import { GatewayError } from '../errors.js'
-import type { ClientContext, ClientTransport } from '../session/client-context.js'
+import type { ClientContext, ClientTransport, PreAuthenticatedIdentity } from '../session/client-context.js'
 import { ClientSession } from '../session/client-session.js'
 
 /** What one statement returned. */
@@ -60,7 +60,7 @@ export class InternalClient implements ClientTransport {
   constructor(
     context: ClientContext,
     readonly remoteAddress: string,
-    readonly preAuthenticated: boolean,
+    readonly preAuthenticated: PreAuthenticatedIdentity | undefined,
     /** Result bytes allowed before the request fails with RESPONSE_TOO_LARGE. */
     private readonly maxResponseBytes: number,
   ) {

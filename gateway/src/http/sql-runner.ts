@@ -8,8 +8,9 @@
  */
 import { serialize } from 'pg-protocol'
 import { GatewayError } from '../errors.js'
+import { serializeStartupMessage } from '../protocol/frontend.js'
 import type { RoutingState } from '../router/route.js'
-import type { ClientContext } from '../session/client-context.js'
+import type { ClientContext, PreAuthenticatedIdentity } from '../session/client-context.js'
 import type { ConnectionTarget } from './connection-string.js'
 import { type HttpError, serverErrorBody } from './error-body.js'
 import { type Exchange, InternalClient } from './internal-client.js'
@@ -19,8 +20,8 @@ import type { SqlBody, SqlQuery } from './sql-body.js'
 /** A validated request, ready to run. */
 export interface SqlRequest {
   target: ConnectionTarget
-  /** An API token already proved the caller is `target.user`. */
-  preAuthenticated: boolean
+  /** An API token already proved the caller is this user (and database). */
+  preAuthenticated: PreAuthenticatedIdentity | undefined
   body: SqlBody
   arrayMode: boolean
   rawText: boolean
@@ -81,10 +82,15 @@ async function reply(
 /** StartupMessage, PasswordMessage, the statements and one Sync. */
 function requestBytes(req: SqlRequest): Buffer {
   const { target } = req
+  // Our own serializer: it refuses a NUL in any name or value instead of letting it split the packet.
   const parts = [
-    serialize.startup({ ...Object.fromEntries(target.params), user: target.user, database: target.database }),
+    serializeStartupMessage({
+      ...Object.fromEntries(target.params),
+      user: target.user,
+      database: target.database,
+    }),
   ]
-  if (!req.preAuthenticated) parts.push(serialize.password(target.password ?? ''))
+  if (req.preAuthenticated === undefined) parts.push(serialize.password(target.password ?? ''))
   if (req.body.kind === 'single') parts.push(...statement(req.body.query))
   else {
     parts.push(...statement({ query: req.begin, params: [] }, false))

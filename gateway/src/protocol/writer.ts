@@ -3,6 +3,14 @@
  * @module
  */
 
+/** A string given to {@link MessageWriter.cstring} holds a NUL byte, which the protocol cannot carry. */
+export class EmbeddedNulError extends Error {
+  override readonly name = 'EmbeddedNulError'
+  constructor() {
+    super('a protocol string cannot contain a NUL byte')
+  }
+}
+
 /** Builds one or more messages into a single buffer; `finish()` returns the bytes written. */
 export class MessageWriter {
   private buf: Buffer
@@ -47,8 +55,12 @@ export class MessageWriter {
     return this
   }
 
-  /** A NUL-terminated UTF-8 string (Postgres "String"). */
+  /**
+   * A NUL-terminated UTF-8 string (Postgres "String"). An embedded NUL would end the string early and
+   * turn the rest into further fields (a user name that smuggles in `\0user\0other`), so it throws.
+   */
   cstring(value: string): this {
+    if (value.includes('\0')) throw new EmbeddedNulError()
     const length = Buffer.byteLength(value)
     this.ensure(length + 1)
     this.buf.write(value, this.at, 'utf8')

@@ -35,6 +35,13 @@ export interface CancelTarget {
   cancelRunningQuery(): void
 }
 
+/** Who a front proved the client to be before its StartupMessage. */
+export interface PreAuthenticatedIdentity {
+  user: string
+  /** Only this database, when set. */
+  database?: string
+}
+
 /** The byte pipe to a client (a TCP socket, a WebSocket). */
 export interface ClientTransport {
   /** Sends bytes; false asks the caller to wait for `onTransportDrain`. */
@@ -50,6 +57,9 @@ export interface ClientTransport {
    * login with a hint. Unset (TCP): the bytes are read as the answer to the user's method, as Postgres does.
    */
   readonly pipelinedPassword?: 'accept' | 'refuse'
-  /** The front has already proven who the client is (an HTTP API token), so no password is asked. */
-  readonly preAuthenticated?: boolean
+  /**
+   * The front has already proven who the client is (an HTTP API token for this user, and database when
+   * the token names one), so no password is asked. The login must then be for exactly that identity.
+   */
+  readonly preAuthenticated?: PreAuthenticatedIdentity
 }

@@ -110,7 +110,16 @@ export class StartupHandler {
    */
   private loginMethod(method: ClientAuthMethod, pipelinedPassword: boolean): ClientAuthMethod {
     const t = this.session.transport
-    if (t.preAuthenticated === true) {
+    const proven = t.preAuthenticated
+    if (proven !== undefined) {
+      // The token proved one identity: the login itself must be for exactly that user (and database),
+      // whatever the front decoded on its way here.
+      const s = this.session
+      if (s.username !== proven.user || (proven.database !== undefined && s.database !== proven.database))
+        throw new GatewayError('AUTH_REJECTED', 'the API token is not valid for this login', {
+          severity: 'FATAL',
+          hint: 'use the token of the user and database named in the connection string',
+        })
       if (this.found !== undefined) return 'trust'
       throw new GatewayError(
         'AUTH_REJECTED',
