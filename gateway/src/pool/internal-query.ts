@@ -10,6 +10,7 @@ import type { ReplySink } from './reply-route.js'
 
 /** Swallows replies; calls `onDone(error?)` at its last ReadyForQuery. */
 export class InternalQuery implements ReplySink {
+  readonly internal = true
   private error?: string
 
   constructor(
@@ -34,7 +35,7 @@ export class InternalQuery implements ReplySink {
     this.paramSink?.(name, value)
   }
 
-  onServerLost(error: GatewayError): void {
+  onServerLost(error: GatewayError, _reported: boolean): void {
     this.onDone(error.message)
   }
 }

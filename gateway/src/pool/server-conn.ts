@@ -7,17 +7,43 @@
 import net from 'node:net'
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
-import { parseErrorFields, parseParameterStatus } from '../protocol/backend-decode.js'
+import { isFatalError, parseErrorFields, parseParameterStatus } from '../protocol/backend-decode.js'
 import { BackendCode, TxnStatus } from '../protocol/codes.js'
 import { MessageFramer } from '../protocol/framer.js'
-import { serializeCancelRequest, serializeQuery, serializeTerminate } from '../protocol/frontend.js'
+import {
+  serializeCancelRequest,
+  serializeQuery,
+  serializeSync,
+  serializeTerminate,
+} from '../protocol/frontend.js'
+import { OutstandingRequests, type ReplyAction } from '../protocol/outstanding.js'
 import { Cleanup, cleanupFromTag } from '../session/cleanup-state.js'
-import type { ReplyRoute, ReplySink } from './reply-route.js'
+import type { ReplySink } from './reply-route.js'
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
 import { ServerStartup } from './server-startup.js'
 import { StatementCache } from './statement-cache.js'
 
 let nextServerId = 1
+const SYNC = serializeSync()
+
+/** Replies never dropped on behalf of an action: they are not answers to the message. */
+const ASYNC_MESSAGES: ReadonlySet<number> = new Set([
+  BackendCode.NoticeResponse,
+  BackendCode.NotificationResponse,
+  BackendCode.ParameterStatus,
+])
+
+/** Whether a reply to a message with `action` reaches the client. */
+function forwards(action: ReplyAction, code: number): boolean {
+  if (code === BackendCode.ErrorResponse) return action.replaceError === undefined
+  return !action.drop || ASYNC_MESSAGES.has(code)
+}
+
+/**
+ * What the gateway writes to a server: a run of whole messages forwarded as they are, or one message
+ * whose replies an action handles.
+ */
+export type Outgoing = Buffer | { bytes: Buffer; action: ReplyAction }
 
 /** A logged-in server connection. Create with {@link ServerConnection.connect}. */
 export class ServerConnection {
@@ -44,7 +70,10 @@ export class ServerConnection {
   /** Gateway-wide prepared statements this connection holds (set by its pool). */
   statements = new StatementCache(0)
   private readonly framer = new MessageFramer()
-  private readonly routes: ReplyRoute[] = []
+  /** Every message sent and not yet answered, with the sink that sent it. */
+  private readonly outstanding = new OutstandingRequests<ReplySink>()
+  /** The sink that already received the server's FATAL error, if any (it must not get a second one). */
+  private fatalReportedTo?: ReplySink
   private onClosed?: (conn: ServerConnection) => void
 
   private constructor(
@@ -115,26 +144,63 @@ export class ServerConnection {
     this.onClosed = handler
   }
 
-  /** True while any route still waits for replies. */
+  /** True while any sent message still waits for replies. */
   get busy(): boolean {
-    return this.routes.length > 0
+    return this.outstanding.size > 0
   }
 
   /**
-   * Sends `bytes` on behalf of `sink`, which then receives the replies. `syncs` is how many
-   * ReadyForQuery messages these bytes will produce (one per Query or Sync).
+   * What the connection needs before another client may use it: nothing (`ready`: at ReadyForQuery with
+   * nothing pending), a ROLLBACK (`mid-batch`: extended-protocol messages ran without a Sync), a Sync
+   * first (`skip-to-sync`: an error left the server discarding input until a Sync), or closing (`busy`:
+   * a query is still running; `desynced`: the gateway lost count of what the server will send).
    */
-  send(sink: ReplySink, bytes: Buffer, syncs: number): void {
-    const tail = this.routes[this.routes.length - 1]
-    if (tail !== undefined && tail.sink === sink) tail.pendingSyncs += syncs
-    else this.routes.push({ sink, pendingSyncs: syncs, internal: false })
+  get syncState(): 'ready' | 'mid-batch' | 'skip-to-sync' | 'busy' | 'desynced' {
+    const q = this.outstanding
+    if (q.desynced) return 'desynced'
+    if (q.size > 0) return 'busy'
+    if (q.atReady) return 'ready'
+    return q.skippingToSync ? 'skip-to-sync' : 'mid-batch'
+  }
+
+  /** True while the server discards its input until a Sync (after an error mid-batch). */
+  get skippingToSync(): boolean {
+    return this.outstanding.skippingToSync
+  }
+
+  /** Sends whole messages `bytes` on behalf of `sink`, which then receives the replies to them. */
+  send(sink: ReplySink, bytes: Buffer): void {
+    this.record(sink, bytes)
     this.socket.write(bytes)
   }
 
-  /** Runs the gateway's own simple queries, one Query message each, ahead of whatever follows. */
-  sendInternal(sink: ReplySink, sqls: readonly string[]): void {
-    this.routes.push({ sink, pendingSyncs: sqls.length, internal: true })
-    this.socket.write(sqls.length === 1 ? serializeQuery(sqls[0]!) : Buffer.concat(sqls.map(serializeQuery)))
+  /**
+   * Sends several parts in one write: runs of messages forwarded as they are, and single messages whose
+   * replies an action handles (the prepared-statement rewriting's injected messages).
+   */
+  sendParts(sink: ReplySink, parts: readonly Outgoing[]): void {
+    for (const part of parts) {
+      if (Buffer.isBuffer(part)) this.record(sink, part)
+      else this.outstanding.push(part.bytes[0]!, sink, part.action)
+    }
+    const bytes = parts.map((p) => (Buffer.isBuffer(p) ? p : p.bytes))
+    this.socket.write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes))
+  }
+
+  /** Records every message of `bytes` (whole messages only) as sent by `sink`. */
+  private record(sink: ReplySink, bytes: Buffer): void {
+    const q = this.outstanding
+    for (let at = 0; at < bytes.length; at += 1 + bytes.readUInt32BE(at + 1)) q.push(bytes[at]!, sink)
+  }
+
+  /**
+   * Runs the gateway's own simple queries, one Query message each, ahead of whatever follows; with
+   * `sync`, a Sync goes first (to end an error's skip-to-Sync on a connection a client left mid-batch).
+   */
+  sendInternal(sink: ReplySink, sqls: readonly string[], sync = false): void {
+    const parts = sqls.map(serializeQuery)
+    if (sync) parts.unshift(SYNC)
+    this.send(sink, parts.length === 1 ? parts[0]! : Buffer.concat(parts))
   }
 
   /** Stops or restarts reading replies (backpressure from a slow client). */
@@ -146,11 +212,13 @@ export class ServerConnection {
     this.socket.resume()
   }
 
+  /** Frames replies and hands each run of them to the sink of the message it answers. */
   private onData(chunk: Buffer): void {
     const f = this.framer
+    const q = this.outstanding
     f.push(chunk)
+    let runSink: ReplySink | undefined
     let runStart = -1
-    let route = this.routes[0]
     for (;;) {
       let more: boolean
       try {
@@ -160,42 +228,59 @@ export class ServerConnection {
       }
       if (!more) break
       const code = f.code
-      if (runStart < 0) runStart = f.start
+      q.reply(code, f.buffer, f.start, f.end)
+      const sink = q.tag ?? this.owner
+      if (sink !== runSink) {
+        if (runStart >= 0) runSink?.onServerData(f.buffer, runStart, f.start)
+        runSink = sink
+        runStart = f.start
+      }
+      const action = q.action
+      if (action !== undefined && !forwards(action, code)) {
+        // Not the client's: flush what came before it, put the action's own error in its place, if any.
+        if (f.start > runStart) sink?.onServerData(f.buffer, runStart, f.start)
+        const replacement = code === BackendCode.ErrorResponse ? action.replaceError : undefined
+        if (replacement !== undefined) sink?.onServerData(replacement, 0, replacement.length)
+        runStart = f.end
+        continue
+      }
       if (code === BackendCode.ReadyForQuery) {
         this.txnStatus = f.buffer[f.start + 5]!
-        if (route === undefined) {
-          runStart = -1
-          continue
-        }
-        route.sink.onServerData(f.buffer, runStart, f.end)
+        sink?.onServerData(f.buffer, runStart, f.end)
         runStart = -1
-        const done = --route.pendingSyncs <= 0
-        if (done) this.routes.shift()
-        route.sink.onReadyForQuery(this.txnStatus, done)
+        runSink = undefined
+        sink?.onReadyForQuery(this.txnStatus, q.tagDone)
         if (this.closed) return
-        route = this.routes[0]
       } else if (code === BackendCode.CommandComplete) {
         const flags = cleanupFromTag(f.buffer, f.start, f.end)
         if (flags & Cleanup.StatementsGone) this.statements.clear()
-        else if (route !== undefined && !route.internal) this.cleanup |= flags
+        else if (sink !== undefined && !sink.internal) this.cleanup |= flags
       } else if (code === BackendCode.ParameterStatus) {
-        this.onParameterStatus(route)
-      } else if (code === BackendCode.ErrorResponse && route === undefined && this.owner === undefined) {
-        this.onIdleError()
-        return
-      }
+        this.onParameterStatus(sink)
+      } else if (code === BackendCode.ErrorResponse && this.onError(sink)) return
     }
-    const sink = route?.sink ?? this.owner
-    if (runStart >= 0 && sink !== undefined)
-      sink.onServerData(f.buffer, runStart, f.buffer.length - f.pending)
+    if (runStart >= 0 && runSink !== undefined)
+      runSink.onServerData(f.buffer, runStart, f.buffer.length - f.pending)
+    if (q.size === 0 && !q.atReady && runSink !== undefined) runSink.onBatchIdle?.()
   }
 
-  private onParameterStatus(route: ReplyRoute | undefined): void {
+  /** Notes a FATAL error's recipient; true when the connection was closed (an error nobody waited for). */
+  private onError(sink: ReplySink | undefined): boolean {
+    const f = this.framer
+    if (sink === undefined) {
+      this.onIdleError()
+      return true
+    }
+    if (isFatalError(f.buffer, f.start, f.end)) this.fatalReportedTo = sink
+    return false
+  }
+
+  private onParameterStatus(sink: ReplySink | undefined): void {
     const f = this.framer
     const [name, value] = parseParameterStatus(f.buffer, f.start, f.end)
     this.params.set(name, value)
     this.paramsVersion++
-    ;(route?.sink ?? this.owner)?.onParameterStatus(name, value)
+    sink?.onParameterStatus(name, value)
   }
 
   /** An error while no one waits is the server telling us it is going away (e.g. terminated). */
@@ -225,14 +310,15 @@ export class ServerConnection {
     if (this.closed) return
     this.closed = true
     this.socket.destroy()
-    const sinks = new Set(this.routes.splice(0).map((r) => r.sink))
+    const sinks = new Set(this.outstanding.pendingTags())
+    this.outstanding.clear()
     if (this.owner !== undefined) sinks.add(this.owner)
     const error = new GatewayError(
       'SERVER_CONNECTION_LOST',
       `lost the connection to server ${describeAddress(this.address)}: ${reason}`,
       { hint: 'the transaction was not completed; retry it' },
     )
-    for (const sink of sinks) sink.onServerLost(error)
+    for (const sink of sinks) sink.onServerLost(error, sink === this.fatalReportedTo)
     this.onClosed?.(this)
   }
 }

@@ -12,6 +12,12 @@ import { describeAddress, type ServerAddress, type ServerLogin } from './server-
 import { ServerConnection } from './server-conn.js'
 import { StatementCache } from './statement-cache.js'
 
+/**
+ * How long a connection a client left mid-batch may take to come back to ReadyForQuery after the
+ * gateway's Sync/ROLLBACK before it is closed instead.
+ */
+const RECOVERY_TIMEOUT_MS = 5000
+
 /** Whoever waits for a server connection (a client session). Called back exactly once. */
 export interface CheckoutWaiter {
   onCheckout(server: ServerConnection): void
@@ -86,26 +92,43 @@ export class ServerPool {
   }
 
   /**
-   * Takes a connection back. `reset` are the commands that clear what the client left behind; an open
-   * transaction is rolled back first. The connection is reused only after they succeed, and closed when
-   * they fail or when a query is still running on it.
+   * Takes a connection back. `reset` are the commands that clear what the client left behind. A
+   * connection is lent again only at ReadyForQuery, idle, with nothing pending: one left inside a
+   * transaction is rolled back, one left in the middle of an extended-protocol batch is synced and
+   * rolled back (never committed), and one still running a query, or whose replies the gateway lost
+   * count of, is closed. It is reused only after those commands succeed.
    */
   checkin(server: ServerConnection, reset: readonly string[]): void {
     if (server.closed) return
-    if (server.busy) return this.discard(server, 'returned while a query was still running')
     if (server.cleanup & Cleanup.Discard) return this.discard(server, 'it holds state no reset can clear')
-    const commands = server.txnStatus === TxnStatus.Idle ? reset : ['ROLLBACK', ...reset]
+    const state = server.syncState
+    if (state === 'busy') return this.discard(server, 'returned while a query was still running')
+    if (state === 'desynced') return this.discard(server, 'its replies could no longer be counted')
+    const recovering = state !== 'ready'
+    // A ROLLBACK aborts an explicit transaction and the implicit one of an unsynced batch alike.
+    const commands = recovering || server.txnStatus !== TxnStatus.Idle ? ['ROLLBACK', ...reset] : reset
     if (commands.length === 0) return this.reuse(server)
     server.cleanup = 0
+    const timer = recovering ? this.recoveryTimer(server) : undefined
     server.sendInternal(
       new InternalQuery((error) => {
+        clearTimeout(timer)
         if (error !== undefined) this.discard(server, `cleanup failed: ${error}`)
-        else if (server.txnStatus !== TxnStatus.Idle)
+        else if (server.syncState !== 'ready' || server.txnStatus !== TxnStatus.Idle)
           this.discard(server, 'still in a transaction after cleanup')
         else this.reuse(server)
       }),
       commands,
+      state === 'skip-to-sync',
     )
+  }
+
+  /** Bounds the cleanup of a connection a client left mid-batch: if it does not finish, close it. */
+  private recoveryTimer(server: ServerConnection): NodeJS.Timeout {
+    const ms = RECOVERY_TIMEOUT_MS
+    const timer = setTimeout(() => this.discard(server, `not idle ${ms} ms after cleanup began`), ms)
+    timer.unref()
+    return timer
   }
 
   /** Closes a connection that must not be reused. */
@@ -116,6 +139,9 @@ export class ServerPool {
 
   private reuse(server: ServerConnection): void {
     if (this.closed || Date.now() - server.createdAt > this.settings.serverLifetime) return server.close()
+    // Never lend a connection that is not at ReadyForQuery, idle, with nothing pending.
+    if (server.syncState !== 'ready' || server.txnStatus !== TxnStatus.Idle)
+      return this.discard(server, 'not idle when it was to be lent')
     const next = this.waiters.shift()
     if (next !== undefined) return next.waiter.onCheckout(server)
     server.idleSince = Date.now()

@@ -36,10 +36,42 @@ export function parseErrorFields(buf: Buffer, start: number, end: number): Map<s
   return fields
 }
 
+/**
+ * True when the ErrorResponse `buf[start, end)` is FATAL or PANIC: the server closes the connection
+ * after it. Reads the non-localized severity ('V', Postgres 9.6+), else the localized one ('S').
+ */
+export function isFatalError(buf: Buffer, start: number, end: number): boolean {
+  const fields = parseErrorFields(buf, start, end)
+  const severity = fields.get('V') ?? fields.get('S')
+  return severity === 'FATAL' || severity === 'PANIC'
+}
+
 /** The NUL-terminated mechanism names of an AuthenticationSASL payload. */
 export function parseSASLMechanisms(data: Buffer): string[] {
   return data
     .toString('utf8')
     .split('\0')
     .filter((m) => m.length > 0)
+}
+
+/**
+ * The result shape a RowDescription `buf[start, end)` describes: each column's name, type OID and type
+ * modifier, the parts Postgres compares when it decides that a cached plan changed its result type
+ * (table OIDs and format codes are left out: they do not change what a client decodes).
+ * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/utils/cache/plancache.c (RevalidateCachedQuery)
+ */
+export function rowShape(buf: Buffer, start: number, end: number): string {
+  const r = new MessageReader(buf, start + 5, end)
+  const count = r.int16()
+  let shape = `${count}`
+  for (let i = 0; i < count; i++) {
+    const name = r.cstring()
+    r.bytes(6) // table OID, column number
+    const type = r.int32()
+    r.int16() // type length: implied by the type
+    const modifier = r.int32()
+    r.int16() // format code
+    shape += `\0${name}\0${type}\0${modifier}`
+  }
+  return shape
 }

@@ -13,6 +13,9 @@ export interface ErrorFields {
   message: string
   detail?: string
   hint?: string
+  /** Source file and routine, where the gateway answers in Postgres's place ('F', 'R'). */
+  file?: string
+  routine?: string
 }
 
 /** @see https://www.postgresql.org/docs/current/protocol-error-fields.html */
@@ -23,6 +26,8 @@ function writeFields(w: MessageWriter, f: ErrorFields): void {
   w.byte(0x4d).cstring(f.message) // M
   if (f.detail) w.byte(0x44).cstring(f.detail) // D
   if (f.hint) w.byte(0x48).cstring(f.hint) // H
+  if (f.file) w.byte(0x46).cstring(f.file) // F
+  if (f.routine) w.byte(0x52).cstring(f.routine) // R
   w.byte(0)
 }
 

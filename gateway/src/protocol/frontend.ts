@@ -86,6 +86,10 @@ export function serializeQuery(sql: string): Buffer {
   return new MessageWriter().begin(FrontendCode.Query).cstring(sql).end().finish()
 }
 
+export function serializeSync(): Buffer {
+  return new MessageWriter(5).begin(FrontendCode.Sync).end().finish()
+}
+
 export function serializeTerminate(): Buffer {
   return new MessageWriter(5).begin(FrontendCode.Terminate).end().finish()
 }

@@ -37,6 +37,7 @@ const EMPTY = Buffer.alloc(0)
 
 /** A client session; implements the reply sink and checkout waiter interfaces of the pool side. */
 export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
+  readonly internal = false
   readonly id = nextClientId++
   readonly connectedAt = Date.now()
   step: ClientStep = ClientStep.Startup
@@ -57,9 +58,10 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   private server?: ServerConnection
   private waitingCheckout = false
   private queued: Buffer[] = []
+  /** Queries and Syncs among the queued messages: each gets an error if no server can be had. */
   private queuedSyncs = 0
-  /** Messages were sent since the last Sync or Query: the server is mid-batch and cannot be released. */
-  private unsynced = false
+  /** The last message forwarded leaves a batch open that only the client can continue (no Sync/Flush). */
+  private openBatch = false
   private pendingCleanup = 0
   private notices?: Buffer
   private paramsServer?: ServerConnection
@@ -96,10 +98,11 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
     this.transactionMode = pool.poolMode === 'transaction'
     if (this.transactionMode && pool.preparedStatementsCacheSize > 0) {
       this.rewriter = new StatementRewriter(this.context.preparedStatements)
-      this.rewriter.onParseFailed = (stmt) => this.server?.statements.delete(stmt.name)
       this.rewriter.onServerPolluted = () => {
         if (this.server !== undefined) this.server.cleanup |= Cleanup.Discard
       }
+      // Called from within a server reply: send once that reply has been dispatched.
+      this.rewriter.onResume = () => queueMicrotask(() => this.resumeRewritten())
     }
     this.serverPool = routeTransaction(pool, this.routing)
     this.step = ClientStep.Connecting
@@ -118,6 +121,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
     const rw = this.rewriter
     let runStart = -1
     let syncs = 0
+    let last = -1
     while (f.next()) {
       const code = f.code
       if (rw?.mustWait(code, f.buffer, f.start, f.end)) {
@@ -128,32 +132,24 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
       if (code === FrontendCode.Query) {
         if (rw !== undefined && this.answerDeallocate(rw)) continue
         syncs++
-        this.unsynced = false
         this.queryCount++
         if (this.transactionMode) this.pendingCleanup |= cleanupFromText(f.buffer, f.start + 5, f.end)
       } else if (code === FrontendCode.Sync || code === FrontendCode.FunctionCall) {
         if (code === FrontendCode.Sync && rw !== undefined && this.answerPrepare(rw)) continue
         syncs++
-        this.unsynced = false
       } else if (code === FrontendCode.Parse) {
-        this.unsynced = true
         this.queryCount++
         if (this.transactionMode) this.pendingCleanup |= cleanupFromText(f.buffer, f.start + 5, f.end)
       } else if (code === FrontendCode.Terminate) {
         if (runStart >= 0) this.forward(f.buffer.subarray(runStart, f.start), syncs)
         else if (rw?.hasItems) this.forward(undefined, syncs)
         return this.close('client sent Terminate')
-      } else if (
-        code !== FrontendCode.CopyData &&
-        code !== FrontendCode.CopyDone &&
-        code !== FrontendCode.CopyFail
-      ) {
-        if (!isFrontendCode(code) || code === FrontendCode.Password) throw invalidMessage(code)
-        this.unsynced = true
-      }
+      } else if (!isFrontendCode(code) || code === FrontendCode.Password) throw invalidMessage(code)
+      last = code
       if (rw !== undefined) rw.accept(code, f.buffer, f.start, f.end)
       else if (runStart < 0) runStart = f.start
     }
+    if (last >= 0) this.openBatch = opensBatch(last)
     if (runStart >= 0) this.forward(f.buffer.subarray(runStart, f.buffer.length - f.pending), syncs)
     else if (rw?.hasItems) this.forward(undefined, syncs)
   }
@@ -184,7 +180,6 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
     if (!this.canAnswerLocally()) return false // takeLocalPrepare checks that the Parse is all that is queued
     const reply = prepareReply(rw, this.server?.txnStatus ?? TxnStatus.Idle)
     if (reply === undefined) return false
-    this.unsynced = false
     this.transport.write(reply)
     return true
   }
@@ -197,7 +192,11 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
         server.cleanup |= this.pendingCleanup
         this.pendingCleanup = 0
       }
-      return server.send(this, bytes ?? this.rewriter!.materialize(server.statements), syncs)
+      if (bytes !== undefined) server.send(this, bytes)
+      else this.sendRewritten(server)
+      // Nothing will come back until the client sends more: it is idle, holding a server.
+      if (this.openBatch && this.pool!.idleInTransactionTimeout > 0) this.armIdleInTransactionTimer()
+      return
     }
     if (bytes !== undefined) this.queued.push(bytes)
     this.queuedSyncs += syncs
@@ -205,6 +204,21 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
     this.waitingCheckout = true
     this.serverPool = routeTransaction(this.pool!, this.routing)
     this.serverPool.checkout(this)
+  }
+
+  /** Sends what the statement rewriter has ready for `server`. */
+  private sendRewritten(server: ServerConnection): void {
+    const rw = this.rewriter!
+    const run = rw.takeRun()
+    if (run !== undefined) return server.send(this, run)
+    const parts = rw.materialize(server.statements, server.skippingToSync)
+    if (parts.length > 0) server.sendParts(this, parts)
+  }
+
+  /** The rewriter's held messages may go now (a statement's shape arrived). */
+  private resumeRewritten(): void {
+    if (this.step !== ClientStep.Ready || this.server === undefined || !this.rewriter?.hasItems) return
+    this.sendRewritten(this.server)
   }
 
   onCheckout(server: ServerConnection): void {
@@ -244,8 +258,6 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   }
 
   onServerData(buf: Buffer, start: number, end: number): void {
-    if (this.rewriter?.filtering)
-      return this.rewriter.filter(buf, start, end, (b: Buffer) => this.writeReply(b))
     this.writeReply(buf.subarray(start, end))
   }
 
@@ -262,23 +274,29 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   }
 
   onReadyForQuery(status: number, done: boolean): void {
-    this.rewriter?.onReadyForQuery()
     if (this.holding) {
       this.holding = false
       queueMicrotask(() => this.onData(EMPTY)) // resume the held input once this reply is delivered
     }
-    if (!done || this.unsynced) return
+    // Not done: more of the client's messages are still to be answered (a pipeline).
+    if (!done) return
     // SQL PREPARE made a statement only this server holds: keep the server for the rest of the session.
     if (this.transactionMode && this.server !== undefined && this.server.cleanup & Cleanup.Prepare)
       this.transactionMode = false
     if (status === TxnStatus.Idle) {
-      if (this.transactionMode) this.releaseServer()
+      if (this.transactionMode && !this.rewriter?.hasItems) this.releaseServer()
     } else if (this.pool!.idleInTransactionTimeout > 0) this.armIdleInTransactionTimer()
+  }
+
+  /** The server answered everything in the middle of a batch and waits for this client. */
+  onBatchIdle(): void {
+    if (this.server !== undefined && this.pool!.idleInTransactionTimeout > 0) this.armIdleInTransactionTimer()
   }
 
   /** A client idle inside a transaction holds a server connection; PgCat's idle_client_in_transaction_timeout. */
   private armIdleInTransactionTimer(): void {
     const ms = this.pool!.idleInTransactionTimeout
+    clearTimeout(this.idleInTransactionTimer)
     this.idleInTransactionTimer = setTimeout(() => this.fail(idleInTransactionError(ms)), ms)
   }
 
@@ -291,10 +309,12 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
     this.params.set(name, value)
   }
 
-  onServerLost(error: GatewayError): void {
+  /** `reported`: the server's own FATAL already reached the client; Postgres would say nothing more. */
+  onServerLost(error: GatewayError, reported: boolean): void {
     this.server = undefined
     this.serverPaused = false
-    this.fail(toFatal(error))
+    if (reported) this.close(error.message, EMPTY)
+    else this.fail(toFatal(error))
   }
 
   /** The client's socket can take more: resume reading the server. */
@@ -359,13 +379,26 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
     server.owner = undefined
     if (this.serverPaused) server.resume()
     const pool = this.serverPool!
-    if (server.busy) return pool.discard(server, 'client left while a query was running')
     const reset = this.transactionMode ? resetCommandsFor(server.cleanup) : [this.pool!.serverResetQuery]
     pool.checkin(
       server,
       reset.filter((q) => q.trim() !== ''),
     )
   }
+}
+
+/**
+ * True when a batch ending with this message waits on the client: an extended-protocol message other
+ * than Sync and Flush (the server sends nothing back until one of them).
+ */
+function opensBatch(code: number): boolean {
+  return (
+    code === FrontendCode.Parse ||
+    code === FrontendCode.Bind ||
+    code === FrontendCode.Describe ||
+    code === FrontendCode.Execute ||
+    code === FrontendCode.Close
+  )
 }
 
 function idleInTransactionError(ms: number): GatewayError {

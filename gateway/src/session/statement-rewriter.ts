@@ -2,18 +2,23 @@
  * Protocol-level prepared statements in transaction mode. A client's named statements are renamed to
  * gateway-wide names (PreparedRegistry) and prepared on whichever server connection its transaction
  * lands on. What the client sees stays what Postgres would have sent it:
- * - a statement the server lacks is prepared by an injected Close + Parse whose replies are dropped;
- * - a client Parse of a statement the server already holds is sent under a scratch name and closed
- *   again, so the client gets the server's own ParseComplete (or error) in order;
+ * - a client's Parse always takes effect on the server: the statement is parsed anew there (Close,
+ *   Parse, and a Describe whose replies only the gateway sees), never answered from an older copy;
+ * - a statement the server lacks is prepared by injected messages whose replies are dropped;
+ * - each client statement remembers the result shape of the copy its Parse created, and each server
+ *   copy its own; where they differ (a column changed type since) the client gets Postgres's `0A000
+ *   cached plan must not change result type` instead of rows of another type, and where the server's
+ *   copy is new, the client's Bind waits (a Flush's round trip) until its shape is known;
  * - a client Close of a statement is sent as a Close of a name no server holds, which Postgres answers
  *   with CloseComplete, so nothing shared is closed.
- * Replies are matched to requests by the order of ParseComplete and CloseComplete; an ErrorResponse
- * voids every Parse and Close sent after it up to its Sync, as the server skips them.
+ * Replies are matched to messages by the server connection (protocol/outstanding.ts), through the
+ * reply action each injected message carries.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  * @module
  */
-import type { StatementCache } from '../pool/statement-cache.js'
-import { BackendCode, FrontendCode } from '../protocol/codes.js'
+import type { Outgoing } from '../pool/server-conn.js'
+import type { PreparedCopy, StatementCache } from '../pool/statement-cache.js'
+import { FrontendCode } from '../protocol/codes.js'
 import {
   readBindStatement,
   readParseName,
@@ -21,101 +26,97 @@ import {
   rewriteBind,
   serializeClose,
   serializeDescribe,
-  serializeParse,
   TARGET_STATEMENT,
 } from '../protocol/extended.js'
 import type { GlobalStatement, PreparedRegistry } from './prepared-registry.js'
+import { changedPlanError, DROP, prepareOn } from './statement-actions.js'
 
-/** Name no server ever holds: closing it yields a plain CloseComplete. */
+/** Name no server ever holds: closing it yields a plain CloseComplete, describing it an error. */
 const ABSENT = 'skiff_absent'
-/** Scratch name for a client Parse whose statement the server already holds. */
-const SCRATCH = 'skiff_scratch'
 const CLOSE_ABSENT = serializeClose(TARGET_STATEMENT, ABSENT)
-const CLOSE_SCRATCH = serializeClose(TARGET_STATEMENT, SCRATCH)
+const FLUSH = Buffer.from([FrontendCode.Flush, 0, 0, 0, 4])
+
+/** A client's named statement. */
+export interface ClientStatement {
+  readonly stmt: GlobalStatement
+  /**
+   * The server copy the client's Parse took effect as: its shape is what the client was told. Unset
+   * while the Parse was answered without a server; its first use then parses the statement anew.
+   */
+  copy?: PreparedCopy
+}
 
 /** A message waiting for a server, in client order. */
 type Item =
   | RawRun
   | { kind: 'raw'; bytes: Buffer; code: number }
-  | { kind: 'parse'; stmt: GlobalStatement; clientName: string }
-  | { kind: 'use'; stmt: GlobalStatement; bytes: Buffer } // Bind or Describe of a named statement
+  | { kind: 'parse'; cs: ClientStatement; clientName: string }
+  | { kind: 'use'; cs: ClientStatement; bytes: Buffer } // Bind or Describe of a named statement
   | { kind: 'duplicate'; bytes: Buffer } // Parse of a name the client already has: Postgres says 42P05
 
-/** Contiguous messages needing no rewrite nor tracking (Query, Sync, Execute, …): one slice, forwarded as is. */
+/** Contiguous messages needing no rewrite (Query, Sync, Execute, …): one slice, forwarded as is. */
 interface RawRun {
   kind: 'run'
   buf: Buffer
   start: number
   end: number
-  syncs: number
-}
-
-/** A sent Parse or Close whose completion message is still to come. */
-interface Pending {
-  drop: boolean
-  /** Syncs sent before it: an error in that batch voids it. */
-  batch: number
-  /** Parse of this statement into the server's cache: on failure, the server does not hold it. */
-  cached?: GlobalStatement
-  /** The client's own Parse: on failure, the client's name does not exist either. */
-  clientName?: string
-  clientStmt?: GlobalStatement
 }
 
 /** One client's statements and the rewriting of its extended-protocol traffic. */
 export class StatementRewriter {
-  private readonly statements = new Map<string, GlobalStatement>()
+  private readonly statements = new Map<string, ClientStatement>()
   private items: Item[] = []
-  private readonly pending: Pending[] = []
-  private syncsSent = 0
-  private syncsReplied = 0
   /** Syncs accepted from the client so far (sent or not). */
   private acceptedSyncs = 0
   /** Client names whose Parse no server has confirmed yet, with the batch it was accepted in. */
   private readonly unconfirmed = new Map<string, number>()
+  /** A copy whose shape must be known before the next item can be sent. */
+  private awaiting?: PreparedCopy
+
+  /** Set by the session: the held items can be sent now (called from a reply; defer the send). */
+  onResume?: () => void
+  /** Set by the session: the current server now holds a statement under a client's own name. */
+  onServerPolluted?: () => void
 
   constructor(private readonly registry: PreparedRegistry) {}
 
   /** Takes one client message. */
   accept(code: number, buf: Buffer, start: number, end: number): void {
     if (code === FrontendCode.Parse) return this.acceptParse(buf, start, end)
-    if (code !== FrontendCode.Bind && code !== FrontendCode.Describe && code !== FrontendCode.Close) {
-      return this.acceptRun(code, buf, start, end)
-    }
-    if (code === FrontendCode.Bind) {
-      const name = readBindStatement(buf, start, end).name
-      const stmt = this.statements.get(name)
-      if (stmt !== undefined) {
-        return void this.items.push({ kind: 'use', stmt, bytes: rewriteBind(buf, start, end, stmt.name) })
-      }
-      // Never let a client reach a statement the gateway prepared for others by naming it.
-      if (this.isGatewayName(name)) {
-        return void this.items.push({ kind: 'raw', bytes: rewriteBind(buf, start, end, ABSENT), code })
-      }
-    } else if (code === FrontendCode.Describe || code === FrontendCode.Close) {
+    if (code === FrontendCode.Bind) return this.acceptBind(buf, start, end)
+    if (code === FrontendCode.Describe || code === FrontendCode.Close) {
       const { type, name } = readTarget(buf, start, end)
       if (type === TARGET_STATEMENT && name !== '')
         return this.acceptTarget(code, name, buf.subarray(start, end))
+      return void this.items.push({ kind: 'raw', bytes: buf.subarray(start, end), code })
     }
-    // Unnamed or unknown names go through unchanged: Postgres answers them itself (26000 if unknown).
-    this.items.push({ kind: 'raw', bytes: buf.subarray(start, end), code })
+    this.acceptRun(code, buf, start, end)
   }
 
   /** The hot path (simple Query, Execute, Sync): extend the last slice instead of adding an item. */
   private acceptRun(code: number, buf: Buffer, start: number, end: number): void {
-    const sync =
-      code === FrontendCode.Sync || code === FrontendCode.Query || code === FrontendCode.FunctionCall ? 1 : 0
+    if (code === FrontendCode.Sync || code === FrontendCode.Query || code === FrontendCode.FunctionCall)
+      this.acceptedSyncs++
     const last = this.items[this.items.length - 1]
-    this.acceptedSyncs += sync
-    if (last?.kind === 'run' && last.buf === buf && last.end === start) {
-      last.end = end
-      last.syncs += sync
-    } else this.items.push({ kind: 'run', buf, start, end, syncs: sync })
+    if (last?.kind === 'run' && last.buf === buf && last.end === start) last.end = end
+    else this.items.push({ kind: 'run', buf, start, end })
+  }
+
+  private acceptBind(buf: Buffer, start: number, end: number): void {
+    const name = readBindStatement(buf, start, end).name
+    const cs = this.statements.get(name)
+    if (cs !== undefined) {
+      return void this.items.push({ kind: 'use', cs, bytes: rewriteBind(buf, start, end, cs.stmt.name) })
+    }
+    // Never let a client reach a statement the gateway prepared for others by naming it. Unnamed or
+    // unknown names go through unchanged: Postgres answers them itself (26000 if unknown).
+    const bytes = this.isGatewayName(name) ? rewriteBind(buf, start, end, ABSENT) : buf.subarray(start, end)
+    this.items.push({ kind: 'raw', bytes, code: FrontendCode.Bind })
   }
 
   /** Names the gateway itself prepares or uses on servers; a client that never prepared one must not reach it. */
   private isGatewayName(name: string): boolean {
-    return name.startsWith(this.registry.prefix) || name === SCRATCH || name === ABSENT
+    return name.startsWith(this.registry.prefix) || name === ABSENT
   }
 
   private acceptParse(buf: Buffer, start: number, end: number): void {
@@ -124,20 +125,20 @@ export class StatementRewriter {
       return void this.items.push({ kind: 'raw', bytes: buf.subarray(start, end), code: FrontendCode.Parse })
     if (this.statements.has(name))
       return void this.items.push({ kind: 'duplicate', bytes: buf.subarray(start, end) })
-    const stmt = this.registry.lookup(buf.subarray(bodyStart, end))
-    this.statements.set(name, stmt)
+    const cs: ClientStatement = { stmt: this.registry.lookup(buf.subarray(bodyStart, end)) }
+    this.statements.set(name, cs)
     this.unconfirmed.set(name, this.acceptedSyncs)
-    this.items.push({ kind: 'parse', stmt, clientName: name })
+    this.items.push({ kind: 'parse', cs, clientName: name })
   }
 
   private acceptTarget(code: number, name: string, original: Buffer): void {
-    const stmt = this.statements.get(name)
+    const cs = this.statements.get(name)
     if (code === FrontendCode.Close) {
       // Only this client's view changes; the server keeps the shared statement for others.
       this.statements.delete(name)
       this.items.push({ kind: 'raw', bytes: CLOSE_ABSENT, code })
-    } else if (stmt !== undefined) {
-      this.items.push({ kind: 'use', stmt, bytes: serializeDescribe(TARGET_STATEMENT, stmt.name) })
+    } else if (cs !== undefined) {
+      this.items.push({ kind: 'use', cs, bytes: serializeDescribe(TARGET_STATEMENT, cs.stmt.name) })
     } else {
       const bytes = this.isGatewayName(name) ? serializeDescribe(TARGET_STATEMENT, ABSENT) : original
       this.items.push({ kind: 'raw', bytes, code })
@@ -175,18 +176,16 @@ export class StatementRewriter {
     }
   }
 
-  /** Set by the session: the current server now holds a statement under a client's own name. */
-  onServerPolluted?: () => void
-
   /**
    * At a Sync: when the batch is one Parse of a statement some server already accepted, the client
-   * needs no server for it (its statement is prepared where it is used). Returns true and forgets the
-   * batch; the caller answers ParseComplete and ReadyForQuery. Besides saving a round trip, this keeps
-   * clients that prepare synchronously while others hold every server (pgbench -M prepared) moving.
+   * needs no server for it. Returns true and forgets the batch; the caller answers ParseComplete and
+   * ReadyForQuery. The statement is parsed anew on its first use (its copy is unset), so it still takes
+   * effect against the schema of that moment. Besides saving a round trip, this keeps clients that
+   * prepare synchronously while others hold every server (pgbench -M prepared) moving.
    */
   takeLocalPrepare(): boolean {
     const only = this.items[0]
-    if (this.items.length !== 1 || only?.kind !== 'parse' || !only.stmt.validated) return false
+    if (this.items.length !== 1 || only?.kind !== 'parse' || !only.cs.stmt.validated) return false
     this.items = []
     this.unconfirmed.delete(only.clientName)
     return true
@@ -195,46 +194,139 @@ export class StatementRewriter {
   /** Drops messages that will never be sent (the checkout failed; the client got an error). */
   discardItems(): void {
     this.items = []
+    this.awaiting = undefined
   }
 
-  /** True when messages wait for a server. */
+  /** True when messages wait for a server, or for a reply before they can be sent. */
   get hasItems(): boolean {
     return this.items.length > 0
   }
 
-  /** Builds the bytes for `cache`'s server: injected Parses first where needed, names rewritten. */
-  materialize(cache: StatementCache): Buffer {
+  /** The bytes to send when the only thing waiting is plain messages (the hot path), else undefined. */
+  takeRun(): Buffer | undefined {
     const only = this.items[0]
-    if (this.items.length === 1 && only?.kind === 'run') {
-      this.items = []
-      this.syncsSent += only.syncs
-      return only.buf.subarray(only.start, only.end)
-    }
-    const out: Buffer[] = []
-    const used = new Set<string>()
-    for (const item of this.items) if (item.kind === 'parse' || item.kind === 'use') used.add(item.stmt.name)
-    for (const item of this.items) {
-      if (item.kind === 'run') {
-        out.push(item.buf.subarray(item.start, item.end))
-        this.syncsSent += item.syncs
-      } else if (item.kind === 'raw') this.sendRaw(out, item)
-      else if (item.kind === 'parse') this.sendParse(out, item.stmt, item.clientName, cache, used)
-      else if (item.kind === 'duplicate') this.sendDuplicate(out, item.bytes)
-      else {
-        if (!cache.lookup(item.stmt.name)) this.prepare(out, item.stmt, true, undefined, cache, used)
-        out.push(item.bytes)
-      }
-    }
+    if (this.items.length !== 1 || only?.kind !== 'run' || this.awaiting !== undefined) return undefined
     this.items = []
-    return out.length === 1 ? out[0]! : Buffer.concat(out)
+    return only.buf.subarray(only.start, only.end)
   }
 
-  private sendRaw(out: Buffer[], item: { bytes: Buffer; code: number }): void {
-    out.push(item.bytes)
-    const c = item.code
-    if (c === FrontendCode.Parse || c === FrontendCode.Close) this.expect(false)
-    else if (c === FrontendCode.Sync || c === FrontendCode.Query || c === FrontendCode.FunctionCall)
-      this.syncsSent++
+  /**
+   * Builds what to send to the server whose cache is `cache`: names rewritten, statements prepared where
+   * needed. Stops (leaving the rest queued) where a Bind must wait for a shape; `skipping` says the
+   * server discards input until a Sync, so nothing is prepared until one has been sent.
+   */
+  materialize(cache: StatementCache, skipping: boolean): Outgoing[] {
+    const out: Outgoing[] = []
+    if (this.awaiting !== undefined) return out
+    const used = new Set<string>()
+    for (const item of this.items)
+      if (item.kind === 'parse' || item.kind === 'use') used.add(item.cs.stmt.name)
+    let i = 0
+    for (; i < this.items.length; i++) {
+      const item = this.items[i]!
+      if (skipping) {
+        skipping = !this.sendPlain(out, item)
+        continue
+      }
+      if (item.kind === 'run') out.push(item.buf.subarray(item.start, item.end))
+      else if (item.kind === 'raw') out.push(item.bytes)
+      else if (item.kind === 'parse') this.sendParse(out, item.cs, item.clientName, cache, used)
+      else if (item.kind === 'duplicate') this.sendDuplicate(out, item.bytes)
+      else if (!this.sendUse(out, item.cs, item.bytes, cache, used)) break
+    }
+    this.items = this.items.slice(i)
+    return out
+  }
+
+  /** While the server skips to a Sync: sends an item unprepared; true once a Sync was sent. */
+  private sendPlain(out: Outgoing[], item: Item): boolean {
+    if (item.kind === 'run') {
+      out.push(item.buf.subarray(item.start, item.end))
+      return containsSync(item.buf, item.start, item.end)
+    }
+    // A Parse the server would skip: the client's name does not exist, as on Postgres.
+    if (item.kind === 'parse') this.forget(item.clientName, item.cs)
+    else out.push(item.bytes)
+    return false
+  }
+
+  /** The client's Parse: parsed anew on this server, its ParseComplete (or error) the client's. */
+  private sendParse(
+    out: Outgoing[],
+    cs: ClientStatement,
+    clientName: string,
+    cache: StatementCache,
+    used: Set<string>,
+  ): void {
+    cs.copy = prepareOn(out, cs.stmt, cache, used, {
+      clientParse: true,
+      onParsed: () => this.unconfirmed.delete(clientName),
+      onParseFailed: () => this.forget(clientName, cs),
+      onShape: (copy, failed) => this.shapeKnown(copy, failed),
+    })
+  }
+
+  /** A client name whose Parse failed or was skipped does not exist, as on Postgres. */
+  private forget(clientName: string, cs: ClientStatement): void {
+    this.unconfirmed.delete(clientName)
+    if (this.statements.get(clientName) === cs) this.statements.delete(clientName)
+  }
+
+  /**
+   * A Bind or Describe of the client's statement. Sends it when the server's copy has the client's
+   * shape; prepares a missing copy and holds the rest (false) until the copy's shape is known; sends
+   * Postgres's changed-plan error in its place when the shapes differ.
+   */
+  private sendUse(
+    out: Outgoing[],
+    cs: ClientStatement,
+    bytes: Buffer,
+    cache: StatementCache,
+    used: Set<string>,
+  ): boolean {
+    const mine = cs.copy
+    if (mine === undefined) {
+      // Parsed without a server: it takes effect now, on this server, against today's schema.
+      const copy = this.prepare(out, cs.stmt, cache, used)
+      cs.copy = copy
+      out.push({ bytes, action: copy })
+      return true
+    }
+    const copy = cache.lookup(cs.stmt.name) ?? this.prepare(out, cs.stmt, cache, used)
+    if (copy === mine || (copy.shape !== undefined && copy.shape === mine.shape)) {
+      out.push({ bytes, action: copy })
+      return true
+    }
+    if (copy.shape === undefined || mine.shape === undefined)
+      return this.hold(out, copy.shape === undefined ? copy : mine)
+    out.push(changedPlanError(ABSENT))
+    return true
+  }
+
+  private prepare(
+    out: Outgoing[],
+    stmt: GlobalStatement,
+    cache: StatementCache,
+    used: Set<string>,
+  ): PreparedCopy {
+    return prepareOn(out, stmt, cache, used, {
+      clientParse: false,
+      onShape: (copy, failed) => this.shapeKnown(copy, failed),
+    })
+  }
+
+  /** Ends the batch so far with a Flush (so the server answers now) and waits for `copy`'s shape. */
+  private hold(out: Outgoing[], copy: PreparedCopy): boolean {
+    out.push(FLUSH)
+    this.awaiting = copy
+    return false
+  }
+
+  private shapeKnown(copy: PreparedCopy, _failed: boolean): void {
+    if (this.awaiting !== copy) return
+    // On failure the server now skips to the Sync; the caller sends the rest unprepared.
+    this.awaiting = undefined
+    this.onResume?.()
   }
 
   /**
@@ -242,92 +334,15 @@ export class StatementRewriter {
    * client's Parse is sent twice under its own name, the first completion dropped. The connection then
    * holds that name, so it is closed at check-in.
    */
-  private sendDuplicate(out: Buffer[], bytes: Buffer): void {
-    out.push(bytes, bytes)
-    this.expect(true)
-    this.expect(false)
+  private sendDuplicate(out: Outgoing[], bytes: Buffer): void {
+    out.push({ bytes, action: DROP }, bytes)
     this.onServerPolluted?.()
   }
+}
 
-  private sendParse(
-    out: Buffer[],
-    stmt: GlobalStatement,
-    clientName: string,
-    cache: StatementCache,
-    used: Set<string>,
-  ): void {
-    if (!cache.has(stmt.name)) return this.prepare(out, stmt, false, clientName, cache, used)
-    // The server already holds it: let Postgres answer this Parse itself under a scratch name.
-    out.push(serializeParse(SCRATCH, stmt.body), CLOSE_SCRATCH)
-    this.pending.push({ drop: false, batch: this.syncsSent, clientName, clientStmt: stmt })
-    this.expect(true)
-  }
-
-  /** Close (dropped) + Parse of `stmt`; the Close clears any copy our cache lost track of. */
-  private prepare(
-    out: Buffer[],
-    stmt: GlobalStatement,
-    drop: boolean,
-    clientName: string | undefined,
-    cache: StatementCache,
-    used: Set<string>,
-  ): void {
-    for (const evicted of cache.add(stmt.name, used)) {
-      out.push(serializeClose(TARGET_STATEMENT, evicted))
-      this.expect(true)
-    }
-    out.push(serializeClose(TARGET_STATEMENT, stmt.name), serializeParse(stmt.name, stmt.body))
-    this.expect(true)
-    this.pending.push({ drop, batch: this.syncsSent, cached: stmt, clientName, clientStmt: stmt })
-  }
-
-  private expect(drop: boolean): void {
-    this.pending.push({ drop, batch: this.syncsSent })
-  }
-
-  /** True while replies must be inspected (a Parse or Close awaits its completion). */
-  get filtering(): boolean {
-    return this.pending.length > 0
-  }
-
-  /**
-   * Passes the replies `buf[start, end)` to `write`, minus the completions of injected messages.
-   * Only called while `filtering`.
-   */
-  filter(buf: Buffer, start: number, end: number, write: (bytes: Buffer) => void): void {
-    let runStart = start
-    for (let at = start; at < end; at += 1 + buf.readUInt32BE(at + 1)) {
-      const code = buf[at]
-      if (code === BackendCode.ParseComplete || code === BackendCode.CloseComplete) {
-        const head = this.pending.shift()
-        const parsed = head?.cached ?? head?.clientStmt
-        if (parsed !== undefined) parsed.validated = true
-        if (head?.clientName !== undefined) this.unconfirmed.delete(head.clientName)
-        if (head?.drop) {
-          if (at > runStart) write(buf.subarray(runStart, at))
-          runStart = at + 5
-        }
-      } else if (code === BackendCode.ErrorResponse) this.voidBatch()
-    }
-    if (end > runStart) write(buf.subarray(runStart, end))
-  }
-
-  /** After an error the server skips to Sync: Parses and Closes of that batch never happen. */
-  private voidBatch(): void {
-    while (this.pending.length > 0 && this.pending[0]!.batch === this.syncsReplied) {
-      const p = this.pending.shift()!
-      if (p.cached !== undefined) this.onParseFailed?.(p.cached)
-      if (p.clientName === undefined) continue
-      this.unconfirmed.delete(p.clientName)
-      if (this.statements.get(p.clientName) === p.clientStmt) this.statements.delete(p.clientName)
-    }
-  }
-
-  /** Set by the session: the current server's cache must forget a statement whose Parse failed. */
-  onParseFailed?: (stmt: GlobalStatement) => void
-
-  /** Called at each ReadyForQuery of this client's replies. */
-  onReadyForQuery(): void {
-    this.syncsReplied++
-  }
+/** True when the whole messages `buf[start, end)` include a Sync. */
+function containsSync(buf: Buffer, start: number, end: number): boolean {
+  for (let at = start; at < end; at += 1 + buf.readUInt32BE(at + 1))
+    if (buf[at] === FrontendCode.Sync) return true
+  return false
 }
