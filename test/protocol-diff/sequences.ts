@@ -7,6 +7,7 @@
  */
 import { copyData, copyDone, copyFail, queries, query, type Sequence, step } from './messages.js'
 import { EXTENDED_SEQUENCES } from './sequences-extended.js'
+import { SYNC_SEQUENCES } from './sequences-sync.js'
 
 /** A transaction-scoped scratch table, so nothing outlives the scenario on a shared server. */
 const SCRATCH = 'create temp table diff_copy (a int, b text) on commit drop'
@@ -126,4 +127,4 @@ const SIMPLE: Sequence[] = [
 ]
 
 /** Every scenario, simple protocol first. */
-export const SEQUENCES: Sequence[] = [...SIMPLE, ...EXTENDED_SEQUENCES]
+export const SEQUENCES: Sequence[] = [...SIMPLE, ...EXTENDED_SEQUENCES, ...SYNC_SEQUENCES]
