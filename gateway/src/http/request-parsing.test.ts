@@ -5,7 +5,7 @@ import { GatewayError } from '../errors.js'
 import { parseConnectionString } from './connection-string.js'
 import { commandOf } from './result-json.js'
 import { parseSqlBody, toText } from './sql-body.js'
-import { batchBegin, type HeaderGetter } from './sql-headers.js'
+import { batchBegin, type HeaderGetter, refuseRepeatedHeaders } from './sql-headers.js'
 
 const headers =
   (h: Record<string, string>): HeaderGetter =>
@@ -55,6 +55,64 @@ describe('Neon-Connection-String', () => {
         /s3cret/,
       )
     }
+  })
+})
+
+describe('Neon-Connection-String: bytes a StartupMessage cannot or should not carry', () => {
+  const base = 'postgres://app:pw@h/appdb'
+  /** Fails unless `url` is refused with a message matching `field` that does not echo `s3cret`. */
+  function refused(url: string, field: RegExp): void {
+    failsWith(() => parseConnectionString(url), 'BAD_REQUEST', field)
+    try {
+      parseConnectionString(url)
+    } catch (err) {
+      const e = err as GatewayError
+      assert.doesNotMatch(`${e.message} ${e.hint ?? ''} ${e.detail ?? ''}`, /s3cret/)
+    }
+  }
+
+  it('refuses a NUL in every field: the smuggled `user` that logged in as someone else', () => {
+    refused('postgres://app@x/appdb%00user%00md5user', /database name .* NUL/)
+    refused('postgres://app%00database%00s3cret@x/appdb', /user name .* NUL/)
+    refused('postgres://app:s3cret%00x@x/appdb', /password .* NUL/)
+    refused(
+      'postgres://app:pw@x/appdb?application_name=s3cret%00user%00x',
+      /value of "application_name" .* NUL/,
+    )
+    refused('postgres://app:pw@x/appdb?app%00s3cret=1', /name of a query parameter .* NUL/)
+  })
+
+  it('refuses control characters in names; passwords and values may hold CR/LF, as in Postgres', () => {
+    refused('postgres://app%0D%0As3cret@x/appdb', /user name .* control character/)
+    refused('postgres://app@x/app%0As3cret', /database name .* control character/)
+    refused('postgres://app@x/app%01db', /database name .* control character/)
+    refused('postgres://app@x/app%7Fdb', /database name .* control character/)
+    refused('postgres://app:pw@x/appdb?a%0D%0Ab=1', /name of a query parameter .* control character/)
+    const t = parseConnectionString(`${base}?application_name=a%0D%0Ab`.replace(':pw@', ':p%0D%0Aw@'))
+    assert.equal(t.password, 'p\r\nw')
+    assert.equal(t.params.get('application_name'), 'a\r\nb')
+  })
+
+  it('refuses a parameter set twice, and user or database as a query parameter', () => {
+    refused(`${base}?application_name=a&application_name=s3cret`, /sets "application_name" more than once/)
+    refused(`${base}?user=md5user`, /sets "user" as a query parameter/)
+    refused(`${base}?database=other`, /sets "database" as a query parameter/)
+    // Client-side keys are dropped, so repeating one changes nothing.
+    assert.equal(parseConnectionString(`${base}?sslmode=require&sslmode=disable`).params.size, 0)
+  })
+})
+
+describe('repeated headers', () => {
+  it('refuses a repeated Authorization, Neon-* or Skiff-* header in any case; others may repeat', () => {
+    for (const name of ['Neon-Connection-String', 'authorization', 'Neon-Array-Mode', 'Skiff-Shard']) {
+      const raw = [name, 'a', 'Accept', '*/*', name.toUpperCase(), 'b']
+      failsWith(
+        () => refuseRepeatedHeaders(raw),
+        'BAD_REQUEST',
+        new RegExp(`header ${name.toUpperCase()} was sent more than once`),
+      )
+    }
+    refuseRepeatedHeaders(['Accept', 'a', 'accept', 'b', 'Neon-Array-Mode', 'true', 'Skiff-Role', 'replica'])
   })
 })
 

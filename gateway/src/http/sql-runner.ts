@@ -8,7 +8,8 @@
  */
 import { serialize } from 'pg-protocol'
 import { GatewayError } from '../errors.js'
-import { serializeStartupMessage } from '../protocol/frontend.js'
+import { serializePasswordMessage, serializeStartupMessage } from '../protocol/frontend.js'
+import { EmbeddedNulError } from '../protocol/writer.js'
 import type { RoutingState } from '../router/route.js'
 import type { ClientContext, PreAuthenticatedIdentity } from '../session/client-context.js'
 import type { ConnectionTarget } from './connection-string.js'
@@ -81,16 +82,7 @@ async function reply(
 
 /** StartupMessage, PasswordMessage, the statements and one Sync. */
 function requestBytes(req: SqlRequest): Buffer {
-  const { target } = req
-  // Our own serializer: it refuses a NUL in any name or value instead of letting it split the packet.
-  const parts = [
-    serializeStartupMessage({
-      ...Object.fromEntries(target.params),
-      user: target.user,
-      database: target.database,
-    }),
-  ]
-  if (req.preAuthenticated === undefined) parts.push(serialize.password(target.password ?? ''))
+  const parts = login(req.target, req.preAuthenticated === undefined)
   if (req.body.kind === 'single') parts.push(...statement(req.body.query))
   else {
     parts.push(...statement({ query: req.begin, params: [] }, false))
@@ -99,6 +91,25 @@ function requestBytes(req: SqlRequest): Buffer {
   }
   parts.push(serialize.sync())
   return Buffer.concat(parts)
+}
+
+/**
+ * StartupMessage and, unless a token stands in for it, PasswordMessage. parseConnectionString has
+ * refused a NUL in every field; our serializers refuse one again rather than let it split a packet
+ * into further fields, and that becomes a 400 here, not a 500.
+ */
+function login(target: ConnectionTarget, withPassword: boolean): Buffer[] {
+  try {
+    const startup = serializeStartupMessage({
+      ...Object.fromEntries(target.params),
+      user: target.user,
+      database: target.database,
+    })
+    return withPassword ? [startup, serializePasswordMessage(target.password ?? '')] : [startup]
+  } catch (err) {
+    if (!(err instanceof EmbeddedNulError)) throw err
+    throw new GatewayError('BAD_REQUEST', 'the connection string holds a NUL byte')
+  }
 }
 
 /** Parse, Bind (text in, text out), Describe portal (for the columns), Execute. */
