@@ -1,16 +1,19 @@
 /**
- * `/sql` against hostile input (issue 16, point 1): NUL, CR/LF and repeated headers around the login.
+ * `/sql` against hostile input (issue 16, points 1 and 7): NUL, CR/LF and repeated headers around the
+ * login; COPY, deep parameters and too many parameters around the query.
  */
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import net from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import { GatewayError } from '../../gateway/src/errors.js'
 import { parseConnectionString } from '../../gateway/src/http/connection-string.js'
 import type { SqlBody } from '../../gateway/src/http/sql-body.js'
 import { runSql, type SqlReply } from '../../gateway/src/http/sql-runner.js'
 import type { PreAuthenticatedIdentity } from '../../gateway/src/session/client-context.js'
+import { pgClient } from '../helpers/clients.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { topology } from '../helpers/topology.js'
+import { directUrl, topology } from '../helpers/topology.js'
 
 const TOKEN = 'tok_hostile_0123456789abcdefghijklmnop'
 
@@ -232,6 +235,131 @@ username = "skiff_scram"`,
   })
 })
 
+describe('HTTP /sql: COPY, deep and numerous parameters', () => {
+  let gw: TestGateway
+  before(async () => {
+    // One server connection: a request that held or broke it would show in the next one's backend.
+    gw = await startTestGateway({ poolSize: 1, http: 'request_timeout = 5000' })
+    await using su = await pgClient(directUrl())
+    await su.query('create table if not exists http_copy_probe (x int)')
+    await su.query('grant all on http_copy_probe to public')
+    await su.query('truncate http_copy_probe')
+  })
+  after(() => gw.stop())
+
+  /** The pool's one server connection: its pid and, seen from another connection, its state. */
+  async function serverConnection(): Promise<{ pid: string; state: string | undefined }> {
+    const r = await post(gw, { query: 'select pg_backend_pid()::text as pid' })
+    const pid = (r.body.rows as { pid: string }[])[0]!.pid
+    await using su = await pgClient(directUrl())
+    const { rows } = await su.query('select state from pg_stat_activity where pid = $1', [Number(pid)])
+    return { pid, state: rows[0]?.state }
+  }
+
+  it('COPY FROM, COPY TO and COPY in a batch get 400 0A000 at once, before a server is used', async () => {
+    const before = await serverConnection()
+    const bodies = [
+      { query: 'copy pg_class from stdin' },
+      { query: ' /* load */ COPY http_copy_probe TO STDOUT' },
+      {
+        queries: [
+          { query: 'insert into http_copy_probe values (1)' },
+          { query: 'copy http_copy_probe from stdin' },
+        ],
+      },
+    ]
+    for (const body of bodies) {
+      const r = await post(gw, body)
+      assert.deepStrictEqual(
+        [r.status, r.body.code, r.body.message],
+        [400, '0A000', 'COPY is not available over HTTP'],
+      )
+      assert.match(String(r.body.hint), /INSERT/)
+    }
+    assert.deepStrictEqual(await serverConnection(), { ...before, state: 'idle' })
+  })
+
+  it('COPY TO STDOUT that reaches the server (runSql) is dropped and stopped; the connection is kept', async () => {
+    const before = await serverConnection()
+    const target = gw.url('scram')
+    // Endless output: only the cancel at max_response_bytes ends it before the 5 s request timeout.
+    // (generate_series in the select list streams; in FROM it would be materialized first.)
+    const endless = "copy (select repeat('x', 100) || generate_series(1, 1000000000::int8)) to stdout"
+    for (const query of ['copy http_copy_probe to stdout', endless]) {
+      await assert.rejects(runSql(gw.gateway, sqlRequest(target, single(query)), LIMITS), copyRefused, query)
+      assert.deepStrictEqual(await serverConnection(), { ...before, state: 'idle' }, query)
+    }
+  })
+
+  // Waits on the ReadyForQuery-counting fix on main: the gateway counts one ReadyForQuery per Sync sent,
+  // but Postgres ignores the request's own Sync during COPY IN, so the old count never completes and the
+  // connection is discarded as busy (a new pid next time) although Postgres left it idle.
+  it('COPY FROM STDIN that reaches the server (runSql) is failed at once; the connection is kept, idle', async () => {
+    const before = await serverConnection()
+    const req = sqlRequest(gw.url('scram'), single('copy http_copy_probe from stdin'))
+    await assert.rejects(runSql(gw.gateway, req, LIMITS), copyRefused)
+    assert.deepStrictEqual(await serverConnection(), { ...before, state: 'idle' })
+  })
+
+  it('COPY FROM STDIN inside a batch that reaches the server (runSql) gets 0A000; the batch is rolled back', async () => {
+    const body: SqlBody = {
+      kind: 'batch',
+      queries: [
+        { query: 'insert into http_copy_probe values (1)', params: [] },
+        { query: 'copy http_copy_probe from stdin', params: [] },
+        { query: 'insert into http_copy_probe values (2)', params: [] },
+      ],
+    }
+    await assert.rejects(
+      runSql(gw.gateway, { ...sqlRequest(gw.url('scram'), body), begin: 'BEGIN' }, LIMITS),
+      copyRefused,
+    )
+    const count = await post(gw, { query: 'select count(*)::int as n from http_copy_probe' })
+    assert.deepStrictEqual(count.body.rows, [{ n: 0 }])
+    // Postgres reads the next statement as COPY data and closes that connection (protocol sync lost),
+    // which is why the body check refuses COPY up front; the pool replaces it.
+    assert.equal((await serverConnection()).state, 'idle')
+  })
+
+  it('a parameter nested 10,000 deep gets 400 naming it, and no ERROR is logged', async () => {
+    const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`
+    const logged = await captureStderr(async () => {
+      const single = await post(gw, `{"query":"select $1::jsonb","params":["x",${deep}]}`)
+      assert.deepStrictEqual([single.status, single.body.code], [400, '08P01'])
+      assert.match(
+        String(single.body.message),
+        /^params\[1\] nests arrays or objects deeper than 1000 levels/,
+      )
+      const batch = await post(
+        gw,
+        `{"queries":[{"query":"select 1"},{"query":"select $1","params":[${deep}]}]}`,
+      )
+      assert.match(String(batch.body.message), /^queries\[1\]\.params\[0\] nests/)
+    })
+    assert.ok(!/ ERROR /.test(logged), logged)
+    // At the limit, the value goes through to Postgres as JSON.
+    const limit = `${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}`
+    const ok = await post(gw, `{"query":"select jsonb_typeof($1::jsonb) as t","params":[${limit}]}`)
+    assert.deepStrictEqual([ok.status, ok.body.rows], [200, [{ t: 'object' }]])
+  })
+
+  it('more than 65,535 parameters, or a number JSON.parse changed, get 400 before reaching the server', async () => {
+    const many = await post(gw, { query: 'select 1', params: Array(65_536).fill('1') })
+    assert.deepStrictEqual([many.status, many.body.code], [400, '08P01'])
+    assert.match(
+      String(many.body.message),
+      /^the query has 65536 parameters; the protocol carries at most 65535/,
+    )
+    const big = await post(gw, '{"query":"select $1::numeric::text as n","params":[12345678901234567890]}')
+    assert.deepStrictEqual([big.status, big.body.code], [400, '08P01'])
+    const asText = await post(
+      gw,
+      '{"query":"select $1::numeric::text as n","params":["12345678901234567890"]}',
+    )
+    assert.deepStrictEqual(asText.body.rows, [{ n: '12345678901234567890' }])
+  })
+})
+
 const LIMITS = { maxResponseBytes: 100_000, timeoutMs: 5000 }
 
 function single(query: string): SqlBody {
@@ -254,4 +382,29 @@ function sqlRequest(url: string, body: SqlBody, preAuthenticated?: PreAuthentica
 
 function code(reply: SqlReply): unknown {
   return 'code' in reply.body ? reply.body.code : undefined
+}
+
+function copyRefused(err: unknown): boolean {
+  assert.ok(err instanceof GatewayError, String(err))
+  assert.deepStrictEqual(
+    [err.code, err.sqlstate, err.message],
+    ['FEATURE_NOT_SUPPORTED', '0A000', 'COPY is not available over HTTP'],
+  )
+  return true
+}
+
+/** Everything written to stderr while `fn` runs (still written through). */
+async function captureStderr(fn: () => Promise<void>): Promise<string> {
+  const write = process.stderr.write
+  let text = ''
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    text += String(chunk)
+    return (write as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest)
+  }) as typeof process.stderr.write
+  try {
+    await fn()
+  } finally {
+    process.stderr.write = write
+  }
+  return text
 }

@@ -4,7 +4,7 @@ import { isLoopback } from '../endpoints/websocket.js'
 import { GatewayError } from '../errors.js'
 import { parseConnectionString } from './connection-string.js'
 import { commandOf } from './result-json.js'
-import { parseSqlBody, toText } from './sql-body.js'
+import { MAX_PARAM_DEPTH, MAX_PARAMS, parseSqlBody, startsWithCopy, toText } from './sql-body.js'
 import { batchBegin, type HeaderGetter, refuseRepeatedHeaders } from './sql-headers.js'
 
 const headers =
@@ -134,7 +134,102 @@ describe('/sql body', () => {
     assert.equal(toText([[[[[[1]]]]]]), '{{{{{{"1"}}}}}}')
     let deep: unknown = [1]
     for (let i = 0; i < 10_000; i++) deep = [deep]
-    failsWith(() => toText(deep), 'BAD_REQUEST', /nests deeper than 6 levels/)
+    failsWith(
+      () => toText(deep, 'params[2]'),
+      'BAD_REQUEST',
+      /^params\[2\] is an array that nests deeper than 6 levels/,
+    )
+  })
+
+  it('refuses parameters nested past the limit, naming them, without recursing', () => {
+    const nest = (levels: number, open: string, close: string) =>
+      `${open.repeat(levels)}1${close.repeat(levels)}`
+    const deepObject = nest(10_000, '{"a":', '}')
+    failsWith(
+      () => parseSqlBody(`{"query":"select $1","params":["x",${deepObject}]}`),
+      'BAD_REQUEST',
+      new RegExp(`^params\\[1\\] nests arrays or objects deeper than ${MAX_PARAM_DEPTH} levels`),
+    )
+    failsWith(
+      () =>
+        parseSqlBody(
+          `{"queries":[{"query":"select 1"},{"query":"select $1","params":[${nest(100_000, '[', ']')}]}]}`,
+        ),
+      'BAD_REQUEST',
+      /^queries\[1\]\.params\[0\] nests arrays or objects deeper than/,
+    )
+    // An object inside an array inside an object counts every level.
+    const mixed = `${'{"a":['.repeat(MAX_PARAM_DEPTH / 2)}1${']}'.repeat(MAX_PARAM_DEPTH / 2)}`
+    assert.equal(parseSqlBody(`{"query":"x","params":[${mixed}]}`).kind, 'single')
+    failsWith(() => parseSqlBody(`{"query":"x","params":[[${mixed}]]}`), 'BAD_REQUEST', /params\[0\] nests/)
+  })
+
+  it('refuses more parameters than Bind can count, and numbers JSON.parse changed', () => {
+    const params = JSON.stringify(Array(MAX_PARAMS + 1).fill('1'))
+    failsWith(
+      () => parseSqlBody(`{"query":"select 1","params":${params}}`),
+      'BAD_REQUEST',
+      /^the query has 65536 parameters; the protocol carries at most 65535/,
+    )
+    const ok = parseSqlBody(`{"query":"select 1","params":${JSON.stringify(Array(MAX_PARAMS).fill('1'))}}`)
+    assert.equal(ok.kind === 'single' && ok.query.params.length, MAX_PARAMS)
+    for (const n of ['12345678901234567890', '1e999', '-9007199254740993'])
+      failsWith(
+        () => parseSqlBody(`{"query":"x","params":[{"n":[${n}]}]}`),
+        'BAD_REQUEST',
+        /params\[0\] holds a number/,
+      )
+    assert.deepStrictEqual(parseSqlBody('{"query":"x","params":[9007199254740991, 0.1, -2.5e-7]}'), {
+      kind: 'single',
+      query: { query: 'x', params: ['9007199254740991', '0.1', '-2.5e-7'], arrayMode: undefined },
+    })
+  })
+
+  it('keeps "__proto__" keys as data: they neither change the body shape nor vanish from a parameter', () => {
+    const body = parseSqlBody(
+      '{"__proto__":{"queries":[]},"query":"select $1","params":[{"__proto__":{"x":1}}]}',
+    )
+    assert.deepStrictEqual(body, {
+      kind: 'single',
+      query: { query: 'select $1', params: ['{"__proto__":{"x":1}}'], arrayMode: undefined },
+    })
+  })
+
+  it('refuses a NUL in the SQL text and COPY statements, naming the query', () => {
+    failsWith(
+      () => parseSqlBody('{"query":"select 1\\u0000x"}'),
+      'BAD_REQUEST',
+      /^the query contains a NUL byte/,
+    )
+    failsWith(
+      () => parseSqlBody('{"query":"copy pg_class from stdin"}'),
+      'FEATURE_NOT_SUPPORTED',
+      /^COPY is not available over HTTP$/,
+    )
+    try {
+      parseSqlBody('{"queries":[{"query":"select 1"},{"query":"/* a */ COPY (select 1) TO STDOUT"}]}')
+      assert.fail('COPY in a batch was accepted')
+    } catch (err) {
+      assert.equal((err as GatewayError).detail, 'queries[1] is a COPY statement')
+    }
+    for (const sql of [
+      'copy t from stdin',
+      ' \n\tCOPY(select 1) to stdout',
+      '-- c\ncopy t to stdout',
+      '/* /* */ */copy t from stdin',
+      'copy',
+    ])
+      assert.ok(startsWithCopy(sql), sql)
+    for (const sql of [
+      'copyx',
+      'copy_t',
+      'copy$',
+      'select 1 -- copy',
+      '/* copy */ select',
+      '"copy"',
+      'copyé',
+    ])
+      assert.ok(!startsWithCopy(sql), sql)
   })
 
   it('names what is wrong', () => {

@@ -16,7 +16,7 @@ import type { ConnectionTarget } from './connection-string.js'
 import { type HttpError, serverErrorBody } from './error-body.js'
 import { type Exchange, InternalClient } from './internal-client.js'
 import { type ResultJson, resultJson } from './result-json.js'
-import type { SqlBody, SqlQuery } from './sql-body.js'
+import { copyNotAvailable, type SqlBody, type SqlQuery } from './sql-body.js'
 
 /** A validated request, ready to run. */
 export interface SqlRequest {
@@ -56,7 +56,10 @@ export async function runSql(
   const timer = setTimeout(() => stopRequest(client, timeoutError(limits.timeoutMs)), limits.timeoutMs)
   onCallerGone?.(() => stopRequest(client, callerGone()))
   try {
-    const exchange = await client.send(requestBytes(req), 2) // the login's ReadyForQuery, then the Sync's
+    // The login's ReadyForQuery, then the Sync's. Only a single statement's Execute comes right before
+    // the Sync, so only there can a COPY be failed cleanly (see CopyInAnswer).
+    const copyIn = req.body.kind === 'single' ? 'fail' : 'none'
+    const exchange = await client.send(requestBytes(req), 2, copyIn)
     return await reply(client, req, exchange, limits.maxResponseBytes)
   } finally {
     clearTimeout(timer)
@@ -71,6 +74,7 @@ async function reply(
   maxBytes: number,
 ): Promise<SqlReply> {
   if (exchange.status === 'E') await client.send(serialize.query('ROLLBACK'), 1)
+  if (exchange.copy) throw copyNotAvailable()
   if (exchange.tooLarge) throw responseTooLarge(maxBytes)
   if (exchange.error !== undefined) return serverErrorBody(exchange.error)
   const json = (q: SqlQuery, i: number) =>
