@@ -17,7 +17,7 @@ import { parseConnectionString } from './connection-string.js'
 import { gatewayErrorBody } from './error-body.js'
 import { readBody } from './read-body.js'
 import { parseSqlBody } from './sql-body.js'
-import { batchBegin, flag, type HeaderGetter, routingHeaders } from './sql-headers.js'
+import { batchBegin, flag, type HeaderGetter, refuseRepeatedHeaders, routingHeaders } from './sql-headers.js'
 import { responseTooLarge, runSql, type SqlReply, type SqlRequest } from './sql-runner.js'
 
 /** What the routes need from the gateway. */
@@ -91,6 +91,7 @@ export function createHttpApp(services: HttpServices): Hono<Env> {
 }
 
 async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlReply> {
+  refuseRepeatedHeaders(c.env.incoming.rawHeaders)
   const get: HeaderGetter = (name) => c.req.header(name)
   const target = parseConnectionString(get('Neon-Connection-String'))
   const { http, context } = services

@@ -47,7 +47,10 @@ function bad(message: string, hint?: string): GatewayError {
 
 const EXAMPLE = 'postgresql://user:password@host/database'
 
-/** Parses the header value; errors never echo it, since it holds a password. */
+/**
+ * Parses the header value; errors never echo it, since it holds a password. Every decoded part is
+ * checked before it can reach a StartupMessage (see {@link checkName}, {@link checkValue}).
+ */
 export function parseConnectionString(value: string | undefined): ConnectionTarget {
   if (value === undefined || value === '') {
     throw bad('missing Neon-Connection-String header', `send the connection string, e.g. ${EXAMPLE}`)
@@ -64,11 +67,42 @@ export function parseConnectionString(value: string | undefined): ConnectionTarg
       'use postgres:// or postgresql://',
     )
   }
-  const user = decode(url.username, 'user name')
+  const user = checkName(decode(url.username, 'user name'), 'user name')
   if (user === '') throw bad('missing username in the connection string', `use the form ${EXAMPLE}`)
-  const password = url.password === '' ? undefined : decode(url.password, 'password')
-  const database = decode(url.pathname.replace(/^\//, '').split('/')[0] ?? '', 'database name') || user
+  const password = url.password === '' ? undefined : checkValue(decode(url.password, 'password'), 'password')
+  const path = url.pathname.replace(/^\//, '').split('/')[0] ?? ''
+  const database = checkName(decode(path, 'database name'), 'database name') || user
   return { user, password, database, params: startupParams(url.searchParams) }
+}
+
+/**
+ * A NUL ends a protocol string: decoded from `%00`, it would split the StartupMessage into further
+ * fields (`appdb%00user%00other` logging in as `other`). Nothing else can be checked for values: a
+ * password or a parameter value may hold any other byte, as in Postgres.
+ */
+function checkValue(text: string, what: string): string {
+  if (text.includes('\0')) throw bad(`the ${what} in the connection string contains a NUL byte (%00)`)
+  return text
+}
+
+/**
+ * Names (user, database, parameter) take no control characters either: Postgres would carry them,
+ * but no configured name holds one, and in a name they serve only to forge log lines.
+ */
+function checkName(text: string, what: string): string {
+  checkValue(text, what)
+  if (hasControlCharacter(text))
+    throw bad(`the ${what} in the connection string contains a control character (%01 to %1F, %7F)`)
+  return text
+}
+
+/** Whether `text` holds a C0 control character or DEL. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c === 0x7f) return true
+  }
+  return false
 }
 
 function decode(part: string, what: string): string {
@@ -79,13 +113,20 @@ function decode(part: string, what: string): string {
   }
 }
 
+/** The login's own fields: as query parameters they would compete with the URL's user and path. */
+const LOGIN_KEYS = new Set(['user', 'database', 'dbname', 'password'])
+
 function startupParams(search: URLSearchParams): Map<string, string> {
   const params = new Map<string, string>()
   for (const [key, value] of search) {
+    checkName(key, 'name of a query parameter')
     if (CLIENT_SIDE_KEYS.has(key)) continue
+    if (LOGIN_KEYS.has(key))
+      throw bad(`the connection string sets "${key}" as a query parameter`, `use the form ${EXAMPLE}`)
     // Neon routes on `options=endpoint=<id>`; the database name does that here.
     if (key === 'options' && /^\s*(endpoint|project)[=%]/.test(value)) continue
-    params.set(key, value)
+    if (params.has(key)) throw bad(`the connection string sets "${key}" more than once`)
+    params.set(key, checkValue(value, `value of "${key}"`))
   }
   return params
 }

@@ -4,9 +4,11 @@
  * logs with TCP and WebSocket clients: there is no second code path for queries.
  * @module
  */
+import { serialize } from 'pg-protocol'
 import type {
   BackendMessage,
   CommandCompleteMessage,
+  CopyDataMessage,
   DatabaseError,
   DataRowMessage,
   Field,
@@ -35,10 +37,25 @@ export interface Exchange {
   status: string
   /** The rows passed the response limit and were dropped. */
   tooLarge?: boolean
+  /** The server started a COPY, which was ended at once (HTTP carries no copy data either way). */
+  copy?: boolean
 }
+
+/**
+ * What to do when the server asks for COPY data. 'fail' (the COPY's Execute was the last message
+ * before the Sync): send CopyFail and a Sync, because Postgres ignores a Sync received during COPY IN
+ * and, after the CopyFail, skips to the next Sync; one ReadyForQuery still answers the request, and the
+ * connection stays usable. 'none' (more statements follow, in a batch): nothing can get ahead of the
+ * next statement's Parse, which Postgres reads as COPY data and answers by closing the connection
+ * (FATAL 08P01 "protocol synchronization was lost"), so the batch is rolled back; which is why
+ * sql-body.ts refuses COPY before anything is sent, and this is only the backstop.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-COPY
+ */
+export type CopyInAnswer = 'fail' | 'none'
 
 interface Pending {
   ready: number
+  copyIn: CopyInAnswer
   exchange: Exchange
   resolve(exchange: Exchange): void
   reject(error: GatewayError): void
@@ -55,6 +72,7 @@ export class InternalClient implements ClientTransport {
   private fields: Field[] = []
   private rows: (string | null)[][] = []
   private responseBytes = 0
+  private copyBytes = 0
   private ended = false
 
   constructor(
@@ -67,11 +85,11 @@ export class InternalClient implements ClientTransport {
     this.session = new ClientSession(context, this)
   }
 
-  /** Sends protocol bytes; resolves once `ready` ReadyForQuery messages have arrived. */
-  send(bytes: Buffer, ready: number): Promise<Exchange> {
+  /** Sends protocol bytes; resolves once `ready` ReadyForQuery messages have arrived. `copyIn`: see CopyInAnswer. */
+  send(bytes: Buffer, ready: number, copyIn: CopyInAnswer = 'none'): Promise<Exchange> {
     if (this.ended) return Promise.reject(lost())
     return new Promise((resolve, reject) => {
-      this.pending = { ready, exchange: { results: [], status: 'I' }, resolve, reject }
+      this.pending = { ready, copyIn, exchange: { results: [], status: 'I' }, resolve, reject }
       this.session.onData(bytes)
     })
   }
@@ -121,6 +139,13 @@ export class InternalClient implements ClientTransport {
       case 'error':
         p.exchange.error ??= msg as DatabaseError
         return
+      case 'copyInResponse':
+        return this.onCopyIn(p)
+      case 'copyOutResponse':
+        p.exchange.copy = true
+        return
+      case 'copyData':
+        return this.onCopyData((msg as CopyDataMessage).chunk.length)
       case 'readyForQuery':
         return this.onReadyForQuery(p, (msg as ReadyForQueryMessage).status)
     }
@@ -135,6 +160,21 @@ export class InternalClient implements ClientTransport {
       this.session.cancelRunningQuery() // stop the server producing rows nobody will get
       p.exchange.tooLarge = true
     }
+  }
+
+  private onCopyIn(p: Pending): void {
+    p.exchange.copy = true
+    if (p.copyIn === 'none') return
+    const end = Buffer.concat([serialize.copyFail('COPY is not available over HTTP'), serialize.sync()])
+    // Not from inside the session's own reply delivery: once that returns.
+    queueMicrotask(() => this.session.onData(end))
+  }
+
+  /** COPY TO output is dropped; past the response limit the server is told to stop producing it. */
+  private onCopyData(bytes: number): void {
+    if (this.copyBytes > this.maxResponseBytes) return
+    this.copyBytes += bytes
+    if (this.copyBytes > this.maxResponseBytes) this.session.cancelRunningQuery()
   }
 
   private finishStatement(p: Pending, tag: string): void {

@@ -10,6 +10,36 @@ import type { RoutingState } from '../router/route.js'
 /** Reads one header (any case). */
 export type HeaderGetter = (name: string) => string | undefined
 
+/** Whether a repeated header of this (lower-case) name is refused: see {@link refuseRepeatedHeaders}. */
+function mustBeSingle(name: string): boolean {
+  return name === 'authorization' || name.startsWith('neon-') || name.startsWith('skiff-')
+}
+
+/**
+ * Refuses a request that sends `Authorization` or any `Neon-*` or `Skiff-*` header more than once.
+ * Node joins repeated headers with ", ", which would turn two connection strings into one whose
+ * parameter values hold the second string (and its password), or two tokens into one.
+ * @param rawHeaders Node's `IncomingMessage.rawHeaders`: names and values alternating, as sent.
+ */
+export function refuseRepeatedHeaders(rawHeaders: readonly string[]): void {
+  const seen = new Set<string>()
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase()
+    if (!mustBeSingle(name)) continue
+    if (seen.has(name)) {
+      throw new GatewayError('BAD_REQUEST', `header ${rawHeaders[i]} was sent more than once`, {
+        hint: 'send each Neon-*, Skiff-* and Authorization header once',
+      })
+    }
+    seen.add(name)
+  }
+}
+
+/** A header value quoted for an error message: escaped, and cut short (a header may run to 16 KB). */
+function shown(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+}
+
 /** Only the exact string "true" counts, as in Neon's proxy. */
 export function flag(get: HeaderGetter, name: string): boolean {
   return get(name) === 'true'
@@ -29,7 +59,7 @@ export function batchBegin(get: HeaderGetter): string {
   if (level !== undefined) {
     const sql = ISOLATION[level]
     if (sql === undefined) {
-      throw new GatewayError('BAD_REQUEST', `invalid isolation level "${level}"`, {
+      throw new GatewayError('BAD_REQUEST', `invalid isolation level ${shown(level)}`, {
         hint: `Neon-Batch-Isolation-Level must be one of ${Object.keys(ISOLATION).join(', ')}`,
       })
     }
@@ -51,7 +81,7 @@ export function routingHeaders(get: HeaderGetter, pool: UserPool | undefined): P
   if (shard !== undefined) {
     const n = /^\d+$/.test(shard) ? Number(shard) : -1
     if (n < 0 || n >= shardCount) {
-      throw new GatewayError('BAD_REQUEST', `invalid Skiff-Shard "${shard}"`, {
+      throw new GatewayError('BAD_REQUEST', `invalid Skiff-Shard ${shown(shard)}`, {
         hint: `this pool has shards 0 to ${shardCount - 1}`,
       })
     }
@@ -65,7 +95,7 @@ export function routingHeaders(get: HeaderGetter, pool: UserPool | undefined): P
   const role = get('Skiff-Role')?.toLowerCase()
   if (role === 'replica' || role === 'primary') routing.role = role
   else if (role !== undefined && role !== 'auto' && role !== 'any') {
-    throw new GatewayError('BAD_REQUEST', `invalid Skiff-Role "${role}"`, {
+    throw new GatewayError('BAD_REQUEST', `invalid Skiff-Role ${shown(role)}`, {
       hint: 'use primary, replica or auto',
     })
   }

@@ -8,14 +8,15 @@
  */
 import { serialize } from 'pg-protocol'
 import { GatewayError } from '../errors.js'
-import { serializeStartupMessage } from '../protocol/frontend.js'
+import { serializePasswordMessage, serializeStartupMessage } from '../protocol/frontend.js'
+import { EmbeddedNulError } from '../protocol/writer.js'
 import type { RoutingState } from '../router/route.js'
 import type { ClientContext, PreAuthenticatedIdentity } from '../session/client-context.js'
 import type { ConnectionTarget } from './connection-string.js'
 import { type HttpError, serverErrorBody } from './error-body.js'
 import { type Exchange, InternalClient } from './internal-client.js'
 import { type ResultJson, resultJson } from './result-json.js'
-import type { SqlBody, SqlQuery } from './sql-body.js'
+import { copyNotAvailable, type SqlBody, type SqlQuery } from './sql-body.js'
 
 /** A validated request, ready to run. */
 export interface SqlRequest {
@@ -55,7 +56,10 @@ export async function runSql(
   const timer = setTimeout(() => stopRequest(client, timeoutError(limits.timeoutMs)), limits.timeoutMs)
   onCallerGone?.(() => stopRequest(client, callerGone()))
   try {
-    const exchange = await client.send(requestBytes(req), 2) // the login's ReadyForQuery, then the Sync's
+    // The login's ReadyForQuery, then the Sync's. Only a single statement's Execute comes right before
+    // the Sync, so only there can a COPY be failed cleanly (see CopyInAnswer).
+    const copyIn = req.body.kind === 'single' ? 'fail' : 'none'
+    const exchange = await client.send(requestBytes(req), 2, copyIn)
     return await reply(client, req, exchange, limits.maxResponseBytes)
   } finally {
     clearTimeout(timer)
@@ -70,6 +74,7 @@ async function reply(
   maxBytes: number,
 ): Promise<SqlReply> {
   if (exchange.status === 'E') await client.send(serialize.query('ROLLBACK'), 1)
+  if (exchange.copy) throw copyNotAvailable()
   if (exchange.tooLarge) throw responseTooLarge(maxBytes)
   if (exchange.error !== undefined) return serverErrorBody(exchange.error)
   const json = (q: SqlQuery, i: number) =>
@@ -81,16 +86,7 @@ async function reply(
 
 /** StartupMessage, PasswordMessage, the statements and one Sync. */
 function requestBytes(req: SqlRequest): Buffer {
-  const { target } = req
-  // Our own serializer: it refuses a NUL in any name or value instead of letting it split the packet.
-  const parts = [
-    serializeStartupMessage({
-      ...Object.fromEntries(target.params),
-      user: target.user,
-      database: target.database,
-    }),
-  ]
-  if (req.preAuthenticated === undefined) parts.push(serialize.password(target.password ?? ''))
+  const parts = login(req.target, req.preAuthenticated === undefined)
   if (req.body.kind === 'single') parts.push(...statement(req.body.query))
   else {
     parts.push(...statement({ query: req.begin, params: [] }, false))
@@ -99,6 +95,25 @@ function requestBytes(req: SqlRequest): Buffer {
   }
   parts.push(serialize.sync())
   return Buffer.concat(parts)
+}
+
+/**
+ * StartupMessage and, unless a token stands in for it, PasswordMessage. parseConnectionString has
+ * refused a NUL in every field; our serializers refuse one again rather than let it split a packet
+ * into further fields, and that becomes a 400 here, not a 500.
+ */
+function login(target: ConnectionTarget, withPassword: boolean): Buffer[] {
+  try {
+    const startup = serializeStartupMessage({
+      ...Object.fromEntries(target.params),
+      user: target.user,
+      database: target.database,
+    })
+    return withPassword ? [startup, serializePasswordMessage(target.password ?? '')] : [startup]
+  } catch (err) {
+    if (!(err instanceof EmbeddedNulError)) throw err
+    throw new GatewayError('BAD_REQUEST', 'the connection string holds a NUL byte')
+  }
 }
 
 /** Parse, Bind (text in, text out), Describe portal (for the columns), Execute. */
