@@ -100,7 +100,6 @@ describe('issue 16 point 2: unsynced messages never reach the next client', () =
   })
 
   it('a Query, then BEGIN and a SELECT through the extended protocol without a Sync, one write', async () => {
-    const before = await pid()
     const a = await rawClient(gw.port)
     a.write(
       Buffer.concat([
