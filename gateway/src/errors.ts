@@ -22,6 +22,8 @@ export const GatewayErrorCode = {
   SERVER_CONNECTION_LOST: SqlState.ConnectionFailure,
   FEATURE_NOT_SUPPORTED: SqlState.FeatureNotSupported,
   IDLE_IN_TRANSACTION_TIMEOUT: SqlState.IdleInTransactionSessionTimeout,
+  /** client_login_timeout: Postgres's "canceling authentication due to timeout". */
+  LOGIN_TIMEOUT: SqlState.QueryCanceled,
   SHUTTING_DOWN: SqlState.AdminShutdown,
   BAD_CONFIG: SqlState.ConfigFileError,
   /** An HTTP request that breaks the `/sql` contract: bad JSON, a missing header, a bad connection string. */

@@ -11,25 +11,41 @@ import { log } from './log.js'
 import { buildPools, type PoolMap } from './pool/build-pools.js'
 import { canConnect } from './pool/reachability.js'
 import type { UserPool } from './pool/user-pool.js'
-import type { CancelTarget, ClientContext, PoolLookup } from './session/client-context.js'
+import type { CancelTarget, ClientContext, ConnectionTarget, PoolLookup } from './session/client-context.js'
 import { PreparedRegistry } from './session/prepared-registry.js'
+import { fileDescriptorLimit } from './util/fd-limit.js'
+import { LoginDeadlines } from './util/login-deadlines.js'
 import { randomInt32 } from './util/random-pool.js'
 
 /** Upkeep interval: idle/lifetime expiry and min_pool_size. */
 const MAINTENANCE_INTERVAL_MS = 1000
+/**
+ * Client-visible process ids start above the largest pid a Linux kernel can hand out (PID_MAX_LIMIT,
+ * 4,194,304), so a `pg_terminate_backend` of one can never hit a real backend.
+ */
+const FIRST_PROCESS_ID = 4_194_305
+/** Descriptors kept for everything but clients and server connections (listeners, logs, DNS, files). */
+const SPARE_DESCRIPTORS = 64
 
 /** A running gateway. */
 export class Gateway implements ClientContext {
   readonly pools: PoolMap
   readonly clients = new Map<number, CancelTarget>()
   readonly preparedStatements = new PreparedRegistry()
+  /** Every client connection from accept to close, logged in or not (what max_client_conn counts). */
+  private connections = 0
+  /** max_client_conn, lowered to fit the open-file limit (see fitClientLimit). */
+  private clientLimit: number
+  private readonly logins: LoginDeadlines<ConnectionTarget>
   private tcp?: TcpEndpoint
   private http?: HttpEndpoint
-  private nextProcessId = 0
+  private nextProcessId = FIRST_PROCESS_ID - 1
   private timer?: NodeJS.Timeout
 
   constructor(readonly config: Config) {
     this.pools = buildPools(config)
+    this.clientLimit = config.general.max_client_conn
+    this.logins = new LoginDeadlines(config.general.client_login_timeout, (c) => c.onLoginTimeout())
   }
 
   get logConnections(): boolean {
@@ -42,6 +58,7 @@ export class Gateway implements ClientContext {
 
   /** Opens the listeners and starts pool upkeep. */
   async start(): Promise<void> {
+    this.fitClientLimit()
     const { host, port } = this.config.general
     this.tcp = await startTcpEndpoint(this, host, port)
     const http = this.config.http
@@ -95,17 +112,59 @@ export class Gateway implements ClientContext {
     return { kind: 'unknown-user', authMethod: this.config.general.auth_type }
   }
 
-  registerClient(session: CancelTarget): { processId: number; secretKey: number } | GatewayError {
-    if (this.clients.size >= this.config.general.max_client_conn) {
+  /**
+   * Keeps max_client_conn within what the process can open: every client connection and every server
+   * connection the pools may open is a file descriptor, and running out of them would leave the
+   * gateway unable to reach its servers for the clients it already serves.
+   */
+  private fitClientLimit(): void {
+    const limit = fileDescriptorLimit()
+    if (limit === undefined) return
+    let servers = 0
+    for (const pool of this.userPools()) for (const sp of pool.serverPools()) servers += sp.settings.poolSize
+    const fits = Math.max(1, limit - servers - SPARE_DESCRIPTORS)
+    if (fits >= this.clientLimit) return
+    log.warn('max_client_conn lowered to fit the open-file limit', {
+      max_client_conn: this.clientLimit,
+      now: fits,
+      open_file_limit: limit,
+      server_connections: servers,
+      hint: 'raise the limit (ulimit -n, LimitNOFILE= in systemd) to accept more clients',
+    })
+    this.clientLimit = fits
+  }
+
+  openConnection(target: ConnectionTarget): GatewayError | undefined {
+    if (this.connections >= this.clientLimit) {
       return new GatewayError(
         'TOO_MANY_CLIENTS',
-        `sorry, too many clients already (max_client_conn = ${this.config.general.max_client_conn})`,
+        `sorry, too many clients already (max_client_conn = ${this.clientLimit})`,
         { severity: 'FATAL' },
       )
     }
+    this.connections++
+    this.logins.add(target)
+    return undefined
+  }
+
+  loginDone(target: ConnectionTarget): void {
+    this.logins.delete(target)
+  }
+
+  closeConnection(target: ConnectionTarget): void {
+    this.connections--
+    this.logins.delete(target)
+  }
+
+  /** Client connections open now, logged in or not. */
+  get connectionCount(): number {
+    return this.connections
+  }
+
+  registerClient(session: CancelTarget): { processId: number; secretKey: number } {
     // Process ids only need to be unique; the secret key is what a CancelRequest must guess.
     let processId = this.nextProcessId
-    do processId = processId >= 2 ** 31 - 1 ? 1 : processId + 1
+    do processId = processId >= 2 ** 31 - 1 ? FIRST_PROCESS_ID : processId + 1
     while (this.clients.has(processId))
     this.nextProcessId = processId
     this.clients.set(processId, session)
@@ -135,6 +194,7 @@ export class Gateway implements ClientContext {
   /** Stops accepting clients, closes every client and server connection. */
   async stop(): Promise<void> {
     clearInterval(this.timer)
+    this.logins.stop()
     await Promise.all([this.tcp?.close(), this.http?.close()])
     for (const pool of this.userPools()) for (const sp of pool.serverPools()) sp.close()
   }

@@ -105,7 +105,14 @@ export const generalSchema = z.object(
       .int()
       .min(1)
       .default(10000)
-      .describe(`${SKIFF} maximum number of client connections; more are refused (PgBouncer's name).`),
+      .describe(
+        `${SKIFF} maximum number of client connections, counted from the moment they are accepted (before login too); more are refused at once with 53300 (PgBouncer's name). Lowered at start, with a warning, when the process's open-file limit could not also hold every server connection.`,
+      ),
+    client_login_timeout: msSchema()
+      .default(60000)
+      .describe(
+        `${SKIFF} milliseconds a client has from connecting to finishing its login (PgBouncer's name; Postgres's authentication_timeout is 60 s); 0 waits forever. A client that has not sent a whole StartupMessage by then is closed silently, as Postgres does; one in the middle of authentication gets 57014.`,
+      ),
     server_reset_query: z
       .string()
       .default('DISCARD ALL')
@@ -114,8 +121,10 @@ export const generalSchema = z.object(
       ),
     application_name: z
       .string()
-      .default('skiff')
-      .describe(`${SKIFF} application_name Skiff sends to servers when it opens connections.`),
+      .default('')
+      .describe(
+        `${SKIFF} application_name Skiff sends to servers when it opens connections; "" sends none, so a client that sets none reads the server's own default, as it would directly. Clients that set one get theirs on every server connection they use.`,
+      ),
     ...generalCompatShape,
   },
   {

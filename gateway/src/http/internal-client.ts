@@ -74,6 +74,8 @@ export class InternalClient implements ClientTransport {
   private responseBytes = 0
   private copyBytes = 0
   private ended = false
+  /** An error the session sent before any request was pending (a refusal at accept). */
+  private refusal?: DatabaseError
 
   constructor(
     context: ClientContext,
@@ -87,7 +89,13 @@ export class InternalClient implements ClientTransport {
 
   /** Sends protocol bytes; resolves once `ready` ReadyForQuery messages have arrived. `copyIn`: see CopyInAnswer. */
   send(bytes: Buffer, ready: number, copyIn: CopyInAnswer = 'none'): Promise<Exchange> {
-    if (this.ended) return Promise.reject(lost())
+    if (this.ended) {
+      // Refused before the request could start (max_client_conn): report the session's own error.
+      const error = this.refusal
+      return error === undefined
+        ? Promise.reject(lost())
+        : Promise.resolve({ results: [], error, status: 'I' })
+    }
     return new Promise((resolve, reject) => {
       this.pending = { ready, copyIn, exchange: { results: [], status: 'I' }, resolve, reject }
       this.session.onData(bytes)
@@ -125,7 +133,10 @@ export class InternalClient implements ClientTransport {
 
   private onMessage(msg: BackendMessage): void {
     const p = this.pending
-    if (p === undefined) return
+    if (p === undefined) {
+      if (msg.name === 'error') this.refusal ??= msg as DatabaseError
+      return
+    }
     switch (msg.name) {
       case 'rowDescription':
         this.fields = (msg as RowDescriptionMessage).fields

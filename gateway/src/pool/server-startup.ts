@@ -45,11 +45,8 @@ export class ServerStartup {
 
   /** The StartupMessage to send first. */
   startupMessage(): Buffer {
-    const params: Record<string, string> = {
-      user: this.login.username,
-      database: this.address.database,
-      application_name: this.login.applicationName,
-    }
+    const params: Record<string, string> = { user: this.login.username, database: this.address.database }
+    if (this.login.applicationName !== '') params.application_name = this.login.applicationName
     if (this.login.statementTimeout > 0) params.statement_timeout = String(this.login.statementTimeout)
     return serializeStartupMessage(params)
   }

@@ -13,6 +13,11 @@
 export const MAX_STARTUP_PACKET_LENGTH = 10000
 /** Postgres's limit for any other message (PQ_LARGE_MESSAGE_LIMIT in libpq.h). */
 export const MAX_MESSAGE_LENGTH = 0x3fffffff
+/**
+ * Postgres's limit for any message before login (PG_MAX_AUTH_TOKEN_LENGTH), which pq_getmessage
+ * compares with the length field itself (the field counts its own four bytes).
+ */
+export const MAX_AUTH_MESSAGE_LENGTH = 65535
 
 const EMPTY = Buffer.alloc(0)
 
@@ -35,22 +40,52 @@ export class MessageFramer {
   /** Offset just past the current message. */
   end = 0
   private pos = 0
+  /**
+   * Chunks received while a message whose length is known is still incomplete. They are joined once,
+   * when the message is whole: joining on every read would copy a large message over and over (a
+   * 16 MiB query arriving in 64 KiB reads would be copied 256 times).
+   */
+  private parts: Buffer[] = []
+  private partsLength = 0
+  /** Bytes from `pos` the incomplete message needs (0: its header has not arrived). */
+  private needed = 0
+  /** Bytes copied by `push` so far (for tests of the above). */
+  copiedBytes = 0
 
   /**
    * @param untagged true while the next message is a startup packet (no type byte)
-   * @param maxLength largest accepted length field
+   * @param maxLength largest accepted length field; may be changed between messages
    * @param isValidCode checked before the length, so garbage is reported as a bad type byte, as Postgres does
    */
   constructor(
     public untagged = false,
-    private readonly maxLength = MAX_MESSAGE_LENGTH,
+    public maxLength = MAX_MESSAGE_LENGTH,
     private readonly isValidCode?: (code: number) => boolean,
   ) {}
 
-  /** Appends bytes; only the unconsumed tail of earlier pushes is copied. */
+  /** Appends bytes; the tail of earlier pushes is copied only once a message in it is complete. */
   push(chunk: Buffer): void {
-    if (this.pos >= this.buffer.length) this.buffer = chunk
-    else this.buffer = Buffer.concat([this.buffer.subarray(this.pos), chunk])
+    if (this.needed > 0) {
+      this.parts.push(chunk)
+      this.partsLength += chunk.length
+      if (this.buffer.length - this.pos + this.partsLength < this.needed) return
+      const all = [this.buffer.subarray(this.pos), ...this.parts]
+      this.parts = []
+      this.partsLength = 0
+      this.needed = 0
+      return this.replace(Buffer.concat(all))
+    }
+    if (this.pos >= this.buffer.length) {
+      this.buffer = chunk
+      this.pos = 0
+      return
+    }
+    this.replace(Buffer.concat([this.buffer.subarray(this.pos), chunk]))
+  }
+
+  private replace(joined: Buffer): void {
+    this.copiedBytes += joined.length
+    this.buffer = joined
     this.pos = 0
   }
 
@@ -66,11 +101,14 @@ export class MessageFramer {
     if (!this.untagged) this.checkCode(buf[at]!)
     const length = buf.readUInt32BE(this.untagged ? at : at + 1)
     const limit = this.untagged ? MAX_STARTUP_PACKET_LENGTH : this.maxLength
-    if (length < 4 || length > limit) {
+    if (length < (this.untagged ? 8 : 4) || length > limit) {
       throw new FramingError(`invalid message length ${length} (must be between 4 and ${limit})`)
     }
     const end = at + header - 4 + length
-    if (end > buf.length) return false
+    if (end > buf.length) {
+      this.needed = end - at
+      return false
+    }
     this.code = this.untagged ? 0 : buf[at]!
     this.start = at
     this.end = end
@@ -96,12 +134,15 @@ export class MessageFramer {
 
   /** Bytes received but not yet returned as messages. */
   get pending(): number {
-    return this.buffer.length - this.pos
+    return this.buffer.length - this.pos + this.partsLength
   }
 
   /** Drops everything buffered (after a fatal error). */
   reset(): void {
     this.buffer = EMPTY
     this.pos = 0
+    this.parts = []
+    this.partsLength = 0
+    this.needed = 0
   }
 }

@@ -17,8 +17,17 @@ export type PoolLookup =
 /** Gateway services a session calls. */
 export interface ClientContext {
   findPool(database: string, username: string): PoolLookup
-  /** Registers a logged-in client; returns its cancel key, or an error when max_client_conn is reached. */
-  registerClient(session: CancelTarget): { processId: number; secretKey: number } | GatewayError
+  /**
+   * Counts a new client connection, from accept, and starts its login deadline; returns the error to
+   * send before closing when max_client_conn is reached.
+   */
+  openConnection(target: ConnectionTarget): GatewayError | undefined
+  /** The connection logged in: its login deadline no longer applies. */
+  loginDone(target: ConnectionTarget): void
+  /** The connection closed (exactly once per accepted connection). */
+  closeConnection(target: ConnectionTarget): void
+  /** Registers a logged-in client and returns its cancel key. */
+  registerClient(session: CancelTarget): { processId: number; secretKey: number }
   unregisterClient(session: CancelTarget): void
   /** Forwards a CancelRequest to whatever the keyed client is running. */
   cancel(processId: number, secretKey: number): void
@@ -26,6 +35,12 @@ export interface ClientContext {
   readonly preparedStatements: PreparedRegistry
   readonly logConnections: boolean
   readonly logDisconnections: boolean
+}
+
+/** A client connection whose login may time out. */
+export interface ConnectionTarget {
+  /** client_login_timeout passed before the login finished. */
+  onLoginTimeout(): void
 }
 
 /** A session that can be cancelled by key. */

@@ -11,11 +11,16 @@ import type { CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
 import { serializeReadyForQuery } from '../protocol/backend.js'
 import { FrontendCode, isFrontendCode, TxnStatus } from '../protocol/codes.js'
-import { MAX_MESSAGE_LENGTH, MessageFramer } from '../protocol/framer.js'
+import {
+  FramingError,
+  MAX_AUTH_MESSAGE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MessageFramer,
+} from '../protocol/framer.js'
 import { type RoutingState, routeTransaction } from '../router/route.js'
 import { Cleanup, cleanupFromText, resetCommandsFor } from './cleanup-state.js'
 import type { ClientAuthFlow } from './client-auth.js'
-import type { CancelTarget, ClientContext, ClientTransport } from './client-context.js'
+import type { CancelTarget, ClientContext, ClientTransport, ConnectionTarget } from './client-context.js'
 import { StartupHandler } from './client-startup.js'
 import { deallocateReply, prepareReply } from './local-replies.js'
 import { applyClientParams } from './param-apply.js'
@@ -36,7 +41,7 @@ let nextClientId = 1
 const EMPTY = Buffer.alloc(0)
 
 /** A client session; implements the reply sink and checkout waiter interfaces of the pool side. */
-export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
+export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget, ConnectionTarget {
   readonly internal = false
   readonly id = nextClientId++
   readonly connectedAt = Date.now()
@@ -52,7 +57,10 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   readonly routing: RoutingState = { shard: 0 }
   transactionCount = 0
   queryCount = 0
-  private readonly framer = new MessageFramer(true, MAX_MESSAGE_LENGTH, isFrontendCode)
+  /** Before login every message is capped as Postgres caps a password or SASL message. */
+  private readonly framer = new MessageFramer(true, MAX_AUTH_MESSAGE_LENGTH, isFrontendCode)
+  /** This connection counts against max_client_conn (it was not refused at accept). */
+  private readonly counted: boolean
   private readonly startup = new StartupHandler(this)
   private serverPool?: ServerPool
   private server?: ServerConnection
@@ -74,10 +82,19 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
   /** Input is held until the next ReadyForQuery (see StatementRewriter.mustWait). */
   private holding = false
 
+  /** Counts the connection against max_client_conn; one over the limit is refused at once. */
   constructor(
     readonly context: ClientContext,
     readonly transport: ClientTransport,
-  ) {}
+  ) {
+    const refused = context.openConnection(this)
+    this.counted = refused === undefined
+    if (refused !== undefined) {
+      this.step = ClientStep.Closed
+      log.debug('client refused', { client: this.id, reason: refused.message })
+      transport.end(refused.toErrorResponse())
+    }
+  }
 
   /** Bytes from the client. */
   onData(chunk: Buffer): void {
@@ -88,14 +105,42 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
       if (this.step === ClientStep.Ready) this.onQueryData()
       else this.startup.drain(this.framer)
     } catch (err) {
-      this.fail(toFatal(asGatewayError(err, 'PROTOCOL_VIOLATION')))
+      this.onBadInput(err)
     }
+  }
+
+  private onBadInput(err: unknown): void {
+    // Bytes that cannot be a startup packet: Postgres closes without a word (and only logs it).
+    if (this.step === ClientStep.Startup && err instanceof FramingError) {
+      log.debug('closing a connection that did not start with a startup packet', {
+        client: this.id,
+        error: err.message,
+      })
+      return this.close('not a startup packet', EMPTY)
+    }
+    this.fail(toFatal(asGatewayError(err, 'PROTOCOL_VIOLATION')))
+  }
+
+  /**
+   * client_login_timeout passed: as Postgres, a client that never sent its startup packet is closed
+   * silently, one in the middle of authentication gets 57014.
+   */
+  onLoginTimeout(): void {
+    if (this.step === ClientStep.Startup) return this.close('client_login_timeout', EMPTY)
+    if (this.step === ClientStep.Closed || this.step === ClientStep.Ready) return
+    this.fail(
+      new GatewayError('LOGIN_TIMEOUT', 'canceling authentication due to timeout', {
+        severity: 'FATAL',
+        hint: 'the client did not finish logging in within client_login_timeout',
+      }),
+    )
   }
 
   /** Called by the startup handler once the client is authenticated. */
   beginService(pool: UserPool): void {
     this.pool = pool
     this.transactionMode = pool.poolMode === 'transaction'
+    this.framer.maxLength = MAX_MESSAGE_LENGTH
     if (this.transactionMode && pool.preparedStatementsCacheSize > 0) {
       this.rewriter = new StatementRewriter(this.context.preparedStatements)
       this.rewriter.onServerPolluted = () => {
@@ -111,6 +156,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
       if (error !== undefined) return this.fail(toFatal(error))
       this.startup.finishLogin(this.serverPool!.serverParams!)
       this.step = ClientStep.Ready
+      this.context.loginDone(this)
       if (this.framer.pending > 0) this.onData(Buffer.alloc(0))
     })
   }
@@ -359,6 +405,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget {
     this.step = ClientStep.Closed
     this.framer.reset()
     this.clearIdleInTransactionTimer()
+    if (this.counted) this.context.closeConnection(this)
     if (wasReady) this.context.unregisterClient(this)
     if (this.waitingCheckout) this.serverPool?.cancelCheckout(this)
     const server = this.server

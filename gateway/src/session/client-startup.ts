@@ -32,6 +32,9 @@ export class StartupHandler {
   private startupParams = new Map<string, string>()
   private found?: UserPool
   private finalAuthBytes?: Buffer
+  /** An SSLRequest / GSSENCRequest was answered: Postgres answers each kind only once per connection. */
+  private sslDone = false
+  private gssDone = false
 
   constructor(private readonly session: ClientSession) {}
 
@@ -49,9 +52,7 @@ export class StartupHandler {
     switch (packet.kind) {
       case 'ssl':
       case 'gssenc':
-        // TLS arrives in a later release; 'N' tells the client to go on in plaintext (or give up if it requires TLS).
-        this.session.transport.write(SSL_REFUSED)
-        return
+        return this.refuseEncryption(packet.kind)
       case 'cancel':
         this.session.context.cancel(packet.processId, packet.secretKey)
         return this.session.close('cancel request')
@@ -67,6 +68,27 @@ export class StartupHandler {
       default:
         throw new Error(`Unexpected startup packet: ${JSON.stringify(packet)}`)
     }
+  }
+
+  /**
+   * TLS arrives in a later release; 'N' tells the client to go on in plaintext (or give up if it
+   * requires TLS). A second request of the same kind is not a negotiation any more: Postgres reads its
+   * code as a protocol version and refuses it.
+   * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/postmaster/postmaster.c (ProcessStartupPacket)
+   */
+  private refuseEncryption(kind: 'ssl' | 'gssenc'): void {
+    const done = kind === 'ssl' ? this.sslDone : this.gssDone
+    if (done) {
+      const minor = kind === 'ssl' ? 5679 : 5680
+      throw new GatewayError(
+        'FEATURE_NOT_SUPPORTED',
+        `unsupported frontend protocol 1234.${minor}: server supports 3.0 to 3.0`,
+        { severity: 'FATAL' },
+      )
+    }
+    if (kind === 'ssl') this.sslDone = true
+    else this.gssDone = true
+    this.session.transport.write(SSL_REFUSED)
   }
 
   /** @param pipelinedPassword a PasswordMessage already follows the StartupMessage, sent unasked */
@@ -183,7 +205,6 @@ export class StartupHandler {
         severity: 'FATAL',
       })
     const key = s.context.registerClient(s)
-    if (key instanceof GatewayError) throw key
     s.processId = key.processId
     s.secretKey = key.secretKey
     s.beginService(pool)
