@@ -3,7 +3,7 @@
  * straight to Postgres, over a {@link RawSocket}.
  * @module
  */
-import { deriveScramKeys, hmac, xorBytes } from '../../gateway/src/auth/scram-common.js'
+import { deriveScramKeys, hmac, type ScramKeys, xorBytes } from '../../gateway/src/auth/scram-common.js'
 import { serializeStartupMessage } from '../../gateway/src/protocol/frontend.js'
 import { RawSocket } from './raw-socket.js'
 
@@ -80,6 +80,19 @@ export interface ClientFinalParts {
   extensions?: string
 }
 
+const keyCache = new Map<string, ScramKeys>()
+
+/** PBKDF2 once per password, salt and iteration count: fuzz tests build thousands of proofs. */
+function keysFor(password: string, serverFirst: ServerFirst): ScramKeys {
+  const key = `${password}\0${serverFirst.salt.toString('base64')}\0${serverFirst.iterations}`
+  let keys = keyCache.get(key)
+  if (keys === undefined) {
+    keys = deriveScramKeys(Buffer.from(password), serverFirst.salt, serverFirst.iterations)
+    keyCache.set(key, keys)
+  }
+  return keys
+}
+
 /** A client-final-message with a proof computed from `password` over exactly the parts sent. */
 export function clientFinal(
   password: string,
@@ -89,7 +102,7 @@ export function clientFinal(
 ): string {
   const ext = parts.extensions ? `,${parts.extensions}` : ''
   const withoutProof = `c=${parts.channelBinding ?? 'biws'},r=${parts.nonce ?? serverFirst.nonce}${ext}`
-  const keys = deriveScramKeys(Buffer.from(password), serverFirst.salt, serverFirst.iterations)
+  const keys = keysFor(password, serverFirst)
   const authMessage = `${clientFirstBare},${serverFirst.text},${withoutProof}`
   const proof = xorBytes(keys.clientKey, hmac(keys.storedKey, Buffer.from(authMessage, 'latin1')))
   return `${withoutProof},p=${proof.toString('base64')}`
