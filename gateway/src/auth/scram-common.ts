@@ -23,6 +23,19 @@ export const SCRAM_MAX_ITERATIONS = 2 ** 31 - 1
  */
 export class ScramProtocolError extends Error {
   override readonly name = 'ScramProtocolError'
+  /** Postgres's errdetail for the same failure, when it gives one: what exactly was wrong. */
+  readonly detail?: string
+  /**
+   * The peer asked for something valid that is not implemented (an authzid, a mandatory extension):
+   * Postgres answers 0A000 feature_not_supported there, rather than 08P01 protocol_violation.
+   */
+  readonly unsupported: boolean
+
+  constructor(message: string, options: { detail?: string; unsupported?: boolean } = {}) {
+    super(message)
+    this.detail = options.detail
+    this.unsupported = options.unsupported ?? false
+  }
 }
 
 /** A {@link ScramProtocolError} for a syntactically bad message; `what` names the message. */
@@ -76,6 +89,50 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** Decodes strict base64, or returns undefined if `text` is not exactly that. */
 export function decodeBase64(text: string): Buffer | undefined {
   return BASE64.test(text) ? Buffer.from(text, 'base64') : undefined
+}
+
+/** Value of each base64 character; -1 for anything else. */
+const BASE64_VALUE = (() => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+  const table = new Int8Array(128).fill(-1)
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i
+  return table
+})()
+
+/**
+ * Decodes base64 exactly as Postgres's server decodes a client's SCRAM proof, so that Skiff accepts and
+ * refuses the same texts: groups of four characters, "=" only as a group's third or fourth character,
+ * no whitespace, at most floor(3n/4) bytes out. Like Postgres, once "=" has been seen every later group
+ * yields only as many bytes as that first padded group did. Returns undefined where Postgres fails.
+ * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/common/base64.c pg_b64_decode
+ */
+export function decodeBase64AsPostgres(text: string): Buffer | undefined {
+  const out = Buffer.alloc((text.length * 3) >> 2)
+  let length = 0
+  let group = 0
+  let pos = 0
+  let padded = 0 // 0: no "=" yet; 1 or 2: the group with the first "=" kept that many bytes
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    let value = 0
+    if (c === 0x3d) {
+      if (padded === 0) {
+        if (pos < 2) return undefined
+        padded = pos - 1
+      }
+    } else {
+      value = c < 128 ? BASE64_VALUE[c]! : -1
+      if (value < 0) return undefined
+    }
+    group = (group << 6) | value
+    if (++pos < 4) continue
+    const bytes = padded === 0 ? 3 : padded
+    if (length + bytes > out.length) return undefined
+    for (let b = 0; b < bytes; b++) out[length++] = (group >> (16 - 8 * b)) & 0xff
+    group = 0
+    pos = 0
+  }
+  return pos === 0 ? out.subarray(0, length) : undefined
 }
 
 /** RFC 5802 `printable`: visible ASCII except ",", the alphabet of nonces. */

@@ -2,17 +2,18 @@
  * Server side of SCRAM-SHA-256 (RFC 5802, RFC 7677), as Postgres implements it in auth-scram.c: what Skiff
  * runs when a client logs in to it. Pure: the caller frames the SASLInitialResponse / SASLResponse payloads
  * and wraps the returned strings in AuthenticationSASLContinue / AuthenticationSASLFinal.
+ *
+ * Parsing follows Postgres 15 check for check, so that a client gets the same verdict, SQLSTATE and
+ * message from Skiff as from the server behind it: every error is a {@link ScramProtocolError} whose
+ * message and detail are Postgres's, and which quotes at most one sanitized character of the client's text.
+ * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/libpq/auth-scram.c
  */
 
 import {
-  attribute,
-  clip,
   constantTimeEqual,
-  decodeBase64,
+  decodeBase64AsPostgres,
   hmac,
   isPrintable,
-  malformed,
-  parseAttributes,
   randomNonce,
   SCRAM_KEY_LENGTH,
   ScramProtocolError,
@@ -29,88 +30,176 @@ export type ScramServerState = 'awaiting-client-first' | 'awaiting-client-final'
 /** Outcome of the client-final message: `reason` is for logs only; clients should get a generic error. */
 export type ScramServerFinalResult = { ok: true; serverFinal: string } | { ok: false; reason: string }
 
-const FIRST = 'client-first-message'
-const FINAL = 'client-final-message'
+/** Postgres's errmsg for every syntax error; the detail says which. */
+const MALFORMED = 'malformed SCRAM message'
 
-// base64("n,,") and base64("y,,"), the only values possible without channel binding. Like Postgres, accept
-// either whichever flag was sent: neither binds anything, and the proof covers the value anyway.
-const NO_CHANNEL_BINDING = new Set(['biws', 'eSws'])
+function malformed(detail: string): ScramProtocolError {
+  return new ScramProtocolError(MALFORMED, { detail })
+}
+
+/**
+ * One character of client text, fit for an error message: printable ASCII quoted, anything else in hex.
+ * `undefined` (past the end) is the C string's terminator, shown as Postgres shows it.
+ * @see auth-scram.c sanitize_char
+ */
+function sanitizeChar(c: string | undefined): string {
+  const code = c === undefined ? 0 : c.charCodeAt(0)
+  return code >= 0x21 && code <= 0x7e ? `'${c}'` : `0x${code.toString(16).padStart(2, '0')}`
+}
 
 /**
  * Messages are handled as latin1 "binary strings" (one char per byte), so that the exact bytes the client
  * sent go into AuthMessage even where they are not valid UTF-8 (the ignored user name may be anything).
+ * @see auth-scram.c scram_exchange: Postgres reads them as C strings, so an embedded NUL is malformed.
  */
 function toBinaryString(data: Uint8Array | string): string {
   const bytes =
     typeof data === 'string'
       ? Buffer.from(data, 'utf8')
       : Buffer.from(data.buffer, data.byteOffset, data.byteLength) // a view: decoded below, never kept
+  if (bytes.length === 0) throw malformed('The message is empty.')
   const text = bytes.toString('latin1')
-  // Postgres reads these as C strings, so an embedded NUL is malformed, not a terminator.
-  if (text.length === 0 || text.includes('\0')) throw malformed('SCRAM message', 'empty or contains NUL')
+  if (text.includes('\0')) throw malformed('Message length does not match input length.')
   return text
 }
 
-/** Checks the gs2 header and returns client-first-message-bare. Only "n,," and "y,," are acceptable. */
-function stripGs2Header(message: string): string {
-  const flagEnd = message.indexOf(',')
-  const authzidEnd = message.indexOf(',', flagEnd + 1)
-  if (flagEnd < 0 || authzidEnd < 0) throw malformed(FIRST, 'no gs2 header')
-  const flag = message.slice(0, flagEnd)
-  if (flag.startsWith('p=')) {
-    throw new ScramProtocolError('client requires channel binding, but SCRAM-SHA-256-PLUS is not offered')
+/**
+ * A cursor over `attr=value,attr=value...`, reading as Postgres does: a value runs to the next "," or the
+ * end, and a "," right at the end is consumed with the value before it (so one trailing comma passes).
+ */
+class AttributeReader {
+  at = 0
+  constructor(readonly text: string) {}
+
+  get done(): boolean {
+    return this.at >= this.text.length
   }
-  if (flag !== 'n' && flag !== 'y') throw malformed(FIRST, `gs2 flag "${clip(flag)}"`)
-  if (authzidEnd !== flagEnd + 1) {
-    throw new ScramProtocolError('client uses an authorization identity (a=), which is not supported')
+
+  /** Reads `name=value`, insisting on `name`. @see auth-scram.c read_attr_value */
+  expect(name: string): string {
+    const found = this.text[this.at]
+    if (found !== name) throw malformed(`Expected attribute "${name}" but found "${sanitizeChar(found)}".`)
+    return this.#value(name)
   }
-  return message.slice(authzidEnd + 1)
+
+  /** Reads any `X=value` with X a letter. @see auth-scram.c read_any_attr */
+  any(): { name: string; value: string } {
+    if (this.done) throw malformed('Attribute expected, but found end of string.')
+    const name = this.text[this.at]!
+    if (!/^[A-Za-z]$/.test(name)) {
+      throw malformed(`Attribute expected, but found invalid character "${sanitizeChar(name)}".`)
+    }
+    return { name, value: this.#value(name) }
+  }
+
+  #value(name: string): string {
+    if (this.text[this.at + 1] !== '=') throw malformed(`Expected character "=" for attribute "${name}".`)
+    const begin = this.at + 2
+    const comma = this.text.indexOf(',', begin)
+    const end = comma < 0 ? this.text.length : comma
+    this.at = comma < 0 ? end : end + 1
+    return this.text.slice(begin, end)
+  }
 }
 
-/** Extracts the client nonce from client-first-message-bare. */
-function parseClientFirstBare(bare: string): string {
-  const attrs = parseAttributes(bare, FIRST)
-  if (attrs[0]?.name === 'm') throw new ScramProtocolError('client requires an unsupported SCRAM extension')
+/** RFC 5802 `printable`, as Postgres checks the client nonce: an empty one passes (is_scram_printable). */
+const SCRAM_PRINTABLE = /^[\x21-\x2b\x2d-\x7e]*$/
+
+/** What the client-first-message tells the server. */
+interface ClientFirst {
+  /** The gs2 channel-binding flag, "n" or "y"; client-final must repeat it. */
+  flag: 'n' | 'y'
+  bare: string
+  nonce: string
+}
+
+/**
+ * Reads the gs2 header: "n," or "y," and no authzid. Skiff offers no SCRAM-SHA-256-PLUS (no TLS), so "p="
+ * is malformed here and "y" (the client could bind but thinks we cannot) is true and accepted.
+ * @see auth-scram.c read_client_first_message
+ */
+function readGs2Header(text: string): 'n' | 'y' {
+  const flag = text[0]
+  if (flag === 'p') {
+    throw malformed(
+      'The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data.',
+    )
+  }
+  if (flag !== 'n' && flag !== 'y')
+    throw malformed(`Unexpected channel-binding flag "${sanitizeChar(flag)}".`)
+  if (text[1] !== ',') throw malformed(`Comma expected, but found character "${sanitizeChar(text[1])}".`)
+  if (text[2] === 'a') {
+    throw new ScramProtocolError('client uses authorization identity, but it is not supported', {
+      unsupported: true,
+    })
+  }
+  if (text[2] !== ',') {
+    throw malformed(`Unexpected attribute "${sanitizeChar(text[2])}" in client-first-message.`)
+  }
+  return flag
+}
+
+/** Parses client-first-message. @see auth-scram.c read_client_first_message */
+function parseClientFirst(text: string): ClientFirst {
+  const flag = readGs2Header(text)
+  const bare = text.slice(3)
+  if (bare[0] === 'm') {
+    throw new ScramProtocolError('client requires an unsupported SCRAM extension', { unsupported: true })
+  }
+  const reader = new AttributeReader(bare)
   // The user name is ignored, as in Postgres: the startup packet names the user, and clients send "" or "*".
-  attribute(attrs, 0, 'n', FIRST)
-  const nonce = attribute(attrs, 1, 'r', FIRST)
-  if (!isPrintable(nonce)) throw malformed(FIRST, 'invalid nonce')
-  return nonce
+  reader.expect('n')
+  const nonce = reader.expect('r')
+  if (!SCRAM_PRINTABLE.test(nonce)) throw new ScramProtocolError('non-printable characters in SCRAM nonce')
+  // Optional extensions may follow; none is supported, so each is only checked for shape.
+  while (!reader.done) reader.any()
+  return { flag, bare, nonce }
 }
 
 /** The parts of client-final-message that verification needs. */
 interface ClientFinal {
   withoutProof: string
-  channelBinding: string
   nonce: string
   proof: Buffer
 }
 
-/** Splits client-final-message into its proof and the part AuthMessage covers. */
-function parseClientFinal(message: string): ClientFinal {
-  const proofAt = message.lastIndexOf(',p=')
-  if (proofAt < 0) throw malformed(FINAL, 'no proof')
-  const withoutProof = message.slice(0, proofAt)
-  const attrs = parseAttributes(withoutProof, FINAL)
-  const channelBinding = attribute(attrs, 0, 'c', FINAL)
-  const nonce = attribute(attrs, 1, 'r', FINAL)
-  // Any further attributes are extensions, which RFC 5802 says to ignore when not understood.
-  const proof = decodeBase64(message.slice(proofAt + 3))
-  if (proof?.length !== SCRAM_KEY_LENGTH) throw malformed(FINAL, 'invalid proof')
-  return { withoutProof, channelBinding, nonce, proof }
+/**
+ * Parses client-final-message. Without channel binding its "c=" must be base64 of the very gs2 header
+ * client-first had: "biws" after "n,,", "eSws" after "y,,".
+ * @see auth-scram.c read_client_final_message
+ */
+function parseClientFinal(text: string, flag: 'n' | 'y'): ClientFinal {
+  const reader = new AttributeReader(text)
+  const binding = reader.expect('c')
+  if (binding !== (flag === 'n' ? 'biws' : 'eSws')) {
+    throw new ScramProtocolError('unexpected SCRAM channel-binding attribute in client-final-message')
+  }
+  const nonce = reader.expect('r')
+  // Extensions before the proof are skipped (they are still covered by the proof).
+  let proofAt: number
+  let attr: { name: string; value: string }
+  do {
+    proofAt = reader.at - 1
+    attr = reader.any()
+  } while (attr.name !== 'p')
+  const proof = decodeBase64AsPostgres(attr.value)
+  if (proof?.length !== SCRAM_KEY_LENGTH) throw malformed('Malformed proof in client-final-message.')
+  if (!reader.done) throw malformed('Garbage found at the end of client-final-message.')
+  return { withoutProof: text.slice(0, proofAt), nonce, proof }
 }
 
 /**
  * One SCRAM-SHA-256 login, server side. Create one per authentication attempt; feed it the client's two
- * messages in order. Malformed input or out-of-order calls throw {@link ScramProtocolError} (a protocol
- * violation), while a wrong password yields `{ ok: false }`; either way the session is then finished.
+ * messages in order. Malformed input, a nonce that is not the exchange's, or out-of-order calls throw
+ * {@link ScramProtocolError} (a protocol violation), while a wrong password yields `{ ok: false }`; either
+ * way the session is then finished.
  */
 export class ScramServerSession {
   #state: ScramServerState = 'awaiting-client-first'
   readonly #secret: ScramSecret
   readonly #serverNonce: string
+  #first?: ClientFirst
   #nonce = ''
-  #clientFirstBare = ''
   #serverFirst = ''
 
   /**
@@ -134,10 +223,10 @@ export class ScramServerSession {
 
   /** Handles the client-first-message (SASLInitialResponse data) and returns the server-first-message. */
   handleClientFirst(data: Uint8Array | string): { serverFirst: string } {
-    this.#expect('awaiting-client-first', FIRST)
+    this.#expect('awaiting-client-first')
     return this.#guard(() => {
-      this.#clientFirstBare = stripGs2Header(toBinaryString(data))
-      this.#nonce = parseClientFirstBare(this.#clientFirstBare) + this.#serverNonce
+      this.#first = parseClientFirst(toBinaryString(data))
+      this.#nonce = this.#first.nonce + this.#serverNonce
       const { iterations, salt } = this.#secret
       this.#serverFirst = `r=${this.#nonce},s=${salt.toString('base64')},i=${iterations}`
       this.#state = 'awaiting-client-final'
@@ -145,16 +234,20 @@ export class ScramServerSession {
     })
   }
 
-  /** Handles the client-final-message (SASLResponse data): verifies it and signs the server-final-message. */
+  /**
+   * Handles the client-final-message (SASLResponse data): verifies it and signs the server-final-message.
+   * The order of the checks is Postgres's: syntax (with the channel binding), then the nonce, then the proof.
+   */
   handleClientFinal(data: Uint8Array | string): ScramServerFinalResult {
-    this.#expect('awaiting-client-final', FINAL)
+    this.#expect('awaiting-client-final')
     return this.#guard(() => {
-      const final = parseClientFinal(toBinaryString(data))
+      const final = parseClientFinal(toBinaryString(data), this.#first!.flag)
       this.#state = 'failed'
-      if (!NO_CHANNEL_BINDING.has(final.channelBinding))
-        return { ok: false, reason: 'channel binding mismatch' }
-      if (final.nonce !== this.#nonce) return { ok: false, reason: 'nonce mismatch' }
-      const authText = `${this.#clientFirstBare},${this.#serverFirst},${final.withoutProof}`
+      // A nonce that is not this exchange's is a protocol violation, not a wrong password (verify_final_nonce).
+      if (final.nonce !== this.#nonce) {
+        throw new ScramProtocolError('invalid SCRAM response', { detail: 'Nonce does not match.' })
+      }
+      const authText = `${this.#first!.bare},${this.#serverFirst},${final.withoutProof}`
       const authMessage = Buffer.from(authText, 'latin1')
       // The proof is ClientKey XOR HMAC(StoredKey, AuthMessage): recover ClientKey and check H(ClientKey).
       const clientKey = xorBytes(final.proof, hmac(this.#secret.storedKey, authMessage))
@@ -166,11 +259,13 @@ export class ScramServerSession {
   }
 
   /** Rejects a message the session is not waiting for; an exchange in progress cannot continue after that. */
-  #expect(state: ScramServerState, what: string): void {
+  #expect(state: ScramServerState): void {
     const actual = this.#state
     if (actual === state) return
     if (actual !== 'succeeded') this.#state = 'failed'
-    throw new ScramProtocolError(`unexpected ${what} in state ${actual}`)
+    throw new ScramProtocolError('invalid SCRAM exchange state', {
+      detail: `Expected ${state}, was ${actual}.`,
+    })
   }
 
   /** Runs a step, marking the session failed if it throws so that it cannot be resumed. */

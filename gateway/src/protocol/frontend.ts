@@ -35,24 +35,46 @@ export function parseStartupPacket(buf: Buffer, start: number, end: number): Sta
   return { kind: 'startup', minorVersion: code & 0xffff, params }
 }
 
-/** Body of a 'p' message as a string without its NUL (PasswordMessage). */
+/**
+ * PasswordMessage ('p'): the password (or md5 response) as a string. Postgres insists that the body is
+ * exactly one NUL-terminated string: no NUL, an inner NUL or bytes after it are all the same error.
+ * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/libpq/auth.c recv_password_packet
+ * @throws MessageFormatError "invalid password packet size", Postgres's wording (08P01)
+ */
 export function parsePasswordMessage(buf: Buffer, start: number, end: number): string {
-  return new MessageReader(buf, start + 5, end).cstring()
+  const body = buf.subarray(start + 5, end)
+  if (body.length === 0 || body.indexOf(0) !== body.length - 1)
+    throw new MessageFormatError('invalid password packet size')
+  return body.toString('utf8', 0, body.length - 1)
 }
 
-/** SASLInitialResponse: mechanism name and the client-first-message. */
+/**
+ * SASLInitialResponse ('p'): the selected mechanism, then the client's initial response: `data` is
+ * undefined when the declared length is -1 ("no initial response"). Postgres checks the mechanism before
+ * it reads further, so a malformed rest is returned as `formatError` (Postgres's message, 08P01) for the
+ * caller to raise after its own mechanism check, rather than thrown.
+ * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/libpq/auth-sasl.c CheckSASLAuth
+ * @throws MessageFormatError "invalid string in message" when the mechanism name is not NUL-terminated
+ */
 export function parseSASLInitialResponse(
   buf: Buffer,
   start: number,
   end: number,
-): { mechanism: string; data: Buffer } {
-  const r = new MessageReader(buf, start + 5, end)
-  const mechanism = r.cstring()
-  const length = r.int32()
-  return { mechanism, data: length < 0 ? Buffer.alloc(0) : r.bytes(length) }
+): { mechanism: string; data?: Buffer; formatError?: string } {
+  const body = buf.subarray(start + 5, end)
+  const nul = body.indexOf(0)
+  if (nul < 0) throw new MessageFormatError('invalid string in message')
+  // Compared byte for byte, as Postgres's strcmp does; latin1 keeps every byte as one character.
+  const mechanism = body.toString('latin1', 0, nul)
+  const rest = body.length - nul - 5 // bytes after the length word
+  const length = rest < 0 ? 0 : body.readInt32BE(nul + 1)
+  if (rest < 0 || length < -1 || length > rest)
+    return { mechanism, formatError: 'insufficient data left in message' }
+  if (Math.max(length, 0) !== rest) return { mechanism, formatError: 'invalid message format' }
+  return length < 0 ? { mechanism } : { mechanism, data: body.subarray(nul + 5) }
 }
 
-/** SASLResponse: the raw client-final-message. */
+/** SASLResponse ('p'): the raw client-final-message; the whole body is SASL data. */
 export function parseSASLResponse(buf: Buffer, start: number, end: number): Buffer {
   return buf.subarray(start + 5, end)
 }

@@ -6,8 +6,9 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { isMd5PasswordHash, md5PasswordHash, verifyMd5Response } from '../auth/md5.js'
+import { SCRAM_MECHANISM } from '../auth/scram-common.js'
 import { makeScramSecret, parseScramSecret, type ScramSecret } from '../auth/scram-secret.js'
-import { ScramServerSession } from '../auth/scram-server.js'
+import { ScramProtocolError, ScramServerSession } from '../auth/scram-server.js'
 import { GatewayError } from '../errors.js'
 import {
   serializeAuthenticationCleartextPassword,
@@ -17,6 +18,7 @@ import {
   serializeAuthenticationSASLFinal,
 } from '../protocol/backend.js'
 import { parsePasswordMessage, parseSASLInitialResponse, parseSASLResponse } from '../protocol/frontend.js'
+import { MessageFormatError } from '../protocol/reader.js'
 import { randomBytesPooled } from '../util/random-pool.js'
 
 /** What one step of an exchange yields: bytes to send, and whether the client is now authenticated. */
@@ -99,7 +101,7 @@ export function createClientAuthFlow(
 
 const DONE: AuthStep = { authenticated: true }
 /** The same bytes for every SCRAM login; writes do not retain or modify them. */
-const SASL_OFFER = serializeAuthenticationSASL(['SCRAM-SHA-256'])
+const SASL_OFFER = serializeAuthenticationSASL([SCRAM_MECHANISM])
 
 let mock: ScramSecret | undefined
 /** A secret no password matches, so unknown users go through the same steps and fail the same way. */
@@ -131,6 +133,44 @@ function timingSafeEqualText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
+/**
+ * Largest length word (the message minus its type byte) of a PasswordMessage: Postgres's
+ * PG_MAX_AUTH_TOKEN_LENGTH in recv_password_packet.
+ * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/libpq/auth.c
+ */
+export const MAX_PASSWORD_MESSAGE_LENGTH = 65535
+
+/**
+ * Largest length word of a SASLInitialResponse or SASLResponse: Postgres's PG_MAX_SASL_MESSAGE_LENGTH.
+ * Postgres answers a longer one as a failed login (28P01), so a client nonce is at most about 1000 bytes.
+ * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/libpq/auth-sasl.c CheckSASLAuth
+ */
+export const MAX_SASL_MESSAGE_LENGTH = 1024
+
+/** A protocol violation during login: FATAL, as every error before the session starts is in Postgres. */
+function loginViolation(message: string, detail?: string): GatewayError {
+  return new GatewayError('PROTOCOL_VIOLATION', message, { severity: 'FATAL', detail })
+}
+
+/**
+ * Reads a PasswordMessage as Postgres's recv_password_packet does: a bounded length, one NUL-terminated
+ * string, and never an empty password (which some external password checks would take as "none").
+ */
+function readPassword(buf: Buffer, start: number, end: number): string {
+  // Postgres drops the connection here; Skiff's framer answers an oversized pre-login message with 08P01.
+  if (end - start - 1 > MAX_PASSWORD_MESSAGE_LENGTH) throw loginViolation('invalid message length')
+  let password: string
+  try {
+    password = parsePasswordMessage(buf, start, end)
+  } catch (error) {
+    if (error instanceof MessageFormatError) throw loginViolation(error.message)
+    throw error
+  }
+  if (password === '')
+    throw new GatewayError('AUTH_FAILED', 'empty password returned by client', { severity: 'FATAL' })
+  return password
+}
+
 class CleartextFlow implements ClientAuthFlow {
   constructor(
     private readonly cred: UserCredential | undefined,
@@ -140,7 +180,7 @@ class CleartextFlow implements ClientAuthFlow {
     return { send: serializeAuthenticationCleartextPassword(), authenticated: false }
   }
   handle(buf: Buffer, start: number, end: number): AuthStep {
-    const given = parsePasswordMessage(buf, start, end)
+    const given = readPassword(buf, start, end)
     if (this.cred === undefined || !matchesPlaintext(this.cred, given)) throw authFailed(this.username)
     return DONE
   }
@@ -153,7 +193,7 @@ class Md5Flow implements ClientAuthFlow {
     return { send: serializeAuthenticationMD5Password(this.salt), authenticated: false }
   }
   handle(buf: Buffer, start: number, end: number): AuthStep {
-    const response = parsePasswordMessage(buf, start, end)
+    const response = readPassword(buf, start, end)
     if (!verifyMd5Response(this.cred.username, md5HashOf(this.cred), this.salt, response)) {
       throw authFailed(this.cred.username)
     }
@@ -161,9 +201,29 @@ class Md5Flow implements ClientAuthFlow {
   }
 }
 
+/**
+ * A SCRAM failure as the client must see it: FATAL with Postgres's SQLSTATE (0A000 for an unsupported
+ * feature, else 08P01), message and detail. Anything else is a bug and is rethrown as it is.
+ */
+function scramFailure(error: unknown): unknown {
+  if (error instanceof ScramProtocolError) {
+    const code = error.unsupported ? 'FEATURE_NOT_SUPPORTED' : 'PROTOCOL_VIOLATION'
+    return new GatewayError(code, error.message, { severity: 'FATAL', detail: error.detail, cause: error })
+  }
+  if (error instanceof MessageFormatError) return loginViolation(error.message)
+  return error
+}
+
+/**
+ * SCRAM-SHA-256 as Postgres's CheckSASLAuth drives it: the first 'p' message is always the
+ * SASLInitialResponse; its data may be absent (length -1), in which case an empty challenge asks for the
+ * client-first-message in a SASLResponse; then comes the client-final-message. The mock flow for unknown
+ * users parses and fails exactly like the real one, only the proof can never match.
+ * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/libpq/auth-sasl.c
+ */
 class ScramFlow implements ClientAuthFlow {
   private readonly session: ScramServerSession
-  private step: 'initial' | 'final' = 'initial'
+  private step: 'initial' | 'client-first' | 'client-final' = 'initial'
   constructor(
     secret: ScramSecret,
     private readonly username: string,
@@ -175,20 +235,36 @@ class ScramFlow implements ClientAuthFlow {
     return { send: SASL_OFFER, authenticated: false }
   }
   handle(buf: Buffer, start: number, end: number): AuthStep {
-    if (this.step === 'initial') {
-      const { mechanism, data } = parseSASLInitialResponse(buf, start, end)
-      if (mechanism !== 'SCRAM-SHA-256') {
-        throw new GatewayError(
-          'PROTOCOL_VIOLATION',
-          `client selected an invalid SASL authentication mechanism "${mechanism}"`,
-          { severity: 'FATAL' },
-        )
-      }
-      this.step = 'final'
-      const serverFirst = this.session.handleClientFirst(data).serverFirst
-      return { send: serializeAuthenticationSASLContinue(serverFirst), authenticated: false }
+    // Postgres reads a longer message as a failed exchange, and says so as for a wrong password.
+    if (end - start - 1 > MAX_SASL_MESSAGE_LENGTH) throw authFailed(this.username)
+    try {
+      if (this.step === 'initial') return this.initial(buf, start, end)
+      if (this.step === 'client-first') return this.clientFirst(parseSASLResponse(buf, start, end))
+      return this.clientFinal(parseSASLResponse(buf, start, end))
+    } catch (error) {
+      throw scramFailure(error)
     }
-    const result = this.session.handleClientFinal(parseSASLResponse(buf, start, end))
+  }
+
+  /** SASLInitialResponse: Postgres checks the mechanism before the rest of the message. */
+  private initial(buf: Buffer, start: number, end: number): AuthStep {
+    const { mechanism, data, formatError } = parseSASLInitialResponse(buf, start, end)
+    if (mechanism !== SCRAM_MECHANISM)
+      throw loginViolation('client selected an invalid SASL authentication mechanism')
+    if (formatError !== undefined) throw loginViolation(formatError)
+    if (data !== undefined) return this.clientFirst(data)
+    this.step = 'client-first'
+    return { send: serializeAuthenticationSASLContinue(''), authenticated: false }
+  }
+
+  private clientFirst(data: Buffer): AuthStep {
+    this.step = 'client-final'
+    const serverFirst = this.session.handleClientFirst(data).serverFirst
+    return { send: serializeAuthenticationSASLContinue(serverFirst), authenticated: false }
+  }
+
+  private clientFinal(data: Buffer): AuthStep {
+    const result = this.session.handleClientFinal(data)
     if (!result.ok || this.mock) throw authFailed(this.username)
     return { send: serializeAuthenticationSASLFinal(result.serverFinal), authenticated: true }
   }
