@@ -27,12 +27,13 @@ describe('bad input gets an error and a closed connection; others keep working',
     assert.equal((await c.query('select 41 + 1 as n')).rows[0].n, 42)
   }
 
-  it('a startup packet with a length below 4 gets 08P01 and is closed', async () => {
-    const s = await RawSocket.connect(gw.port)
-    s.write(Buffer.from([0, 0, 0, 2, 0, 3, 0, 0]))
-    await s.until(() => s.closed)
-    assert.equal(s.firstError()?.get('C'), '08P01')
-    assert.match(s.firstError()?.get('M') ?? '', /invalid message length/)
+  it('a startup packet with an impossible length is closed without a reply, as Postgres does', async () => {
+    for (const port of [topology().primary.port, gw.port]) {
+      const s = await RawSocket.connect(port)
+      s.write(Buffer.from([0, 0, 0, 2, 0, 3, 0, 0]))
+      await s.until(() => s.closed)
+      assert.equal(Buffer.concat(s.received).length, 0, `port ${port} answered`)
+    }
     await othersStillWork()
   })
 

@@ -9,16 +9,10 @@ import { describeMessage } from './decode.js'
 
 /**
  * ParameterStatus values at login that may legitimately differ, and why. The set of names must match,
- * and every other value must be equal.
+ * and every other value must be equal. None today: application_name used to differ (server connections
+ * carried "skiff"); a client now reads its own value, or the server's default when it set none.
  */
-export const LOGIN_VALUES_MAY_DIFFER: ReadonlyMap<string, string> = new Map([
-  [
-    'application_name',
-    'Skiff opens its server connections with application_name "skiff" (general.application_name) and, ' +
-      'as the client set none, reports that server value; Postgres reports its empty default. A client ' +
-      'that sets application_name gets its own value re-applied on every server it lands on.',
-  ],
-])
+export const LOGIN_VALUES_MAY_DIFFER: ReadonlyMap<string, string> = new Map()
 
 const codes = (messages: RawMessage[]): string => messages.map((m) => m.code).join('')
 

@@ -26,7 +26,7 @@ describe('defaults', () => {
     assert.equal(general.query_wait_timeout, 120000)
     assert.equal(general.max_client_conn, 10000)
     assert.equal(general.server_reset_query, 'DISCARD ALL')
-    assert.equal(general.application_name, 'skiff')
+    assert.equal(general.application_name, '')
   })
 
   test('pool, user and shard keys get their defaults', () => {

@@ -3,6 +3,7 @@
  * @module
  */
 import net from 'node:net'
+import { log } from '../log.js'
 import type { ClientContext, ClientTransport } from '../session/client-context.js'
 import { ClientSession } from '../session/client-session.js'
 
@@ -69,6 +70,8 @@ export function startTcpEndpoint(context: ClientContext, host: string, port: num
     server.once('error', reject)
     server.listen(port, host, () => {
       server.off('error', reject)
+      // After listening, an error is a failed accept (say, EMFILE): log it, never crash the gateway.
+      server.on('error', (err) => log.warn('could not accept a client connection', { error: err.message }))
       const address = server.address() as net.AddressInfo
       resolve({
         port: address.port,

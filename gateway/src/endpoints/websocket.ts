@@ -15,10 +15,28 @@ import { ClientSession } from '../session/client-session.js'
 /** Bytes queued on a socket before the session stops reading its server. */
 const HIGH_WATER_MARK = 1 << 20
 const BINARY = { binary: true }
+/** Largest WebSocket message once logged in (a query or a COPY chunk per message). */
+const MAX_PAYLOAD = 64 * 1024 * 1024
+/**
+ * Largest WebSocket message before login: a StartupMessage (at most 10,000 bytes) and a password or
+ * SASL message (at most 65,535) fit many times over. ws refuses a longer message from its frame header
+ * (close code 1009) before buffering it, so nobody can make the gateway hold 64 MiB without a login.
+ */
+const MAX_LOGIN_PAYLOAD = 256 * 1024
+
+/**
+ * Sets the message size limit of one WebSocket. ws takes `maxPayload` per server only; its receiver
+ * reads the limit from `_maxPayload` on every frame, which this sets per socket (checked by
+ * test/regressions/issue-16-logins.test.ts, so an upgrade of ws that renames it fails loudly).
+ */
+function setMaxPayload(ws: WebSocket, bytes: number): void {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver
+  if (receiver !== undefined && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes
+}
 
 /** Accepts upgrades on any path (the driver uses /v2 by default, docs show /v1). */
 export class WebSocketEndpoint {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 })
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD })
 
   constructor(
     private readonly context: ClientContext,
@@ -42,7 +60,9 @@ export class WebSocketEndpoint {
     const address = req.socket.remoteAddress ?? ''
     const accept = this.policy === 'always' || (this.policy === 'loopback' && isLoopback(address))
     let session: ClientSession
+    setMaxPayload(ws, MAX_LOGIN_PAYLOAD)
     const transport: ClientTransport = {
+      onLoggedIn: () => setMaxPayload(ws, MAX_PAYLOAD),
       kind: 'websocket',
       pipelinedPassword: accept ? 'accept' : 'refuse',
       remoteAddress: `${address}:${req.socket.remotePort}`,

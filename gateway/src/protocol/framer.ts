@@ -24,6 +24,8 @@ const EMPTY = Buffer.alloc(0)
 /** Raised when a length header cannot be valid; the stream cannot be resynchronized after it. */
 export class FramingError extends Error {
   override readonly name = 'FramingError'
+  /** The length field was above the limit (rather than garbage). */
+  tooLong = false
 }
 
 /**
@@ -102,7 +104,9 @@ export class MessageFramer {
     const length = buf.readUInt32BE(this.untagged ? at : at + 1)
     const limit = this.untagged ? MAX_STARTUP_PACKET_LENGTH : this.maxLength
     if (length < (this.untagged ? 8 : 4) || length > limit) {
-      throw new FramingError(`invalid message length ${length} (must be between 4 and ${limit})`)
+      const error = new FramingError(`invalid message length ${length} (must be between 4 and ${limit})`)
+      error.tooLong = length > limit
+      throw error
     }
     const end = at + header - 4 + length
     if (end > buf.length) {

@@ -32,6 +32,11 @@ export interface ClientAuthFlow {
   /** The first Authentication request (or, for trust, authenticated at once). */
   start(): AuthStep
   handle(buf: Buffer, start: number, end: number): AuthStep
+  /**
+   * What the client is told when its next message is longer than any message of this exchange may be
+   * (the gateway refuses it from its length, before reading it); undefined: a protocol violation.
+   */
+  tooLong?(): GatewayError
 }
 
 /**
@@ -222,6 +227,11 @@ function scramFailure(error: unknown): unknown {
  * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/libpq/auth-sasl.c
  */
 class ScramFlow implements ClientAuthFlow {
+  /** Postgres fails a SASL message over PG_MAX_SASL_MESSAGE_LENGTH as a failed login (28P01). */
+  tooLong(): GatewayError {
+    return authFailed(this.username)
+  }
+
   private readonly session: ScramServerSession
   private step: 'initial' | 'client-first' | 'client-final' = 'initial'
   constructor(

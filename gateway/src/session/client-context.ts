@@ -77,4 +77,6 @@ export interface ClientTransport {
    * the token names one), so no password is asked. The login must then be for exactly that identity.
    */
   readonly preAuthenticated?: PreAuthenticatedIdentity
+  /** The client logged in: a front may now allow what only a logged-in client may send (larger frames). */
+  onLoggedIn?(): void
 }

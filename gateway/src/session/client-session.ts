@@ -118,7 +118,8 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget, C
       })
       return this.close('not a startup packet', EMPTY)
     }
-    this.fail(toFatal(asGatewayError(err, 'PROTOCOL_VIOLATION')))
+    const tooLong = err instanceof FramingError && err.tooLong ? this.auth?.tooLong?.() : undefined
+    this.fail(toFatal(tooLong ?? asGatewayError(err, 'PROTOCOL_VIOLATION')))
   }
 
   /**
@@ -157,6 +158,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget, C
       this.startup.finishLogin(this.serverPool!.serverParams!)
       this.step = ClientStep.Ready
       this.context.loginDone(this)
+      this.transport.onLoggedIn?.()
       if (this.framer.pending > 0) this.onData(Buffer.alloc(0))
     })
   }
