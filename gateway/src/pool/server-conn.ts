@@ -287,7 +287,12 @@ export class ServerConnection {
   private onIdleError(): void {
     const f = this.framer
     const fields = parseErrorFields(f.buffer, f.start, f.end)
-    log.info('server sent an error while idle; closing it', { server: this.id, message: fields.get('M') })
+    // Its SQLSTATE, not its message: a server's message may quote what a client sent.
+    log.info('server sent an error while idle; closing it', {
+      server: this.id,
+      sqlstate: fields.get('C'),
+      severity: fields.get('V') ?? fields.get('S'),
+    })
     this.close()
   }
 

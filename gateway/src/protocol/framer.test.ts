@@ -137,3 +137,38 @@ describe('MessageFramer with a type check', () => {
     }
   })
 })
+
+describe('MessageFramer: large messages (issue 16 point 6)', () => {
+  it('a 16 MiB message arriving in 64 KiB reads is copied once, not on every read', () => {
+    const body = Buffer.alloc(16 * 1024 * 1024, 0x61)
+    const message = Buffer.concat([serializeQuery(body.toString('latin1')), serializeQuery('select 1')])
+    const framer = new MessageFramer()
+    const seen: number[] = []
+    for (let at = 0; at < message.length; at += 64 * 1024) {
+      framer.push(message.subarray(at, at + 64 * 1024))
+      while (framer.next()) seen.push(framer.end - framer.start)
+    }
+    assert.deepEqual(seen, [body.length + 6, 14])
+    // Joining the pending bytes on every read would copy about 16 MiB × 256 / 2 = 2 GiB.
+    assert.ok(framer.copiedBytes <= 2 * message.length, `copied ${framer.copiedBytes} bytes`)
+  })
+
+  it('a limit lowered for the login refuses a longer message from its header, marked too long', () => {
+    const framer = new MessageFramer(false, 65535)
+    framer.push(Buffer.from([0x70, 0x3f, 0xff, 0xff, 0xff]))
+    assert.throws(
+      () => framer.next(),
+      (err: FramingError) => err.tooLong,
+    )
+    const raised = new MessageFramer(false, 65535)
+    raised.maxLength = 1 << 30
+    raised.push(Buffer.from([0x70, 0x00, 0x10, 0x00, 0x00]))
+    assert.equal(raised.next(), false, 'waits for the rest once the limit is raised')
+  })
+
+  it('a startup packet shorter than 8 bytes is not a startup packet', () => {
+    const framer = new MessageFramer(true)
+    framer.push(Buffer.from([0, 0, 0, 4]))
+    assert.throws(() => framer.next(), FramingError)
+  })
+})

@@ -37,6 +37,8 @@ export interface ClientAuthFlow {
    * (the gateway refuses it from its length, before reading it); undefined: a protocol violation.
    */
   tooLong?(): GatewayError
+  /** SASL exchanges are named so in Postgres's "expected SASL response" error. */
+  readonly sasl?: boolean
 }
 
 /**
@@ -227,6 +229,7 @@ function scramFailure(error: unknown): unknown {
  * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/libpq/auth-sasl.c
  */
 class ScramFlow implements ClientAuthFlow {
+  readonly sasl = true
   /** Postgres fails a SASL message over PG_MAX_SASL_MESSAGE_LENGTH as a failed login (28P01). */
   tooLong(): GatewayError {
     return authFailed(this.username)

@@ -181,7 +181,9 @@ export class StartupHandler {
   private onAuthMessage(f: MessageFramer): void {
     const s = this.session
     if (f.code !== FrontendCode.Password) {
-      throw new GatewayError('PROTOCOL_VIOLATION', `expected password response, got message type ${f.code}`, {
+      // Postgres's words: auth-sasl.c says "SASL response", auth.c "password response".
+      const kind = s.auth?.sasl === true ? 'SASL' : 'password'
+      throw new GatewayError('PROTOCOL_VIOLATION', `expected ${kind} response, got message type ${f.code}`, {
         severity: 'FATAL',
       })
     }
@@ -256,8 +258,10 @@ function welcomeHead(
 }
 
 function unsupportedParameter(name: string): GatewayError {
-  return new GatewayError('UNSUPPORTED_STARTUP_PARAMETER', `unsupported startup parameter: ${name}`, {
+  // A startup packet may be 10,000 bytes: quote a short excerpt of the name, not all of it.
+  const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name
+  return new GatewayError('UNSUPPORTED_STARTUP_PARAMETER', `unsupported startup parameter: ${shown}`, {
     severity: 'FATAL',
-    hint: `Skiff shares server connections between clients, so it applies only ${[...TRACKED_PARAMETERS].join(', ')} per client; set ${name} with SET in each transaction, or on the role or database in Postgres`,
+    hint: `Skiff shares server connections between clients, so it applies only ${[...TRACKED_PARAMETERS].join(', ')} per client; set it with SET in each transaction, or on the role or database in Postgres`,
   })
 }
