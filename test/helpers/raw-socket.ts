@@ -5,6 +5,8 @@
 import net from 'node:net'
 import { parseErrorFields } from '../../gateway/src/protocol/backend-decode.js'
 import { MessageFramer } from '../../gateway/src/protocol/framer.js'
+import { serializeStartupMessage } from '../../gateway/src/protocol/frontend.js'
+import { topology } from './topology.js'
 
 /** A decoded backend message. */
 export interface RawMessage {
@@ -39,6 +41,22 @@ export class RawSocket {
       this.wake()
     })
     socket.on('error', () => {})
+  }
+
+  /** What the login answered (AuthenticationOk … ReadyForQuery), once `login` has run. */
+  welcome: RawMessage[] = []
+
+  /**
+   * Connects and logs in as the topology's trust user (no password exchange), with extra startup
+   * parameters; `messages` then holds only what comes after the first ReadyForQuery.
+   */
+  static async login(port: number, params: Record<string, string> = {}): Promise<RawSocket> {
+    const s = await RawSocket.connect(port)
+    const { users, database } = topology()
+    s.write(serializeStartupMessage({ user: users.trust.username, database, ...params }))
+    await s.until(() => s.messages.some((m) => m.code === 'Z'))
+    s.welcome = s.messages.splice(0)
+    return s
   }
 
   static connect(port: number): Promise<RawSocket> {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
 import { parseBackendKeyData } from '../../gateway/src/protocol/backend-decode.js'
-import { serializeQuery, serializeStartupMessage } from '../../gateway/src/protocol/frontend.js'
+import { serializeQuery } from '../../gateway/src/protocol/frontend.js'
 import { pgClient } from '../helpers/clients.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { RawSocket } from '../helpers/raw-socket.js'
@@ -18,15 +18,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 async function terminate(pid: number): Promise<void> {
   await using admin = await pgClient(directUrl())
   await admin.query('select pg_terminate_backend($1)', [pid])
-}
-
-/** Logs in as the trust user over a raw socket. */
-async function rawLogin(port: number, params: Record<string, string> = {}): Promise<RawSocket> {
-  const s = await RawSocket.connect(port)
-  const t = topology()
-  s.write(serializeStartupMessage({ user: t.users.trust.username, database: t.database, ...params }))
-  await s.until(() => s.messages.some((m) => m.code === 'Z'))
-  return s
 }
 
 /** The text of the first column of the first DataRow after message index `from`. */
@@ -56,7 +47,7 @@ for (const poolMode of ['transaction', 'session'] as const) {
     it('idle in a transaction: exactly the messages Postgres sends (one FATAL 57P01), then a close', async () => {
       const seen: string[][] = []
       for (const port of [topology().primary.port, gw.port]) {
-        const s = await rawLogin(port)
+        const s = await RawSocket.login(port)
         await query(s, 'begin')
         const pid = Number(await query(s, 'select pg_backend_pid()'))
         const from = s.messages.length
@@ -92,7 +83,7 @@ for (const poolMode of ['transaction', 'session'] as const) {
     })
 
     it('in the middle of a query: its error is 57P01, and nothing follows it', async () => {
-      const s = await rawLogin(gw.port)
+      const s = await RawSocket.login(gw.port)
       const pid = Number(await query(s, 'select pg_backend_pid()'))
       const from = s.messages.length
       s.write(serializeQuery('select pg_sleep(20)'))
@@ -113,21 +104,21 @@ for (const poolMode of ['transaction', 'session'] as const) {
     after(() => gw.stop())
 
     it('a client that sends none reads what Postgres gives it: the empty default', async () => {
-      const direct = await rawLogin(topology().primary.port)
+      const direct = await RawSocket.login(topology().primary.port)
       const expected = await query(direct, 'show application_name')
       direct.destroy()
       assert.equal(expected, '')
-      const s = await rawLogin(gw.port)
+      const s = await RawSocket.login(gw.port)
       assert.equal(await query(s, 'show application_name'), expected)
       s.destroy()
     })
 
     it('its own value, and an empty one after another client used the same server with its own', async () => {
-      const a = await rawLogin(gw.port, { application_name: 'client-a' })
+      const a = await RawSocket.login(gw.port, { application_name: 'client-a' })
       assert.equal(await query(a, 'show application_name'), 'client-a')
       a.destroy()
       await sleep(100)
-      const b = await rawLogin(gw.port)
+      const b = await RawSocket.login(gw.port)
       assert.equal(await query(b, 'show application_name'), '')
       assert.equal(
         await query(b, 'select application_name from pg_stat_activity where pid = pg_backend_pid()'),
@@ -137,7 +128,7 @@ for (const poolMode of ['transaction', 'session'] as const) {
     })
 
     it('an explicit empty application_name is kept as sent', async () => {
-      const s = await rawLogin(gw.port, { application_name: '' })
+      const s = await RawSocket.login(gw.port, { application_name: '' })
       assert.equal(await query(s, 'show application_name'), '')
       s.destroy()
     })
@@ -152,13 +143,13 @@ describe('issue 16 point 11: client process ids no backend can have', () => {
   after(() => gw.stop())
 
   it('BackendKeyData carries a pid above 4,194,304; pg_terminate_backend of it touches nothing', async () => {
-    const clients = await Promise.all([1, 2, 3].map(() => rawLogin(gw.port)))
+    const clients = await Promise.all([1, 2, 3].map(() => RawSocket.login(gw.port)))
     await using admin = await pgClient(directUrl())
     const backends = async () =>
       (await admin.query('select count(*)::int as n from pg_stat_activity')).rows[0].n as number
     const before = await backends()
     for (const s of clients) {
-      const key = s.messages.find((m) => m.code === 'K')!
+      const key = s.welcome.find((m) => m.code === 'K')!
       const [pid] = parseBackendKeyData(key.body, 0, key.body.length)
       assert.ok(pid > 4_194_304, `pid ${pid}`)
       const r = await admin.query('select pg_terminate_backend($1) as killed', [pid])

@@ -6,23 +6,12 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { serializeQuery, serializeStartupMessage } from '../../gateway/src/protocol/frontend.js'
+import { serializeQuery } from '../../gateway/src/protocol/frontend.js'
 import { pgClient } from '../helpers/clients.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { RawSocket } from '../helpers/raw-socket.js'
-import { topology } from '../helpers/topology.js'
 import { bind, execute, flush, parse } from '../protocol-diff/messages.js'
 import { SYNC_SEQUENCES } from '../protocol-diff/sequences-sync.js'
-
-/** A raw client logged in as the trust user. */
-async function rawClient(port: number): Promise<RawSocket> {
-  const s = await RawSocket.connect(port)
-  const t = topology()
-  s.write(serializeStartupMessage({ user: t.users.trust.username, database: t.database }))
-  await s.until(() => s.messages.some((m) => m.code === 'Z'))
-  s.messages.length = 0
-  return s
-}
 
 const count = (s: RawSocket, code: string) => s.messages.filter((m) => m.code === code).length
 
@@ -35,7 +24,7 @@ describe('issue 16: no client pins a server connection by how it cuts its messag
 
   for (const sequence of SYNC_SEQUENCES) {
     it(`three idle clients after "${sequence.name}" leave the pool of 2 free`, async () => {
-      const clients = await Promise.all([1, 2, 3].map(() => rawClient(gw.port)))
+      const clients = await Promise.all([1, 2, 3].map(() => RawSocket.login(gw.port)))
       try {
         for (const s of clients) {
           for (const step of sequence.steps) {
@@ -82,7 +71,7 @@ describe('issue 16 point 2: unsynced messages never reach the next client', () =
 
   it('BEGIN, then Parse/Bind/Execute without a Sync in the same write, then a disconnect', async () => {
     const before = await pid()
-    const a = await rawClient(gw.port)
+    const a = await RawSocket.login(gw.port)
     const secret = parse('', `select 'A-secret' as secret, txid_current()`)
     a.write(Buffer.concat([serializeQuery('begin'), secret, bind(''), execute('')]))
     await a.until(() => count(a, 'Z') === 1)
@@ -100,7 +89,7 @@ describe('issue 16 point 2: unsynced messages never reach the next client', () =
   })
 
   it('a Query, then BEGIN and a SELECT through the extended protocol without a Sync, one write', async () => {
-    const a = await rawClient(gw.port)
+    const a = await RawSocket.login(gw.port)
     a.write(
       Buffer.concat([
         serializeQuery('select 1'),
@@ -126,7 +115,7 @@ describe('issue 16 point 2: unsynced messages never reach the next client', () =
 
   it('a flushed batch left open inside BEGIN: rolled back, then reused', async () => {
     const before = await pid()
-    const a = await rawClient(gw.port)
+    const a = await RawSocket.login(gw.port)
     const secret = parse('', `select 'A-secret' as secret, txid_current()`)
     a.write(Buffer.concat([serializeQuery('begin'), secret, bind(''), execute(''), flush()]))
     await a.until(() => count(a, 'C') === 2) // BEGIN's and the SELECT's CommandComplete
@@ -143,7 +132,7 @@ describe('issue 16 point 2: unsynced messages never reach the next client', () =
 
   it('an error mid-batch (the server skips to a Sync), then a disconnect: synced, rolled back, reused', async () => {
     const before = await pid()
-    const a = await rawClient(gw.port)
+    const a = await RawSocket.login(gw.port)
     a.write(Buffer.concat([serializeQuery('begin'), parse('', 'selec 1'), bind(''), execute(''), flush()]))
     await a.until(() => count(a, 'E') === 1)
     a.destroy()
@@ -157,7 +146,7 @@ describe('issue 16 point 2: unsynced messages never reach the next client', () =
     await using setup = await pgClient(gw.url('trust'))
     await setup.query('create table if not exists unsynced_insert (v text)')
     await setup.query('truncate unsynced_insert')
-    const a = await rawClient(gw.port)
+    const a = await RawSocket.login(gw.port)
     a.write(Buffer.concat([parse('', `insert into unsynced_insert values ('A')`), bind(''), execute('')]))
     await new Promise((r) => setTimeout(r, 150))
     a.destroy()
@@ -180,7 +169,7 @@ describe('issue 16 point 4: idle_client_in_transaction_timeout frees a client th
   after(() => gw.stop())
 
   it('Parse/Bind/Execute without a Sync, then silence: FATAL 25P03 and the server is free again', async () => {
-    const a = await rawClient(gw.port)
+    const a = await RawSocket.login(gw.port)
     a.write(Buffer.concat([parse('', 'select 1'), bind(''), execute('')]))
     await a.until(() => a.closed, 5000)
     assert.equal(a.firstError()?.get('C'), '25P03')

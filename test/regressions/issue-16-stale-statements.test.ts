@@ -10,7 +10,6 @@ import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
 import postgres from 'postgres'
 import { parseErrorFields } from '../../gateway/src/protocol/backend-decode.js'
-import { serializeStartupMessage } from '../../gateway/src/protocol/frontend.js'
 import { pgClient } from '../helpers/clients.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { RawSocket } from '../helpers/raw-socket.js'
@@ -160,7 +159,7 @@ describe('issue 16 point 3: stale prepared statements after ALTER TABLE (transac
   /** P(a)+S, B(a)+E+S; ALTER; B(a)+E+S; P(b)+S; B(b)+E+S; B(a)+E+S — what each step answered. */
   async function loneReparse(port: number): Promise<string[]> {
     const t = await freshTable()
-    const s = await rawLogin(port)
+    const s = await RawSocket.login(port)
     const text = `select c from ${t.name}`
     const out: string[] = []
     await exchange(s, [parse('a', text), sync()])
@@ -177,12 +176,12 @@ describe('issue 16 point 3: stale prepared statements after ALTER TABLE (transac
   /** Like loneReparse, but the server connection the statement was prepared on is held by another client. */
   async function otherServer(port: number): Promise<string[]> {
     const t = await freshTable()
-    const s = await rawLogin(port)
+    const s = await RawSocket.login(port)
     const text = `select c from ${t.name}`
     const out: string[] = []
     await exchange(s, [parse('a', text), sync()])
     out.push(await exchange(s, [bind('a'), describeMessage('P', ''), execute(''), sync()]))
-    const holder = await rawLogin(port)
+    const holder = await RawSocket.login(port)
     await exchange(holder, [parse('', 'begin'), bind(''), execute(''), sync()])
     await t.alter()
     out.push(await exchange(s, [bind('a'), describeMessage('P', ''), execute(''), sync()]))
@@ -192,16 +191,6 @@ describe('issue 16 point 3: stale prepared statements after ALTER TABLE (transac
     return out
   }
 })
-
-/** Logs in as the trust user: raw clients of one pool share its server connections. */
-async function rawLogin(port: number): Promise<RawSocket> {
-  const s = await RawSocket.connect(port)
-  const { users, database } = topology()
-  s.write(serializeStartupMessage({ user: users.trust.username, database }))
-  await s.until(() => s.messages.some((m) => m.code === 'Z'))
-  s.messages.length = 0
-  return s
-}
 
 /**
  * Sends one batch ending in a Sync and sums up the reply: `error <SQLSTATE>`, `rows <type OID>:<first

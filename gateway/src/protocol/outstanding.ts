@@ -50,11 +50,14 @@ const isCopyMessage = (c: number) => c === F.CopyData || c === F.CopyDone || c =
  * stored once with a count, so COPY data and pipelines cost no memory per message.
  */
 export class OutstandingRequests<T> {
+  // Parallel arrays used as a queue between `head` and `tail`. They are never shrunk: emptying resets
+  // the indexes, so the hot path (a message sent, its reply read) allocates nothing.
   private codes: number[] = []
   private counts: number[] = []
-  private tags: T[] = []
+  private tags: (T | undefined)[] = []
   private actions: (ReplyAction | undefined)[] = []
   private head = 0
+  private tail = 0
   private mode: Mode = Mode.Normal
   /** Since the last ReadyForQuery nothing was sent: the backend waits at ReadyForQuery. */
   private ready = true
@@ -76,7 +79,7 @@ export class OutstandingRequests<T> {
 
   /** Number of sent messages not yet answered (runs counted once). */
   get size(): number {
-    return this.codes.length - this.head
+    return this.tail - this.head
   }
 
   /** True when nothing is outstanding and the backend sits at ReadyForQuery. */
@@ -91,7 +94,7 @@ export class OutstandingRequests<T> {
 
   /** The tags with messages outstanding, front first (for telling their owners of a lost connection). */
   pendingTags(): T[] {
-    return this.tags.slice(this.head)
+    return this.tags.slice(this.head, this.tail) as T[]
   }
 
   /** Records one frontend message sent to the backend. */
@@ -102,7 +105,7 @@ export class OutstandingRequests<T> {
       if (code !== F.Sync) return action?.onFailed?.()
       this.mode = Mode.Normal
     }
-    const last = this.codes.length - 1
+    const last = this.tail - 1
     if (
       action === undefined &&
       last >= this.head &&
@@ -111,12 +114,7 @@ export class OutstandingRequests<T> {
       this.actions[last] === undefined
     ) {
       this.counts[last]!++
-    } else {
-      this.codes.push(code)
-      this.counts.push(1)
-      this.tags.push(tag)
-      this.actions.push(action)
-    }
+    } else this.append(code, tag, action)
     if (this.size === 1) this.settle()
   }
 
@@ -127,12 +125,15 @@ export class OutstandingRequests<T> {
       this.mode = Mode.Normal
       return this.push(code, tag, action)
     }
-    if (!this.consumeByCopy(code)) {
-      this.codes.push(code)
-      this.counts.push(1)
-      this.tags.push(tag)
-      this.actions.push(action)
-    }
+    if (!this.consumeByCopy(code)) this.append(code, tag, action)
+  }
+
+  private append(code: number, tag: T, action: ReplyAction | undefined): void {
+    const at = this.tail++
+    this.codes[at] = code
+    this.counts[at] = 1
+    this.tags[at] = tag
+    this.actions[at] = action
   }
 
   /**
@@ -263,7 +264,7 @@ export class OutstandingRequests<T> {
     this.copySawData = false
     this.copyUncertain = false
     const at = this.head + 1
-    while (at < this.codes.length && this.mode === Mode.CopyIn) {
+    while (at < this.tail && this.mode === Mode.CopyIn) {
       const code = this.codes[at]!
       if (code === F.CopyData || code === F.Flush) {
         // A whole run at once: these change nothing but the data flag.
@@ -290,11 +291,10 @@ export class OutstandingRequests<T> {
     const h = this.head
     if (--this.counts[h]! > 0) return
     this.actions[h] = undefined
+    this.tags[h] = undefined // let a closed session be collected
     this.head++
-    if (this.head === this.codes.length) {
-      this.codes.length = this.counts.length = this.tags.length = this.actions.length = 0
-      this.head = 0
-    } else if (this.head > 64 && this.head * 2 > this.codes.length) this.compact()
+    if (this.head === this.tail) this.head = this.tail = 0
+    else if (this.head > 64 && this.head * 2 > this.tail) this.compact()
   }
 
   private removeAt(at: number): void {
@@ -302,21 +302,29 @@ export class OutstandingRequests<T> {
     this.counts.splice(at, 1)
     this.tags.splice(at, 1)
     this.actions.splice(at, 1)
+    this.tail--
   }
 
+  /** Moves the live entries to the front (a long pipeline drained from the front). */
   private compact(): void {
-    this.codes = this.codes.slice(this.head)
-    this.counts = this.counts.slice(this.head)
-    this.tags = this.tags.slice(this.head)
-    this.actions = this.actions.slice(this.head)
+    const n = this.tail - this.head
+    for (let i = 0; i < n; i++) {
+      const from = this.head + i
+      this.codes[i] = this.codes[from]!
+      this.counts[i] = this.counts[from]!
+      this.tags[i] = this.tags[from]
+      this.actions[i] = this.actions[from]
+      this.tags[from] = this.actions[from] = undefined
+    }
     this.head = 0
+    this.tail = n
   }
 
   /** Forgets everything (the connection is gone). */
   clear(): void {
-    for (let i = this.head; i < this.actions.length; i++) this.actions[i]?.onFailed?.()
+    for (let i = this.head; i < this.tail; i++) this.actions[i]?.onFailed?.()
     this.codes.length = this.counts.length = this.tags.length = this.actions.length = 0
-    this.head = 0
+    this.head = this.tail = 0
     this.mode = Mode.Normal
     this.ready = true
   }
