@@ -179,12 +179,21 @@ export class ServerConnection {
    * replies an action handles (the prepared-statement rewriting's injected messages).
    */
   sendParts(sink: ReplySink, parts: readonly Outgoing[]): void {
+    if (parts.length === 1 && Buffer.isBuffer(parts[0])) return this.send(sink, parts[0])
+    let total = 0
+    for (const part of parts) total += Buffer.isBuffer(part) ? part.length : part.bytes.length
+    const out = Buffer.allocUnsafe(total)
+    let at = 0
     for (const part of parts) {
-      if (Buffer.isBuffer(part)) this.record(sink, part)
-      else this.outstanding.push(part.bytes[0]!, sink, part.action)
+      if (Buffer.isBuffer(part)) {
+        this.record(sink, part)
+        at += part.copy(out, at)
+      } else {
+        this.outstanding.push(part.bytes[0]!, sink, part.action)
+        at += part.bytes.copy(out, at)
+      }
     }
-    const bytes = parts.map((p) => (Buffer.isBuffer(p) ? p : p.bytes))
-    this.socket.write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes))
+    this.socket.write(out)
   }
 
   /** Records every message of `bytes` (whole messages only) as sent by `sink`. */
