@@ -14,7 +14,8 @@ import { findPgBin, startTopology, type Topology } from '../src/index.js'
 import { skiffConfig } from './skiff.js'
 import { WORKLOADS } from './workloads.js'
 
-const USAGE = 'usage: npm run bench:ab -- <before-checkout> <after-checkout> [rounds (default 6)]'
+const USAGE =
+  'usage: npm run bench:ab -- <before-checkout> <after-checkout> [rounds (default 6)] [workloads, e.g. select,prepared]'
 
 /** utime + stime of a process, in clock ticks (CLK_TCK 100). */
 function cpuTicks(pid: number): number {
@@ -59,7 +60,7 @@ function measure(side: Side, args: string[], topo: Topology): number {
 }
 
 async function main(): Promise<void> {
-  const [beforeDir, afterDir, roundsArg] = process.argv.slice(2)
+  const [beforeDir, afterDir, roundsArg, onlyArg] = process.argv.slice(2)
   if (beforeDir === undefined || afterDir === undefined) throw new Error(USAGE)
   const rounds = Number(roundsArg ?? 6)
   const topo = await startTopology({ replicas: 0, shards: 0, pgbenchScale: 10 })
@@ -72,7 +73,11 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2000))
     console.log('| workload | before CPU µs/txn (median) | after CPU µs/txn (median) | after / before |')
     console.log('|---|---|---|---|')
-    for (const w of WORKLOADS.filter((x) => x.name !== 'connect')) {
+    const only = onlyArg?.split(',') ?? []
+    const chosen = WORKLOADS.filter(
+      (x) => x.name !== 'connect' && (only.length === 0 || only.includes(x.name)),
+    )
+    for (const w of chosen) {
       const cpu: Record<string, number[]> = { before: [], after: [] }
       for (let r = 0; r < rounds; r++) {
         for (const side of r % 2 === 0 ? sides : [...sides].reverse())

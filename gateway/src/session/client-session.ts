@@ -72,8 +72,13 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget, C
   private openBatch = false
   private pendingCleanup = 0
   private notices?: Buffer
-  private paramsServer?: ServerConnection
-  private paramsVersion = -1
+  /**
+   * The server connections whose parameters agreed with this client's when it last let them go, with
+   * their paramsVersion then: landing on one again with nothing changed on either side needs no
+   * comparison (a client hops between the same few connections all day). Any change to the client's
+   * values forgets them all.
+   */
+  private paramsAgreed = new WeakMap<ServerConnection, number>()
   private serverPaused = false
   private transactionMode = true
   private idleInTransactionTimer?: NodeJS.Timeout
@@ -275,7 +280,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget, C
     this.server = server
     server.owner = this
     this.transactionCount++
-    if (this.paramsServer !== server || this.paramsVersion !== server.paramsVersion) this.syncParams(server)
+    if (this.paramsAgreed.get(server) !== server.paramsVersion) this.syncParams(server)
     const bytes =
       this.rewriter !== undefined
         ? undefined
@@ -302,7 +307,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget, C
 
   /** Applies the client's parameters on a server it lands on, and reports values it has not seen. */
   private syncParams(server: ServerConnection): void {
-    this.notices = applyClientParams(this.params, server, this.id)
+    this.notices = applyClientParams(this.params, server, this.id, () => this.paramsChanged())
   }
 
   onServerData(buf: Buffer, start: number, end: number): void {
@@ -354,7 +359,14 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget, C
   }
 
   onParameterStatus(name: string, value: string): void {
+    if (this.params.get(name) === value) return
     this.params.set(name, value)
+    this.paramsChanged()
+  }
+
+  /** The client's parameter values changed: no server connection is known to agree any more. */
+  private paramsChanged(): void {
+    this.paramsAgreed = new WeakMap()
   }
 
   /** `reported`: the server's own FATAL already reached the client; Postgres would say nothing more. */
@@ -380,8 +392,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget, C
     const server = this.server!
     this.server = undefined
     server.owner = undefined
-    this.paramsServer = server
-    this.paramsVersion = server.paramsVersion
+    this.paramsAgreed.set(server, server.paramsVersion)
     if (this.serverPaused) {
       this.serverPaused = false
       server.resume()

@@ -29,14 +29,16 @@ class ParamQuery extends InternalQuery {
 /**
  * Queues the SETs the client's tracked parameters need on `server` and returns the ParameterStatus
  * messages to send the client first (values it has not seen), if any. `params` is the client's map,
- * updated with the values the server reports back.
+ * updated with the values the server reports back; `changed` hears of every change made to it.
  */
 export function applyClientParams(
   params: Map<string, string>,
   server: ServerConnection,
   clientId: number,
+  changed: () => void,
 ): Buffer | undefined {
   const plan = planParamSync(params, server.params)
+  if (plan.notices !== undefined) changed()
   if (plan.sets.length === 0) return plan.notices
   const done = (error: string | undefined) => {
     if (error === undefined) return
@@ -51,8 +53,12 @@ export function applyClientParams(
       const value = server.params.get(name)
       if (value !== undefined) params.set(name, value)
     }
+    changed()
   }
-  const query = new ParamQuery(done, (name, value) => params.set(name, value))
+  const query = new ParamQuery(done, (name, value) => {
+    params.set(name, value)
+    changed()
+  })
   server.sendInternal(query, plan.sets)
   return plan.notices
 }
