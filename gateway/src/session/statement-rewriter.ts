@@ -88,12 +88,15 @@ export class StatementRewriter {
       const { type, name } = readTarget(buf, start, end)
       if (type === TARGET_STATEMENT && name !== '')
         return this.acceptTarget(code, name, buf.subarray(start, end))
-      return void this.items.push({ kind: 'raw', bytes: buf.subarray(start, end), code })
     }
     this.acceptRun(code, buf, start, end)
   }
 
-  /** The hot path (simple Query, Execute, Sync): extend the last slice instead of adding an item. */
+  /**
+   * The hot path (simple Query, Execute, Sync, and unnamed statements and portals, which need no
+   * rewriting): extend the last slice instead of adding an item. Replies need no matching here: the
+   * server connection matches every reply to its message (protocol/outstanding.ts).
+   */
   private acceptRun(code: number, buf: Buffer, start: number, end: number): void {
     if (code === FrontendCode.Sync || code === FrontendCode.Query || code === FrontendCode.FunctionCall)
       this.acceptedSyncs++
@@ -110,8 +113,8 @@ export class StatementRewriter {
     }
     // Never let a client reach a statement the gateway prepared for others by naming it. Unnamed or
     // unknown names go through unchanged: Postgres answers them itself (26000 if unknown).
-    const bytes = this.isGatewayName(name) ? rewriteBind(buf, start, end, ABSENT) : buf.subarray(start, end)
-    this.items.push({ kind: 'raw', bytes, code: FrontendCode.Bind })
+    if (!this.isGatewayName(name)) return this.acceptRun(FrontendCode.Bind, buf, start, end)
+    this.items.push({ kind: 'raw', bytes: rewriteBind(buf, start, end, ABSENT), code: FrontendCode.Bind })
   }
 
   /** Names the gateway itself prepares or uses on servers; a client that never prepared one must not reach it. */
@@ -121,8 +124,7 @@ export class StatementRewriter {
 
   private acceptParse(buf: Buffer, start: number, end: number): void {
     const { name, bodyStart } = readParseName(buf, start, end)
-    if (name === '')
-      return void this.items.push({ kind: 'raw', bytes: buf.subarray(start, end), code: FrontendCode.Parse })
+    if (name === '') return this.acceptRun(FrontendCode.Parse, buf, start, end)
     if (this.statements.has(name))
       return void this.items.push({ kind: 'duplicate', bytes: buf.subarray(start, end) })
     const cs: ClientStatement = { stmt: this.registry.lookup(buf.subarray(bodyStart, end)) }
