@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { GatewayError } from '../errors.js'
-import { type AuthStep, createClientAuthFlow, type UserCredential } from '../session/client-auth.js'
+import { type AuthStep, createClientAuthFlow, type UserCredential } from './client-auth.js'
 import { deriveScramKeys, hmac, xorBytes } from './scram-common.js'
 import { formatScramSecret, makeScramSecret } from './scram-secret.js'
 

@@ -17,7 +17,7 @@ import {
   serializeTerminate,
 } from '../protocol/frontend.js'
 import { OutstandingRequests, type ReplyAction } from '../protocol/outstanding.js'
-import { Cleanup, cleanupFromTag } from '../session/cleanup-state.js'
+import { Cleanup, cleanupFromTag } from './cleanup-state.js'
 import type { ReplySink } from './reply-route.js'
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
 import { ServerStartup } from './server-startup.js'

@@ -6,7 +6,7 @@
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
 import { TxnStatus } from '../protocol/codes.js'
-import { Cleanup } from '../session/cleanup-state.js'
+import { Cleanup } from './cleanup-state.js'
 import { InternalQuery } from './internal-query.js'
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
 import { ServerConnection } from './server-conn.js'

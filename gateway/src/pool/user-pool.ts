@@ -3,7 +3,7 @@
  * server of every shard; which one serves a transaction is the router's decision.
  * @module
  */
-import type { ClientAuthMethod, UserCredential } from '../session/client-auth.js'
+import type { ClientAuthMethod, UserCredential } from '../auth/client-auth.js'
 import type { ServerPool } from './server-pool.js'
 
 /** How long a client keeps a server connection. */

@@ -3,8 +3,11 @@
  * forwards bytes to a lent server connection and decodes only what drives state.
  * @module
  */
+
+import type { ClientAuthFlow } from '../auth/client-auth.js'
 import { asGatewayError, GatewayError, toFatal } from '../errors.js'
 import { log } from '../log.js'
+import { Cleanup, cleanupFromText, resetCommandsFor } from '../pool/cleanup-state.js'
 import type { ReplySink } from '../pool/reply-route.js'
 import type { ServerConnection } from '../pool/server-conn.js'
 import type { CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
@@ -18,8 +21,6 @@ import {
   MessageFramer,
 } from '../protocol/framer.js'
 import { type RoutingState, routeTransaction } from '../router/route.js'
-import { Cleanup, cleanupFromText, resetCommandsFor } from './cleanup-state.js'
-import type { ClientAuthFlow } from './client-auth.js'
 import type { CancelTarget, ClientContext, ClientTransport, ConnectionTarget } from './client-context.js'
 import { StartupHandler } from './client-startup.js'
 import { deallocateReply, prepareReply } from './local-replies.js'

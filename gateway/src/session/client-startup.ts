@@ -5,6 +5,8 @@
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-START-UP
  * @module
  */
+
+import { type AuthStep, type ClientAuthMethod, createClientAuthFlow } from '../auth/client-auth.js'
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
 import type { UserPool } from '../pool/user-pool.js'
@@ -18,7 +20,6 @@ import {
 import { FrontendCode, TxnStatus } from '../protocol/codes.js'
 import type { MessageFramer } from '../protocol/framer.js'
 import { parseStartupPacket } from '../protocol/frontend.js'
-import { type AuthStep, type ClientAuthMethod, createClientAuthFlow } from './client-auth.js'
 import type { ClientSession } from './client-session.js'
 import { IGNORED_STARTUP_PARAMETERS, normalizeStartupValue, TRACKED_PARAMETERS } from './param-sync.js'
 

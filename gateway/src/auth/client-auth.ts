@@ -5,10 +5,6 @@
  * @module
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { isMd5PasswordHash, md5PasswordHash, verifyMd5Response } from '../auth/md5.js'
-import { SCRAM_MECHANISM } from '../auth/scram-common.js'
-import { makeScramSecret, parseScramSecret, type ScramSecret } from '../auth/scram-secret.js'
-import { ScramProtocolError, ScramServerSession } from '../auth/scram-server.js'
 import { GatewayError } from '../errors.js'
 import {
   serializeAuthenticationCleartextPassword,
@@ -20,6 +16,10 @@ import {
 import { parsePasswordMessage, parseSASLInitialResponse, parseSASLResponse } from '../protocol/frontend.js'
 import { MessageFormatError } from '../protocol/reader.js'
 import { randomBytesPooled } from '../util/random-pool.js'
+import { isMd5PasswordHash, md5PasswordHash, verifyMd5Response } from './md5.js'
+import { SCRAM_MECHANISM } from './scram-common.js'
+import { makeScramSecret, parseScramSecret, type ScramSecret } from './scram-secret.js'
+import { ScramProtocolError, ScramServerSession } from './scram-server.js'
 
 /** What one step of an exchange yields: bytes to send, and whether the client is now authenticated. */
 export interface AuthStep {
