@@ -8,10 +8,12 @@ import { type HttpEndpoint, startHttpEndpoint } from './endpoints/http.js'
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp.js'
 import { GatewayError } from './errors.js'
 import { log } from './log.js'
-import { buildPools, type PoolMap } from './pool/build-pools.js'
+import { buildPools } from './pool/build-pools.js'
+import { PoolRegistry } from './pool/pool-registry.js'
 import { canConnect } from './pool/reachability.js'
+import type { ServerConnector } from './pool/server-connector.js'
 import type { UserPool } from './pool/user-pool.js'
-import type { CancelTarget, ClientContext, ConnectionTarget, PoolLookup } from './session/client-context.js'
+import type { CancelTarget, ClientContext, ConnectionTarget } from './session/client-context.js'
 import { PreparedRegistry } from './session/prepared-registry.js'
 import { fileDescriptorLimit } from './util/fd-limit.js'
 import { LoginDeadlines } from './util/login-deadlines.js'
@@ -29,7 +31,7 @@ const SPARE_DESCRIPTORS = 64
 
 /** A running gateway. */
 export class Gateway implements ClientContext {
-  readonly pools: PoolMap
+  readonly pools: PoolRegistry
   readonly clients = new Map<number, CancelTarget>()
   readonly preparedStatements = new PreparedRegistry()
   /** Every client connection from accept to close, logged in or not (what max_client_conn counts). */
@@ -42,8 +44,12 @@ export class Gateway implements ClientContext {
   private nextProcessId = FIRST_PROCESS_ID - 1
   private timer?: NodeJS.Timeout
 
-  constructor(readonly config: Config) {
-    this.pools = buildPools(config)
+  /** `connector`: how server connections are made (TCP unless a test gives an in-memory one). */
+  constructor(
+    readonly config: Config,
+    connector?: ServerConnector,
+  ) {
+    this.pools = new PoolRegistry(buildPools(config, connector), config.general.auth_type)
     this.clientLimit = config.general.max_client_conn
     this.logins = new LoginDeadlines(config.general.client_login_timeout, (c) => c.onLoginTimeout())
   }
@@ -102,14 +108,6 @@ export class Gateway implements ClientContext {
       (await canConnect(a.host, a.port, 2000)) ? [] : [name],
     )
     return (await Promise.all(checks)).flat()
-  }
-
-  findPool(database: string, username: string): PoolLookup {
-    const users = this.pools.get(database)
-    if (users === undefined) return { kind: 'unknown-database' }
-    const pool = users.get(username)
-    if (pool !== undefined) return { kind: 'found', pool }
-    return { kind: 'unknown-user', authMethod: this.config.general.auth_type }
   }
 
   /**
@@ -182,8 +180,8 @@ export class Gateway implements ClientContext {
   }
 
   /** Every (database, user) pool. */
-  *userPools(): Iterable<UserPool> {
-    for (const users of this.pools.values()) yield* users.values()
+  userPools(): Iterable<UserPool> {
+    return this.pools.userPools()
   }
 
   private maintain(): void {

@@ -101,7 +101,7 @@ async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlRe
     http.require_api_token,
     target,
   )
-  const lookup = context.findPool(target.database, target.user)
+  const lookup = context.pools.lookup(target.database, target.user)
   const trusted = lookup.kind === 'found' && lookup.pool.authMethod === 'trust'
   if (preAuthenticated === undefined && target.password === undefined && !trusted) {
     throw new GatewayError(

@@ -3,25 +3,33 @@
  * @module
  */
 import type { Config, PoolConfig, UserConfig } from '../config/schema.js'
+import type { PoolMap } from './pool-registry.js'
+import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { ServerPool } from './server-pool.js'
 import { UserPool } from './user-pool.js'
 
-/** database → username → pool. */
-export type PoolMap = Map<string, Map<string, UserPool>>
-
-/** Builds every pool named by the config. Connections open lazily (or at min_pool_size). */
-export function buildPools(config: Config): PoolMap {
+/**
+ * Builds every pool named by the config. Connections open lazily (or at min_pool_size), through
+ * `connector` (TCP unless a test gives an in-memory one).
+ */
+export function buildPools(config: Config, connector: ServerConnector = defaultConnector): PoolMap {
   const pools: PoolMap = new Map()
   for (const [database, poolConfig] of Object.entries(config.pools)) {
     const users = new Map<string, UserPool>()
     for (const user of Object.values(poolConfig.users))
-      users.set(user.username, buildUserPool(config, database, poolConfig, user))
+      users.set(user.username, buildUserPool(config, database, poolConfig, user, connector))
     pools.set(database, users)
   }
   return pools
 }
 
-function buildUserPool(config: Config, database: string, pool: PoolConfig, user: UserConfig): UserPool {
+function buildUserPool(
+  config: Config,
+  database: string,
+  pool: PoolConfig,
+  user: UserConfig,
+  connector: ServerConnector,
+): UserPool {
   const g = config.general
   const name = `${database}/${user.username}`
   const login = {
@@ -38,6 +46,7 @@ function buildUserPool(config: Config, database: string, pool: PoolConfig, user:
     serverLifetime: user.server_lifetime ?? pool.server_lifetime ?? g.server_lifetime,
     queryWaitTimeout: g.query_wait_timeout,
     preparedStatementsCacheSize: pool.prepared_statements_cache_size ?? g.prepared_statements_cache_size,
+    serverResetQuery: g.server_reset_query,
   }
   const shardKeys = Object.keys(pool.shards).sort((a, b) => Number(a) - Number(b))
   const shards = shardKeys.map((key) =>
@@ -54,6 +63,7 @@ function buildUserPool(config: Config, database: string, pool: PoolConfig, user:
           },
           login,
           settings,
+          connector,
         ),
     ),
   )
@@ -69,7 +79,6 @@ function buildUserPool(config: Config, database: string, pool: PoolConfig, user:
     authMethod,
     credential,
     shards,
-    g.server_reset_query,
     idleInTransaction,
     cacheSize,
   )

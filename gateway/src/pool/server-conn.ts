@@ -4,23 +4,19 @@
  * the route at the head of its reply FIFO.
  * @module
  */
-import net from 'node:net'
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
 import { isFatalError, parseErrorFields, parseParameterStatus } from '../protocol/backend-decode.js'
 import { BackendCode, TxnStatus } from '../protocol/codes.js'
 import { MessageFramer } from '../protocol/framer.js'
-import {
-  serializeCancelRequest,
-  serializeQuery,
-  serializeSync,
-  serializeTerminate,
-} from '../protocol/frontend.js'
+import { serializeQuery, serializeSync, serializeTerminate } from '../protocol/frontend.js'
 import { OutstandingRequests, type ReplyAction } from '../protocol/outstanding.js'
+import { TrafficCounters } from '../stats/counters.js'
 import { Cleanup, cleanupFromTag } from './cleanup-state.js'
 import type { ReplySink } from './reply-route.js'
-import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
-import { ServerStartup } from './server-startup.js'
+import { describeAddress, type ServerAddress } from './server-address.js'
+import type { ServerConnector, ServerTransport } from './server-connector.js'
+import type { ServerStartup } from './server-startup.js'
 import { StatementCache } from './statement-cache.js'
 
 let nextServerId = 1
@@ -45,7 +41,7 @@ function forwards(action: ReplyAction, code: number): boolean {
  */
 export type Outgoing = Buffer | { bytes: Buffer; action: ReplyAction }
 
-/** A logged-in server connection. Create with {@link ServerConnection.connect}. */
+/** A logged-in server connection. Made by a {@link ServerConnector}. */
 export class ServerConnection {
   readonly id = nextServerId++
   readonly createdAt = Date.now()
@@ -67,6 +63,8 @@ export class ServerConnection {
    * route (NOTIFY, notices, a FATAL error before a terminated backend closes) and hears of its loss.
    */
   owner?: ReplySink
+  /** Traffic through this connection (the statistics sink; see stats/counters.ts). */
+  readonly stats = new TrafficCounters()
   /** Gateway-wide prepared statements this connection holds (set by its pool). */
   statements = new StatementCache(0)
   private readonly framer = new MessageFramer()
@@ -76,43 +74,14 @@ export class ServerConnection {
   private fatalReportedTo?: ReplySink
   private onClosed?: (conn: ServerConnection) => void
 
-  private constructor(
+  constructor(
     readonly address: ServerAddress,
-    private readonly socket: net.Socket,
+    private readonly socket: ServerTransport,
+    private readonly connector: ServerConnector,
   ) {}
 
-  /** Opens a socket and logs in; rejects with a GatewayError naming the server on any failure. */
-  static connect(address: ServerAddress, login: ServerLogin): Promise<ServerConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: address.host, port: address.port, noDelay: true })
-      const conn = new ServerConnection(address, socket)
-      const startup = new ServerStartup(address, login)
-      const fail = (err: GatewayError) => {
-        clearTimeout(timer)
-        socket.destroy()
-        reject(err)
-      }
-      const timer = setTimeout(() => {
-        fail(unavailable(address, `no answer within connect_timeout (${login.connectTimeout} ms)`))
-      }, login.connectTimeout)
-      socket.on('error', (err) => fail(unavailable(address, err.message)))
-      socket.on('close', () => fail(unavailable(address, 'the server closed the connection during login')))
-      socket.on('connect', () => socket.write(startup.startupMessage()))
-      socket.on('data', (chunk) => {
-        try {
-          if (!conn.feedStartup(startup, chunk)) return
-        } catch (err) {
-          return fail(err instanceof GatewayError ? err : unavailable(address, String(err)))
-        }
-        clearTimeout(timer)
-        conn.beginService()
-        resolve(conn)
-      })
-    })
-  }
-
-  /** Feeds login bytes; true once ReadyForQuery arrived. */
-  private feedStartup(startup: ServerStartup, chunk: Buffer): boolean {
+  /** Feeds login bytes (the connector's login); true once ReadyForQuery arrived. */
+  feedStartup(startup: ServerStartup, chunk: Buffer): boolean {
     const f = this.framer
     f.push(chunk)
     while (f.next()) {
@@ -128,12 +97,10 @@ export class ServerConnection {
     return false
   }
 
-  private beginService(): void {
+  /** Login done: from now on the pipe carries replies to sent messages. */
+  beginService(): void {
     const s = this.socket
-    s.removeAllListeners('data')
-      .removeAllListeners('error')
-      .removeAllListeners('close')
-      .removeAllListeners('connect')
+    for (const event of ['data', 'error', 'close', 'connect']) s.removeAllListeners(event)
     s.on('data', (chunk: Buffer) => this.onData(chunk))
     s.on('error', (err) => this.lost(`socket error: ${err.message}`))
     s.on('close', () => this.lost('the server closed the connection'))
@@ -171,6 +138,7 @@ export class ServerConnection {
   /** Sends whole messages `bytes` on behalf of `sink`, which then receives the replies to them. */
   send(sink: ReplySink, bytes: Buffer): void {
     this.record(sink, bytes)
+    this.stats.bytesSent += bytes.length
     this.socket.write(bytes)
   }
 
@@ -193,6 +161,7 @@ export class ServerConnection {
         at += part.bytes.copy(out, at)
       }
     }
+    this.stats.bytesSent += total
     this.socket.write(out)
   }
 
@@ -225,6 +194,7 @@ export class ServerConnection {
   private onData(chunk: Buffer): void {
     const f = this.framer
     const q = this.outstanding
+    this.stats.bytesReceived += chunk.length
     f.push(chunk)
     let runSink: ReplySink | undefined
     let runStart = -1
@@ -305,12 +275,9 @@ export class ServerConnection {
     this.close()
   }
 
-  /** Sends a CancelRequest for whatever this connection is running, on a fresh socket. */
+  /** Sends a CancelRequest for whatever this connection is running, on a fresh pipe. */
   cancel(): void {
-    const s = net.connect({ host: this.address.host, port: this.address.port, noDelay: true })
-    s.on('connect', () => s.end(serializeCancelRequest(this.processId, this.secretKey)))
-    s.on('error', (err) => log.warn('cancel request failed', { server: this.id, error: err.message }))
-    s.setTimeout(5000, () => s.destroy())
+    this.connector.cancel(this.address, this.processId, this.secretKey)
   }
 
   /** Closes the connection politely (Terminate) and fails any waiting route. */
@@ -335,14 +302,4 @@ export class ServerConnection {
     for (const sink of sinks) sink.onServerLost(error, sink === this.fatalReportedTo)
     this.onClosed?.(this)
   }
-}
-
-function unavailable(address: ServerAddress, reason: string): GatewayError {
-  return new GatewayError(
-    'SERVER_UNAVAILABLE',
-    `could not connect to server ${describeAddress(address)}: ${reason}`,
-    {
-      hint: 'check that the server is up and that shards.*.servers in the config names the right host and port',
-    },
-  )
 }

@@ -6,10 +6,12 @@
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
 import { TxnStatus } from '../protocol/codes.js'
-import { Cleanup } from './cleanup-state.js'
+import { PoolCounters, TrafficCounters } from '../stats/counters.js'
+import { Cleanup, resetCommandsFor } from './cleanup-state.js'
 import { InternalQuery } from './internal-query.js'
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
-import { ServerConnection } from './server-conn.js'
+import type { ServerConnection } from './server-conn.js'
+import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { StatementCache } from './statement-cache.js'
 
 /**
@@ -34,6 +36,8 @@ export interface ServerPoolSettings {
   queryWaitTimeout: number
   /** Capacity of each connection's prepared statement LRU. */
   preparedStatementsCacheSize: number
+  /** Run before a session-mode server connection goes back to the pool ('' for none). */
+  serverResetQuery: string
 }
 
 interface Waiter {
@@ -52,6 +56,8 @@ export class ServerPool {
    * FIFO with one timeout, so the oldest always expires first): no timer per checkout on the hot path.
    */
   private waitTimer?: NodeJS.Timeout
+  /** Checkouts, waits and the traffic of connections already closed (see totals()). */
+  readonly stats = new PoolCounters()
   /** Parameters of the newest server connection, reported to clients at login. */
   serverParams?: Map<string, string>
   closed = false
@@ -61,13 +67,24 @@ export class ServerPool {
     readonly address: ServerAddress,
     readonly login: ServerLogin,
     readonly settings: ServerPoolSettings,
+    /** How connections are opened and logged in (TCP; in-memory in tests). */
+    private readonly connector: ServerConnector = defaultConnector,
   ) {}
+
+  /** server_reset_query as the commands to run; none when it is empty. */
+  private get sessionReset(): readonly string[] {
+    const q = this.settings.serverResetQuery
+    return q.trim() === '' ? [] : [q]
+  }
 
   /** Lends a connection: at once when one is idle, else after a connect or a check-in. */
   checkout(waiter: CheckoutWaiter): void {
     const now = Date.now()
     for (let server = this.idle.pop(); server !== undefined; server = this.idle.pop()) {
-      if (now - server.createdAt <= this.settings.serverLifetime) return waiter.onCheckout(server)
+      if (now - server.createdAt <= this.settings.serverLifetime) {
+        this.stats.recordCheckout(0)
+        return waiter.onCheckout(server)
+      }
       server.close() // past server_lifetime: never lend it again
     }
     this.waiters.push({ waiter, since: now })
@@ -81,6 +98,14 @@ export class ServerPool {
     if (i >= 0) this.waiters.splice(i, 1) // the queue timer, if due for it, finds nothing to expire
   }
 
+  /** Traffic of this pool since it started: closed connections' and the open ones' so far. */
+  totals(): TrafficCounters {
+    const sum = new TrafficCounters()
+    sum.add(this.stats)
+    for (const server of this.all) sum.add(server.stats)
+    return sum
+  }
+
   /** Number of clients waiting for a connection (cl_waiting). */
   get waiting(): number {
     return this.waiters.length
@@ -92,19 +117,21 @@ export class ServerPool {
   }
 
   /**
-   * Takes a connection back. `reset` are the commands that clear what the client left behind. A
-   * connection is lent again only at ReadyForQuery, idle, with nothing pending: one left inside a
-   * transaction is rolled back, one left in the middle of an extended-protocol batch is synced and
-   * rolled back (never committed), and one still running a query, or whose replies the gateway lost
-   * count of, is closed. It is reused only after those commands succeed.
+   * Takes a connection back and computes what clears what its client left behind: in transaction
+   * mode the commands for the state its traffic showed (cleanup-state.ts), at the end of a session
+   * server_reset_query. A connection is lent again only at ReadyForQuery, idle, with nothing pending:
+   * one left inside a transaction is rolled back, one left in the middle of an extended-protocol batch
+   * is synced and rolled back (never committed), and one still running a query, or whose replies the
+   * gateway lost count of, is closed. It is reused only after those commands succeed.
    */
-  checkin(server: ServerConnection, reset: readonly string[]): void {
+  checkin(server: ServerConnection, ended: 'transaction' | 'session'): void {
     if (server.closed) return
     if (server.cleanup & Cleanup.Discard) return this.discard(server, 'it holds state no reset can clear')
     const state = server.syncState
     if (state === 'busy') return this.discard(server, 'returned while a query was still running')
     if (state === 'desynced') return this.discard(server, 'its replies could no longer be counted')
     const recovering = state !== 'ready'
+    const reset = ended === 'transaction' ? resetCommandsFor(server.cleanup) : this.sessionReset
     // A ROLLBACK aborts an explicit transaction and the implicit one of an unsynced batch alike.
     const commands = recovering || server.txnStatus !== TxnStatus.Idle ? ['ROLLBACK', ...reset] : reset
     if (commands.length === 0) return this.reuse(server)
@@ -143,14 +170,17 @@ export class ServerPool {
     if (server.syncState !== 'ready' || server.txnStatus !== TxnStatus.Idle)
       return this.discard(server, 'not idle when it was to be lent')
     const next = this.waiters.shift()
-    if (next !== undefined) return next.waiter.onCheckout(server)
+    if (next !== undefined) {
+      this.stats.recordCheckout((Date.now() - next.since) * 1000)
+      return next.waiter.onCheckout(server)
+    }
     server.idleSince = Date.now()
     this.idle.push(server)
   }
 
   private grow(): void {
     this.connecting++
-    ServerConnection.connect(this.address, this.login).then(
+    this.connector.connect(this.address, this.login).then(
       (server) => this.added(server),
       (error: GatewayError) => this.connectFailed(error),
     )
@@ -168,12 +198,15 @@ export class ServerPool {
   private connectFailed(error: GatewayError): void {
     this.connecting--
     log.warn('server connection failed', { pool: this.name, error: error.message })
-    this.waiters.shift()?.waiter.onCheckoutError(error)
+    const first = this.waiters.shift()
+    if (first !== undefined) this.stats.checkoutErrors++
+    first?.waiter.onCheckoutError(error)
     if (this.waiters.length > this.connecting) this.grow()
   }
 
   private removed(server: ServerConnection): void {
     this.all.delete(server)
+    this.stats.add(server.stats)
     const i = this.idle.indexOf(server)
     if (i >= 0) this.idle.splice(i, 1)
     if (!this.closed && this.waiters.length > this.connecting) this.grow()
@@ -191,8 +224,10 @@ export class ServerPool {
     this.waitTimer = undefined
     const now = Date.now()
     const limit = this.settings.queryWaitTimeout
-    while (this.waiters.length > 0 && now - this.waiters[0]!.since >= limit)
+    while (this.waiters.length > 0 && now - this.waiters[0]!.since >= limit) {
+      this.stats.checkoutErrors++
       this.waiters.shift()!.waiter.onCheckoutError(this.waitTimeoutError())
+    }
     this.armWaitTimer(now)
   }
 

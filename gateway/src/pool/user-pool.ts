@@ -24,8 +24,6 @@ export class UserPool {
     readonly credential: UserCredential,
     /** `shards[i][j]`: server j of shard i, in config order (role primary or replica). */
     readonly shards: ServerPool[][],
-    /** Run before a session-mode server connection goes back to the pool. */
-    readonly serverResetQuery: string,
     /** ms a client may sit idle inside a transaction before it is disconnected (0 = never). */
     readonly idleInTransactionTimeout: number,
     /** Statements kept per server connection; 0 turns statement renaming off. */

@@ -4,19 +4,13 @@
  * @module
  */
 import type { GatewayError } from '../errors.js'
-import type { UserPool } from '../pool/user-pool.js'
+import type { PoolRegistry } from '../pool/pool-registry.js'
 import type { PreparedRegistry } from './prepared-registry.js'
-
-/** Outcome of looking up the pool for a login. */
-export type PoolLookup =
-  | { kind: 'found'; pool: UserPool }
-  | { kind: 'unknown-database' }
-  /** The database exists but the user does not: authenticate against nothing, then fail. */
-  | { kind: 'unknown-user'; authMethod: 'scram-sha-256' | 'md5' | 'trust' }
 
 /** Gateway services a session calls. */
 export interface ClientContext {
-  findPool(database: string, username: string): PoolLookup
+  /** The pools: looked up at login, and again for a transaction after a reload swapped them. */
+  readonly pools: PoolRegistry
   /**
    * Counts a new client connection, from accept, and starts its login deadline; returns the error to
    * send before closing when max_client_conn is reached.

@@ -7,7 +7,7 @@
 import type { ClientAuthFlow } from '../auth/client-auth.js'
 import { asGatewayError, GatewayError, toFatal } from '../errors.js'
 import { log } from '../log.js'
-import { Cleanup, cleanupFromText, resetCommandsFor } from '../pool/cleanup-state.js'
+import { Cleanup, cleanupFromText } from '../pool/cleanup-state.js'
 import type { ReplySink } from '../pool/reply-route.js'
 import type { ServerConnection } from '../pool/server-conn.js'
 import type { CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
@@ -277,7 +277,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget, C
 
   onCheckout(server: ServerConnection): void {
     this.waitingCheckout = false
-    if (this.step === ClientStep.Closed) return this.serverPool!.checkin(server, [])
+    if (this.step === ClientStep.Closed) return this.serverPool!.checkin(server, 'transaction')
     this.server = server
     server.owner = this
     this.transactionCount++
@@ -398,7 +398,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget, C
       this.serverPaused = false
       server.resume()
     }
-    this.serverPool!.checkin(server, resetCommandsFor(server.cleanup))
+    this.serverPool!.checkin(server, 'transaction')
   }
 
   /** Sends a FATAL error and closes; non-FATAL errors are sent and the session continues. */
@@ -439,12 +439,7 @@ export class ClientSession implements ReplySink, CheckoutWaiter, CancelTarget, C
   private returnServer(server: ServerConnection): void {
     server.owner = undefined
     if (this.serverPaused) server.resume()
-    const pool = this.serverPool!
-    const reset = this.transactionMode ? resetCommandsFor(server.cleanup) : [this.pool!.serverResetQuery]
-    pool.checkin(
-      server,
-      reset.filter((q) => q.trim() !== ''),
-    )
+    this.serverPool!.checkin(server, this.transactionMode ? 'transaction' : 'session')
   }
 }
 

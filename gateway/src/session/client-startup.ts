@@ -113,7 +113,7 @@ export class StartupHandler {
         address: s.transport.remoteAddress,
         via: s.transport.kind,
       })
-    const lookup = s.context.findPool(s.database, user)
+    const lookup = s.context.pools.lookup(s.database, user)
     if (lookup.kind === 'unknown-database') {
       throw new GatewayError('UNKNOWN_DATABASE', `database "${s.database}" does not exist`, {
         severity: 'FATAL',
