@@ -1,62 +1,108 @@
 /**
- * The startup and authentication steps of a client session: SSLRequest, CancelRequest,
- * StartupMessage, the auth exchange, and the welcome (AuthenticationOk, ParameterStatus,
- * BackendKeyData, ReadyForQuery).
+ * The startup and authentication steps of a client connection, as a step machine of its own: it reads
+ * SSLRequest, CancelRequest, StartupMessage and the auth exchange, writes only the auth exchange's
+ * messages, and returns an outcome (`ssl`, `cancel`, `authenticated`) for the session to act on. It
+ * knows nothing of the session, so TLS (answering `ssl`) and the admin console plug in at the outcome.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-START-UP
  * @module
  */
 
-import { type AuthStep, type ClientAuthMethod, createClientAuthFlow } from '../auth/client-auth.js'
+import {
+  type AuthStep,
+  type ClientAuthFlow,
+  type ClientAuthMethod,
+  createClientAuthFlow,
+} from '../auth/client-auth.js'
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
 import type { UserPool } from '../pool/user-pool.js'
-import {
-  serializeAuthenticationOk,
-  serializeBackendKeyData,
-  serializeNegotiateProtocolVersion,
-  serializeParameterStatus,
-  serializeReadyForQuery,
-} from '../protocol/backend.js'
-import { FrontendCode, TxnStatus } from '../protocol/codes.js'
+import { serializeNegotiateProtocolVersion } from '../protocol/backend.js'
+import { FrontendCode } from '../protocol/codes.js'
 import type { MessageFramer } from '../protocol/framer.js'
 import { parseStartupPacket } from '../protocol/frontend.js'
-import type { ClientSession } from './client-session.js'
+import type { ClientContext, ClientTransport, PreAuthenticatedIdentity } from './client-context.js'
 import { IGNORED_STARTUP_PARAMETERS, normalizeStartupValue, TRACKED_PARAMETERS } from './param-sync.js'
+
+const ENCRYPTION_REFUSED = Buffer.from('N')
 
 /** Startup keys that are not run-time parameters. */
 const CONNECTION_KEYS = new Set(['user', 'database'])
-const SSL_REFUSED = Buffer.from('N')
-const READY_IDLE = serializeReadyForQuery(TxnStatus.Idle)
 
-/** Runs the steps before ReadyForQuery for one session. */
+/** What a startup step ended in, for the session to act on. */
+export type StartupOutcome =
+  /** The client asked for TLS: answer 'S' and hand the socket to TLS, or 'N' to go on in plaintext. */
+  | { kind: 'ssl' }
+  /** A CancelRequest: forward it and close. */
+  | { kind: 'cancel'; processId: number; secretKey: number }
+  | {
+      kind: 'authenticated'
+      user: string
+      database: string
+      /** The admin console was asked for (no pool: answered by the gateway). Not offered yet. */
+      admin: boolean
+      pool: UserPool
+      /** Run-time parameters the client set in its StartupMessage, normalized. */
+      startupParams: Map<string, string>
+      /** The last auth message (SASLFinal), sent together with the welcome. */
+      finalAuthBytes?: Buffer
+    }
+
+/** Where the startup machine is. */
+type StartupStep = 'startup' | 'authenticating' | 'done'
+
+/** Runs the steps before ReadyForQuery for one connection. */
 export class StartupHandler {
-  private startupParams = new Map<string, string>()
+  private step: StartupStep = 'startup'
+  private readonly startupParams = new Map<string, string>()
+  private user = ''
+  private database = ''
   private found?: UserPool
-  private finalAuthBytes?: Buffer
+  private auth?: ClientAuthFlow
   /** An SSLRequest / GSSENCRequest was answered: Postgres answers each kind only once per connection. */
   private sslDone = false
   private gssDone = false
 
-  constructor(private readonly session: ClientSession) {}
+  constructor(
+    private readonly context: ClientContext,
+    private readonly transport: ClientTransport,
+    /** For log lines. */
+    private readonly clientId: number,
+  ) {}
 
-  /** Consumes every complete startup-phase message in the framer. */
-  drain(framer: MessageFramer): void {
-    const s = this.session
-    while ((s.step === 'Startup' || s.step === 'Authenticating') && framer.next()) {
-      if (s.step === 'Startup') this.onStartupPacket(framer)
-      else this.onAuthMessage(framer)
-    }
+  /** True once a StartupMessage was read (the login deadline then ends with an error, not silently). */
+  get started(): boolean {
+    return this.step !== 'startup'
   }
 
-  private onStartupPacket(f: MessageFramer): void {
+  /**
+   * Consumes complete startup-phase messages until one yields an outcome; undefined when more bytes
+   * are needed. Throws a GatewayError (FATAL) when the login must end.
+   */
+  drain(framer: MessageFramer): StartupOutcome | undefined {
+    while (this.step !== 'done' && framer.next()) {
+      const outcome = this.step === 'startup' ? this.onStartupPacket(framer) : this.onAuthMessage(framer)
+      if (outcome !== undefined) return outcome
+    }
+    return undefined
+  }
+
+  /** What the client is told when its next message is longer than its login may send (see ClientAuthFlow.tooLong). */
+  tooLongError(): GatewayError | undefined {
+    return this.auth?.tooLong?.()
+  }
+
+  private onStartupPacket(f: MessageFramer): StartupOutcome | undefined {
     const packet = parseStartupPacket(f.buffer, f.start, f.end)
     switch (packet.kind) {
       case 'ssl':
+        return this.encryptionRequest('ssl')
       case 'gssenc':
-        return this.refuseEncryption(packet.kind)
+        this.encryptionRequest('gssenc')
+        this.transport.write(ENCRYPTION_REFUSED)
+        return undefined
       case 'cancel':
-        this.session.context.cancel(packet.processId, packet.secretKey)
-        return this.session.close('cancel request')
+        this.step = 'done'
+        return { kind: 'cancel', processId: packet.processId, secretKey: packet.secretKey }
       case 'unsupported-version':
         throw new GatewayError(
           'FEATURE_NOT_SUPPORTED',
@@ -72,12 +118,11 @@ export class StartupHandler {
   }
 
   /**
-   * TLS arrives in a later release; 'N' tells the client to go on in plaintext (or give up if it
-   * requires TLS). A second request of the same kind is not a negotiation any more: Postgres reads its
-   * code as a protocol version and refuses it.
+   * An encryption request may come once per kind; a second is not a negotiation any more: Postgres
+   * reads its code as a protocol version and refuses it. GSS encryption is always refused ('N').
    * @see https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/postmaster/postmaster.c (ProcessStartupPacket)
    */
-  private refuseEncryption(kind: 'ssl' | 'gssenc'): void {
+  private encryptionRequest(kind: 'ssl' | 'gssenc'): StartupOutcome | undefined {
     const done = kind === 'ssl' ? this.sslDone : this.gssDone
     if (done) {
       const minor = kind === 'ssl' ? 5679 : 5680
@@ -87,44 +132,54 @@ export class StartupHandler {
         { severity: 'FATAL' },
       )
     }
-    if (kind === 'ssl') this.sslDone = true
-    else this.gssDone = true
-    this.session.transport.write(SSL_REFUSED)
+    if (kind === 'gssenc') {
+      this.gssDone = true
+      return undefined
+    }
+    this.sslDone = true
+    return { kind: 'ssl' }
   }
 
   /** @param pipelinedPassword a PasswordMessage already follows the StartupMessage, sent unasked */
-  private login(minorVersion: number, params: Map<string, string>, pipelinedPassword: boolean): void {
-    const s = this.session
+  private login(
+    minorVersion: number,
+    params: Map<string, string>,
+    pipelinedPassword: boolean,
+  ): StartupOutcome | undefined {
     const user = params.get('user')
     if (!user)
       throw new GatewayError('AUTH_NOT_SUPPORTED', 'no PostgreSQL user name specified in startup packet', {
         severity: 'FATAL',
       })
-    s.username = user
-    s.database = params.get('database') || user
+    this.user = user
+    this.database = params.get('database') || user
     const ignoredOptions = this.checkParams(params)
     if (minorVersion > 0 || ignoredOptions.length > 0)
-      s.transport.write(serializeNegotiateProtocolVersion(0, ignoredOptions))
-    if (s.context.logConnections)
+      this.transport.write(serializeNegotiateProtocolVersion(0, ignoredOptions))
+    if (this.context.logConnections)
       log.info('client connected', {
-        client: s.id,
+        client: this.clientId,
         user,
-        database: s.database,
-        address: s.transport.remoteAddress,
-        via: s.transport.kind,
+        database: this.database,
+        address: this.transport.remoteAddress,
+        via: this.transport.kind,
       })
-    const lookup = s.context.pools.lookup(s.database, user)
+    const lookup = this.context.pools.lookup(this.database, user)
     if (lookup.kind === 'unknown-database') {
-      throw new GatewayError('UNKNOWN_DATABASE', `database "${s.database}" does not exist`, {
+      throw new GatewayError('UNKNOWN_DATABASE', `database "${this.database}" does not exist`, {
         severity: 'FATAL',
         hint: `Skiff serves only the databases named under [pools.<name>] in its config`,
       })
     }
     this.found = lookup.kind === 'found' ? lookup.pool : undefined
     const method = lookup.kind === 'found' ? lookup.pool.authMethod : lookup.authMethod
-    s.auth = createClientAuthFlow(this.loginMethod(method, pipelinedPassword), this.found?.credential, user)
-    s.step = 'Authenticating'
-    this.applyAuthStep(s.auth.start())
+    this.auth = createClientAuthFlow(
+      this.loginMethod(method, pipelinedPassword),
+      this.found?.credential,
+      user,
+    )
+    this.step = 'authenticating'
+    return this.applyAuthStep(this.auth.start()) // trust is authenticated at once
   }
 
   /**
@@ -132,27 +187,9 @@ export class StartupHandler {
    * password sent before it was asked for (Neon's pipelineConnect) can only be a cleartext one.
    */
   private loginMethod(method: ClientAuthMethod, pipelinedPassword: boolean): ClientAuthMethod {
-    const t = this.session.transport
+    const t = this.transport
     const proven = t.preAuthenticated
-    if (proven !== undefined) {
-      // The token proved one identity: the login itself must be for exactly that user (and database),
-      // whatever the front decoded on its way here.
-      const s = this.session
-      if (s.username !== proven.user || (proven.database !== undefined && s.database !== proven.database))
-        throw new GatewayError('AUTH_REJECTED', 'the API token is not valid for this login', {
-          severity: 'FATAL',
-          hint: 'use the token of the user and database named in the connection string',
-        })
-      if (this.found !== undefined) return 'trust'
-      throw new GatewayError(
-        'AUTH_REJECTED',
-        `user "${this.session.username}" has no pool in database "${this.session.database}"`,
-        {
-          severity: 'FATAL',
-          hint: 'use an API token of a user configured under this database',
-        },
-      )
-    }
+    if (proven !== undefined) return this.provenMethod(proven)
     if (!pipelinedPassword || t.pipelinedPassword === undefined) return method
     // A trust user's driver sends a password anyway: it is read and ignored, as the method says.
     if (t.pipelinedPassword === 'accept')
@@ -161,6 +198,27 @@ export class StartupHandler {
       severity: 'FATAL',
       hint: 'this WebSocket is not a loopback connection, so Skiff will not take a cleartext password on it: set neonConfig.pipelineConnect = false (the driver then uses SCRAM), or set http.websocket_pipelined_password = "always" if TLS ends in front of Skiff',
     })
+  }
+
+  /**
+   * The token proved one identity: the login itself must be for exactly that user (and database),
+   * whatever the front decoded on its way here.
+   */
+  private provenMethod(proven: PreAuthenticatedIdentity): ClientAuthMethod {
+    if (this.user !== proven.user || (proven.database !== undefined && this.database !== proven.database))
+      throw new GatewayError('AUTH_REJECTED', 'the API token is not valid for this login', {
+        severity: 'FATAL',
+        hint: 'use the token of the user and database named in the connection string',
+      })
+    if (this.found !== undefined) return 'trust'
+    throw new GatewayError(
+      'AUTH_REJECTED',
+      `user "${this.user}" has no pool in database "${this.database}"`,
+      {
+        severity: 'FATAL',
+        hint: 'use an API token of a user configured under this database',
+      },
+    )
   }
 
   /** Keeps tracked parameters, rejects ones a pooled connection cannot honour; returns `_pq_.` options. */
@@ -179,83 +237,39 @@ export class StartupHandler {
     return ignored
   }
 
-  private onAuthMessage(f: MessageFramer): void {
-    const s = this.session
+  private onAuthMessage(f: MessageFramer): StartupOutcome | undefined {
     if (f.code !== FrontendCode.Password) {
       // Postgres's words: auth-sasl.c says "SASL response", auth.c "password response".
-      const kind = s.auth?.sasl === true ? 'SASL' : 'password'
+      const kind = this.auth?.sasl === true ? 'SASL' : 'password'
       throw new GatewayError('PROTOCOL_VIOLATION', `expected ${kind} response, got message type ${f.code}`, {
         severity: 'FATAL',
       })
     }
-    this.applyAuthStep(s.auth!.handle(f.buffer, f.start, f.end))
+    return this.applyAuthStep(this.auth!.handle(f.buffer, f.start, f.end))
   }
 
-  private applyAuthStep(step: AuthStep): void {
-    // The last step's bytes (SASLFinal) go out with the welcome: one write and one client wake-up less.
-    if (step.authenticated) {
-      this.finalAuthBytes = step.send
-      return this.authenticated()
+  private applyAuthStep(step: AuthStep): StartupOutcome | undefined {
+    if (!step.authenticated) {
+      if (step.send !== undefined) this.transport.write(step.send)
+      return undefined
     }
-    if (step.send !== undefined) this.session.transport.write(step.send)
-  }
-
-  private authenticated(): void {
-    const s = this.session
     const pool = this.found
     if (pool === undefined)
-      throw new GatewayError('AUTH_FAILED', `password authentication failed for user "${s.username}"`, {
+      throw new GatewayError('AUTH_FAILED', `password authentication failed for user "${this.user}"`, {
         severity: 'FATAL',
       })
-    const key = s.context.registerClient(s)
-    s.processId = key.processId
-    s.secretKey = key.secretKey
-    s.beginService(pool)
+    this.step = 'done'
+    // The last step's bytes (SASLFinal) go out with the welcome: one write and one client wake-up less.
+    return {
+      kind: 'authenticated',
+      user: this.user,
+      database: this.database,
+      admin: false,
+      pool,
+      startupParams: this.startupParams,
+      finalAuthBytes: step.send,
+    }
   }
-
-  /** Sends the welcome: what Postgres sends between AuthenticationOk and the first ReadyForQuery. */
-  finishLogin(serverParams: Map<string, string>): void {
-    const s = this.session
-    s.params = new Map(serverParams)
-    for (const [name, value] of this.startupParams) s.params.set(name, value)
-    const head = welcomeHead(serverParams, this.startupParams, s.params)
-    const keyData = serializeBackendKeyData(s.processId, s.secretKey)
-    const auth = this.finalAuthBytes
-    this.finalAuthBytes = undefined
-    // One buffer, one write: SASLFinal (if any), the cached head, the key and ReadyForQuery.
-    s.transport.write(
-      Buffer.concat(auth === undefined ? [head, keyData, READY_IDLE] : [auth, head, keyData, READY_IDLE]),
-    )
-  }
-}
-
-/**
- * AuthenticationOk and the ParameterStatus messages, cached per server parameter set and startup
- * parameters: clients of one pool mostly share both, and building ~15 messages per login shows up
- * when clients connect for every transaction.
- */
-const welcomeCache = new WeakMap<Map<string, string>, Map<string, Buffer>>()
-
-function welcomeHead(
-  serverParams: Map<string, string>,
-  startup: Map<string, string>,
-  params: Map<string, string>,
-): Buffer {
-  let byStartup = welcomeCache.get(serverParams)
-  if (byStartup === undefined) {
-    byStartup = new Map()
-    welcomeCache.set(serverParams, byStartup)
-  }
-  let key = ''
-  for (const [name, value] of startup) key += `${name}\0${value}\0` // names and values hold no NUL
-  let head = byStartup.get(key)
-  if (head === undefined) {
-    const parts = [serializeAuthenticationOk()]
-    for (const [name, value] of params) parts.push(serializeParameterStatus(name, value))
-    head = Buffer.concat(parts)
-    if (byStartup.size < 64) byStartup.set(key, head)
-  }
-  return head
 }
 
 function unsupportedParameter(name: string): GatewayError {

@@ -1,0 +1,214 @@
+/**
+ * The Direct binding: one server connection lent to a client, from the first message of a transaction
+ * (session mode: of the session) to its end. It queues the client's messages while a checkout is under
+ * way, forwards them as they are, hands replies back, and returns the connection to its pool, which
+ * cleans what the client left. Replies reach it from the server connection's reply FIFO, which stays
+ * the one place replies are dispatched.
+ * @module
+ */
+import type { GatewayError } from '../errors.js'
+import type { ReplySink } from '../pool/reply-route.js'
+import type { Outgoing, ServerConnection } from '../pool/server-conn.js'
+import type { CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
+import type { StatementCache } from '../pool/statement-cache.js'
+import { TxnStatus } from '../protocol/codes.js'
+import { micros } from '../stats/counters.js'
+import type { Binding, BindingClient } from './binding.js'
+
+/** A client as the Direct binding sees it: told when a server joins or leaves it. */
+export interface DirectClient extends BindingClient {
+  /** A server was lent: bring it to the client's parameters before its messages run there. */
+  onAttached(server: ServerConnection): void
+  /** The server goes back to its pool. */
+  onDetached(server: ServerConnection): void
+}
+
+/**
+ * Messages that must be rewritten for the server they land on (transaction-mode prepared statements,
+ * see session/statement-rewriter.ts); the binding asks for them once it has its server.
+ */
+export interface MessageSource {
+  readonly hasItems: boolean
+  /** A run of messages that need no rewriting, if that is all there is. */
+  takeRun(): Buffer | undefined
+  /** The messages as they must be sent to a server holding `cache`. */
+  materialize(cache: StatementCache, skippingToSync: boolean): Outgoing[]
+}
+
+/** One server connection serving one client. */
+export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
+  readonly kind = 'direct'
+  readonly internal = false
+  server?: ServerConnection
+  private pool?: ServerPool
+  private waiting = false
+  private queued: Buffer[] = []
+  /** Queries and Syncs among the queued messages: each gets an error if no server can be had. */
+  private queuedSyncs = 0
+  /** Cleanup flags seen in the client's statements before a server was lent. */
+  private pendingCleanup = 0
+  private paused = false
+  /** performance.now() when the server was lent (for xact time). */
+  private lentAt = 0
+  private closed = false
+
+  constructor(
+    private readonly client: DirectClient,
+    /** Set in transaction mode with a statement cache: where rewritten messages come from. */
+    private readonly source?: MessageSource,
+  ) {}
+
+  get busy(): boolean {
+    return this.waiting || this.server?.busy === true
+  }
+
+  get txnStatus(): number {
+    return this.server?.txnStatus ?? TxnStatus.Idle
+  }
+
+  /** True while a server is lent or being waited for. */
+  get attached(): boolean {
+    return this.server !== undefined || this.waiting
+  }
+
+  /** Notes state the client's statements leave on the server (cleanup-state.ts flags). */
+  addCleanup(flags: number): void {
+    if (this.server !== undefined) this.server.cleanup |= flags
+    else this.pendingCleanup |= flags
+  }
+
+  /**
+   * Sends to the lent server, or queues and checks one out of `candidates[0]` (the route decision's
+   * first choice; failover over the rest belongs to the router's health data, later).
+   * `bytes` undefined: the message source's messages.
+   */
+  forward(bytes: Buffer | undefined, syncs: number, candidates?: readonly ServerPool[]): void {
+    const server = this.server
+    if (server !== undefined) {
+      if (bytes !== undefined) server.send(this, bytes)
+      else this.sendRewritten(server)
+      return
+    }
+    if (bytes !== undefined) this.queued.push(bytes)
+    this.queuedSyncs += syncs
+    if (this.waiting) return
+    this.waiting = true
+    this.pool = candidates![0]!
+    this.pool.checkout(this)
+  }
+
+  send(bytes: Buffer, syncs: number): void {
+    this.forward(bytes, syncs)
+  }
+
+  /** Sends what the message source has ready for `server`. */
+  private sendRewritten(server: ServerConnection): void {
+    const source = this.source!
+    const run = source.takeRun()
+    if (run !== undefined) return server.send(this, run)
+    const parts = source.materialize(server.statements, server.skippingToSync)
+    if (parts.length > 0) server.sendParts(this, parts)
+  }
+
+  /** The source's held messages may go now (a statement's shape arrived). */
+  resumeSource(): void {
+    if (this.server !== undefined && this.source?.hasItems) this.sendRewritten(this.server)
+  }
+
+  onCheckout(server: ServerConnection): void {
+    this.waiting = false
+    if (this.closed) return this.pool!.checkin(server, 'transaction')
+    this.server = server
+    server.owner = this
+    this.lentAt = performance.now()
+    if (this.pendingCleanup !== 0) {
+      server.cleanup |= this.pendingCleanup
+      this.pendingCleanup = 0
+    }
+    this.client.onAttached(server)
+    const queued = this.queued
+    const bytes =
+      this.source !== undefined ? undefined : queued.length === 1 ? queued[0]! : Buffer.concat(queued)
+    this.queued = []
+    this.queuedSyncs = 0
+    this.forward(bytes, 0)
+  }
+
+  onCheckoutError(error: GatewayError): void {
+    this.waiting = false
+    const syncs = this.queuedSyncs
+    this.queued = []
+    this.queuedSyncs = 0
+    this.pendingCleanup = 0
+    this.client.onBindFailed(error, syncs)
+  }
+
+  onServerData(buf: Buffer, start: number, end: number): void {
+    this.client.reply(buf, start, end)
+  }
+
+  onReadyForQuery(status: number, done: boolean): void {
+    this.client.onReadyForQuery(status, done)
+  }
+
+  onParameterStatus(name: string, value: string): void {
+    this.client.onParameterStatus(name, value)
+  }
+
+  onBatchIdle(): void {
+    this.client.onBatchIdle()
+  }
+
+  onServerLost(error: GatewayError, reported: boolean): void {
+    this.server = undefined
+    this.paused = false
+    this.client.onServerLost(error, reported)
+  }
+
+  cancel(): void {
+    if (this.server?.busy) this.server.cancel()
+  }
+
+  pause(): void {
+    if (this.paused || this.server === undefined) return
+    this.paused = true
+    this.server.pause()
+  }
+
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    this.server?.resume()
+  }
+
+  /** The transaction ended: counts it (with its `queries`) and returns the server, clean, to its pool. */
+  release(queries = 0): void {
+    this.detach('transaction', queries)
+  }
+
+  /** The client left: the server goes back (`transaction` or `session` cleanup) and nothing waits. */
+  close(ended: 'transaction' | 'session' = 'transaction', queries = 0): void {
+    this.closed = true
+    if (this.waiting) this.pool?.cancelCheckout(this)
+    this.waiting = false
+    this.queued = []
+    this.detach(ended, queries)
+  }
+
+  private detach(ended: 'transaction' | 'session', queries: number): void {
+    const server = this.server
+    if (server === undefined) return
+    this.server = undefined
+    server.owner = undefined
+    const stats = server.stats
+    stats.xactCount++
+    stats.queryCount += queries
+    stats.xactTimeMicros += micros(this.lentAt, performance.now())
+    this.client.onDetached(server)
+    if (this.paused) {
+      this.paused = false
+      server.resume()
+    }
+    this.pool!.checkin(server, ended)
+  }
+}
