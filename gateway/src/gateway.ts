@@ -17,15 +17,11 @@ import type { CancelTarget, ClientContext, ConnectionTarget } from './session/cl
 import { PreparedRegistry } from './session/prepared-registry.js'
 import { fileDescriptorLimit } from './util/fd-limit.js'
 import { LoginDeadlines } from './util/login-deadlines.js'
+import { ProcessIds } from './util/process-ids.js'
 import { randomInt32 } from './util/random-pool.js'
 
 /** Upkeep interval: idle/lifetime expiry and min_pool_size. */
 const MAINTENANCE_INTERVAL_MS = 1000
-/**
- * Client-visible process ids start above the largest pid a Linux kernel can hand out (PID_MAX_LIMIT,
- * 4,194,304), so a `pg_terminate_backend` of one can never hit a real backend.
- */
-const FIRST_PROCESS_ID = 4_194_305
 /** Descriptors kept for everything but clients and server connections (listeners, logs, DNS, files). */
 const SPARE_DESCRIPTORS = 64
 
@@ -41,7 +37,8 @@ export class Gateway implements ClientContext {
   private readonly logins: LoginDeadlines<ConnectionTarget>
   private tcp?: TcpEndpoint
   private http?: HttpEndpoint
-  private nextProcessId = FIRST_PROCESS_ID - 1
+  /** Client-visible process ids (see util/process-ids.ts); one worker, id 0, for now. */
+  private readonly processIds = new ProcessIds(0)
   private timer?: NodeJS.Timeout
 
   /** `connector`: how server connections are made (TCP unless a test gives an in-memory one). */
@@ -161,10 +158,7 @@ export class Gateway implements ClientContext {
 
   registerClient(session: CancelTarget): { processId: number; secretKey: number } {
     // Process ids only need to be unique; the secret key is what a CancelRequest must guess.
-    let processId = this.nextProcessId
-    do processId = processId >= 2 ** 31 - 1 ? FIRST_PROCESS_ID : processId + 1
-    while (this.clients.has(processId))
-    this.nextProcessId = processId
+    const processId = this.processIds.next((id) => this.clients.has(id))
     this.clients.set(processId, session)
     return { processId, secretKey: randomInt32() }
   }
