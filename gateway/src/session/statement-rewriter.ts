@@ -17,7 +17,7 @@
  * @module
  */
 import type { Outgoing } from '../pool/server-conn.js'
-import type { PreparedCopy, StatementCache } from '../pool/statement-cache.js'
+import type { StatementCache } from '../pool/statement-cache.js'
 import { FrontendCode } from '../protocol/codes.js'
 import {
   readBindStatement,
@@ -28,50 +28,27 @@ import {
   serializeDescribe,
   TARGET_STATEMENT,
 } from '../protocol/extended.js'
-import type { GlobalStatement, PreparedRegistry } from './prepared-registry.js'
-import { changedPlanError, DROP, prepareOn } from './statement-actions.js'
+import type { PreparedRegistry } from './prepared-registry.js'
+import {
+  ABSENT,
+  type ClientStatement,
+  type Item,
+  StatementMaterializer,
+  type StatementOwner,
+} from './statement-materializer.js'
 
-/** Name no server ever holds: closing it yields a plain CloseComplete, describing it an error. */
-const ABSENT = 'skiff_absent'
 const CLOSE_ABSENT = serializeClose(TARGET_STATEMENT, ABSENT)
-const FLUSH = Buffer.from([FrontendCode.Flush, 0, 0, 0, 4])
-
-/** A client's named statement. */
-export interface ClientStatement {
-  readonly stmt: GlobalStatement
-  /**
-   * The server copy the client's Parse took effect as: its shape is what the client was told. Unset
-   * while the Parse was answered without a server; its first use then parses the statement anew.
-   */
-  copy?: PreparedCopy
-}
-
-/** A message waiting for a server, in client order. */
-type Item =
-  | RawRun
-  | { kind: 'raw'; bytes: Buffer; code: number }
-  | { kind: 'parse'; cs: ClientStatement; clientName: string }
-  | { kind: 'use'; cs: ClientStatement; bytes: Buffer } // Bind or Describe of a named statement
-  | { kind: 'duplicate'; bytes: Buffer } // Parse of a name the client already has: Postgres says 42P05
-
-/** Contiguous messages needing no rewrite (Query, Sync, Execute, …): one slice, forwarded as is. */
-interface RawRun {
-  kind: 'run'
-  buf: Buffer
-  start: number
-  end: number
-}
 
 /** One client's statements and the rewriting of its extended-protocol traffic. */
-export class StatementRewriter {
+export class StatementRewriter implements StatementOwner {
   private readonly statements = new Map<string, ClientStatement>()
   private items: Item[] = []
   /** Syncs accepted from the client so far (sent or not). */
   private acceptedSyncs = 0
   /** Client names whose Parse no server has confirmed yet, with the batch it was accepted in. */
   private readonly unconfirmed = new Map<string, number>()
-  /** A copy whose shape must be known before the next item can be sent. */
-  private awaiting?: PreparedCopy
+  /** The server route's side: what it waits for before sending more (see statement-materializer.ts). */
+  private readonly route = new StatementMaterializer(this)
 
   /** Set by the session: the held items can be sent now (called from a reply; defer the send). */
   onResume?: () => void
@@ -196,7 +173,7 @@ export class StatementRewriter {
   /** Drops messages that will never be sent (the checkout failed; the client got an error). */
   discardItems(): void {
     this.items = []
-    this.awaiting = undefined
+    this.route.awaiting = undefined
   }
 
   /** True when messages wait for a server, or for a reply before they can be sent. */
@@ -207,144 +184,40 @@ export class StatementRewriter {
   /** The bytes to send when the only thing waiting is plain messages (the hot path), else undefined. */
   takeRun(): Buffer | undefined {
     const only = this.items[0]
-    if (this.items.length !== 1 || only?.kind !== 'run' || this.awaiting !== undefined) return undefined
+    if (this.items.length !== 1 || only?.kind !== 'run' || this.route.awaiting !== undefined) return undefined
     this.items = []
     return only.buf.subarray(only.start, only.end)
   }
 
   /**
    * Builds what to send to the server whose cache is `cache`: names rewritten, statements prepared where
-   * needed. Stops (leaving the rest queued) where a Bind must wait for a shape; `skipping` says the
-   * server discards input until a Sync, so nothing is prepared until one has been sent.
+   * needed (see statement-materializer.ts). Stops, leaving the rest queued, where a Bind must wait for a
+   * shape; `skipping` says the server discards input until a Sync.
    */
   materialize(cache: StatementCache, skipping: boolean): Outgoing[] {
-    const out: Outgoing[] = []
-    if (this.awaiting !== undefined) return out
-    const used = new Set<string>()
-    for (const item of this.items)
-      if (item.kind === 'parse' || item.kind === 'use') used.add(item.cs.stmt.name)
-    let i = 0
-    for (; i < this.items.length; i++) {
-      const item = this.items[i]!
-      if (skipping) {
-        skipping = !this.sendPlain(out, item)
-        continue
-      }
-      if (item.kind === 'run') out.push(item.buf.subarray(item.start, item.end))
-      else if (item.kind === 'raw') out.push(item.bytes)
-      else if (item.kind === 'parse') this.sendParse(out, item.cs, item.clientName, cache, used)
-      else if (item.kind === 'duplicate') this.sendDuplicate(out, item.bytes)
-      else if (!this.sendUse(out, item.cs, item.bytes, cache, used)) break
-    }
-    this.items = this.items.slice(i)
+    const { out, taken } = this.route.materialize(this.items, cache, skipping)
+    this.items = taken === this.items.length ? [] : this.items.slice(taken)
     return out
   }
 
-  /** While the server skips to a Sync: sends an item unprepared; true once a Sync was sent. */
-  private sendPlain(out: Outgoing[], item: Item): boolean {
-    if (item.kind === 'run') {
-      out.push(item.buf.subarray(item.start, item.end))
-      return containsSync(item.buf, item.start, item.end)
-    }
-    // A Parse the server would skip: the client's name does not exist, as on Postgres.
-    if (item.kind === 'parse') this.forget(item.clientName, item.cs)
-    else out.push(item.bytes)
-    return false
-  }
-
-  /** The client's Parse: parsed anew on this server, its ParseComplete (or error) the client's. */
-  private sendParse(
-    out: Outgoing[],
-    cs: ClientStatement,
-    clientName: string,
-    cache: StatementCache,
-    used: Set<string>,
-  ): void {
-    cs.copy = prepareOn(out, cs.stmt, cache, used, {
-      clientParse: true,
-      onParsed: () => this.unconfirmed.delete(clientName),
-      onParseFailed: () => this.forget(clientName, cs),
-      onShape: (copy, failed) => this.shapeKnown(copy, failed),
-    })
-  }
-
   /** A client name whose Parse failed or was skipped does not exist, as on Postgres. */
-  private forget(clientName: string, cs: ClientStatement): void {
+  forget(clientName: string, cs: ClientStatement): void {
     this.unconfirmed.delete(clientName)
     if (this.statements.get(clientName) === cs) this.statements.delete(clientName)
   }
 
-  /**
-   * A Bind or Describe of the client's statement. Sends it when the server's copy has the client's
-   * shape; prepares a missing copy and holds the rest (false) until the copy's shape is known; sends
-   * Postgres's changed-plan error in its place when the shapes differ.
-   */
-  private sendUse(
-    out: Outgoing[],
-    cs: ClientStatement,
-    bytes: Buffer,
-    cache: StatementCache,
-    used: Set<string>,
-  ): boolean {
-    const mine = cs.copy
-    if (mine === undefined) {
-      // Parsed without a server: it takes effect now, on this server, against today's schema.
-      const copy = this.prepare(out, cs.stmt, cache, used)
-      cs.copy = copy
-      out.push({ bytes, action: copy })
-      return true
-    }
-    const copy = cache.lookup(cs.stmt.name) ?? this.prepare(out, cs.stmt, cache, used)
-    if (copy === mine || (copy.shape !== undefined && copy.shape === mine.shape)) {
-      out.push({ bytes, action: copy })
-      return true
-    }
-    if (copy.shape === undefined || mine.shape === undefined)
-      return this.hold(out, copy.shape === undefined ? copy : mine)
-    out.push(changedPlanError(ABSENT))
-    return true
+  /** A server accepted the client's Parse of `clientName`. */
+  confirmed(clientName: string): void {
+    this.unconfirmed.delete(clientName)
   }
 
-  private prepare(
-    out: Outgoing[],
-    stmt: GlobalStatement,
-    cache: StatementCache,
-    used: Set<string>,
-  ): PreparedCopy {
-    return prepareOn(out, stmt, cache, used, {
-      clientParse: false,
-      onShape: (copy, failed) => this.shapeKnown(copy, failed),
-    })
-  }
-
-  /** Ends the batch so far with a Flush (so the server answers now) and waits for `copy`'s shape. */
-  private hold(out: Outgoing[], copy: PreparedCopy): boolean {
-    out.push(FLUSH)
-    this.awaiting = copy
-    return false
-  }
-
-  private shapeKnown(copy: PreparedCopy, _failed: boolean): void {
-    if (this.awaiting !== copy) return
-    // On failure the server now skips to the Sync; the caller sends the rest unprepared.
-    this.awaiting = undefined
+  /** The server route's held messages may go now. */
+  resume(): void {
     this.onResume?.()
   }
 
-  /**
-   * Lets the server itself refuse a Parse of a name in use (42P05, with Postgres's own wording): the
-   * client's Parse is sent twice under its own name, the first completion dropped. The connection then
-   * holds that name, so it is closed at check-in.
-   */
-  private sendDuplicate(out: Outgoing[], bytes: Buffer): void {
-    out.push({ bytes, action: DROP }, bytes)
+  /** The server now holds a statement under the client's own name. */
+  polluted(): void {
     this.onServerPolluted?.()
   }
-}
-
-/** True when the whole messages `buf[start, end)` include a Sync. */
-function containsSync(buf: Buffer, start: number, end: number): boolean {
-  for (let at = start; at < end; at += 1 + buf.readUInt32BE(at + 1))
-    if (buf[at] === FrontendCode.Sync) return true
-  return false
 }
