@@ -11,21 +11,25 @@
  *   server that is ahead (its next aligned reply waits for the others') has everything after that
  *   reply held, as views, until the others catch up: e.g. its rows wait for every server's
  *   RowDescription. `heldBytes` lets the caller stop reading a server that runs far ahead.
- * - Errors: the first ErrorResponse of a request (up to a ReadyForQuery) goes out as it is, and
+ * - Errors: the first ErrorResponse of a request (up to a ReadyForQuery) in merged order (an error
+ *   held behind its server's earlier replies counts when they go out) goes out as it is, and
  *   everything else of that request from every server is dropped up to each server's ReadyForQuery;
  *   then one ReadyForQuery goes out. Rows that went out before it stay out, as Postgres may also send
  *   rows then an error. Servers that disagree (row types, tags, message types) count as an error too.
  * - NotificationResponse passes from every server, even while dropping (a NOTIFY is not part of the
  *   request). ParameterStatus passes from server 0 only: the binding gives every server the same
  *   session settings, so the others would only repeat each change; server 0 speaks for all.
- * - A FATAL ErrorResponse from any server goes out at once and ends the merge (`failed`), as does
- *   `serverLost`: the binding then closes the client, because no ReadyForQuery status can describe a
- *   transaction that lost one of its servers (this is what Skiff does when a single server is lost).
+ * - A FATAL ErrorResponse from any server goes out as soon as it is read (after what its server sent
+ *   before it, even while dropping) and ends the merge (`failed`), as does `serverLost`: the binding
+ *   then closes the client, because no ReadyForQuery status can describe a transaction that lost one
+ *   of its servers (this is what Skiff does when a single server is lost).
  * - One server: a pass-through, byte for byte.
  * The caller frames each server's stream and must send every server the same requests, with no Query
  * or FunctionCall inside an unsynced extended batch (a server that failed earlier in the batch would
- * skip it and send one ReadyForQuery fewer). A PortalSuspended stands for every server's: an Execute
- * with a row limit returns up to that many rows from each server.
+ * skip it and send one ReadyForQuery fewer). COPY FROM STDIN is refused with 0A000 (its data would go
+ * to every server), but the servers still wait for data: the caller must refuse it before sending, or
+ * answer each server's CopyInResponse with CopyFail. A PortalSuspended stands for every server's: an
+ * Execute with a row limit returns up to that many rows from each server.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html
  * @module
  */
