@@ -124,6 +124,16 @@ describe('ReplyMerger with several servers', () => {
     assert.deepEqual(Buffer.concat(out), Buffer.concat([T, row(0), row(1), fatal]))
   })
 
+  it('a FATAL goes out even while the rest of a failed request is dropped', () => {
+    const { m, out } = merger(2)
+    const error = serializeErrorResponse({ severity: 'ERROR', code: '22012', message: 'division by zero' })
+    push(m, 0, T, row(0))
+    push(m, 1, error)
+    push(m, 0, serializeNoticeResponse({ severity: 'NOTICE', code: '00000', message: 'dropped' }), fatal)
+    assert.deepEqual(Buffer.concat(out), Buffer.concat([error, fatal]))
+    assert.equal(m.failed, true)
+  })
+
   it('a lost server: the client gets the given error and nothing more', () => {
     const { m, out } = merger(2)
     m.expectReady()
