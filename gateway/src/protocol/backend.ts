@@ -103,3 +103,84 @@ export function serializeNegotiateProtocolVersion(newestMinor: number, unrecogni
   for (const option of unrecognized) w.cstring(option)
   return w.end().finish()
 }
+
+/** One column of a RowDescription; only the name and type are required (the rest as for a computed column). */
+export interface ColumnDescription {
+  name: string
+  typeOid: number
+  /** OID of the table the column comes from, 0 for an expression. */
+  tableOid?: number
+  /** Attribute number within that table, 0 for an expression. */
+  columnNumber?: number
+  /** pg_type.typlen: -1 for a varlena type, -2 for a C string. */
+  typeSize?: number
+  typeModifier?: number
+  /** 0 text, 1 binary. */
+  format?: number
+}
+
+/** RowDescription ('T'). @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-ROWDESCRIPTION */
+export function serializeRowDescription(columns: readonly ColumnDescription[]): Buffer {
+  const w = new MessageWriter().begin(BackendCode.RowDescription).int16(columns.length)
+  for (const c of columns) {
+    w.cstring(c.name)
+      .int32(c.tableOid ?? 0)
+      .int16(c.columnNumber ?? 0)
+      .int32(c.typeOid)
+      .int16(c.typeSize ?? -1)
+      .int32(c.typeModifier ?? -1)
+      .int16(c.format ?? 0)
+  }
+  return w.end().finish()
+}
+
+/** DataRow ('D'): each value as text (UTF-8), raw bytes, or null (SQL NULL, length -1). */
+export function serializeDataRow(values: readonly (string | Uint8Array | null)[]): Buffer {
+  const w = new MessageWriter().begin(BackendCode.DataRow).int16(values.length)
+  for (const v of values) {
+    if (v === null) w.int32(-1)
+    else {
+      const bytes = typeof v === 'string' ? Buffer.from(v) : v
+      w.int32(bytes.length).bytes(bytes)
+    }
+  }
+  return w.end().finish()
+}
+
+/** ParameterDescription ('t'): the type OID of each parameter of a described statement. */
+export function serializeParameterDescription(typeOids: readonly number[]): Buffer {
+  const w = new MessageWriter().begin(BackendCode.ParameterDescription).int16(typeOids.length)
+  for (const oid of typeOids) w.int32(oid)
+  return w.end().finish()
+}
+
+/** NotificationResponse ('A'): a NOTIFY delivered to a listening session. */
+export function serializeNotificationResponse(processId: number, channel: string, payload: string): Buffer {
+  const w = new MessageWriter().begin(BackendCode.NotificationResponse).int32(processId)
+  return w.cstring(channel).cstring(payload).end().finish()
+}
+
+/** CopyOutResponse ('H'): overall format and one format code per column (0 text, 1 binary). */
+export function serializeCopyOutResponse(format: number, columnFormats: readonly number[]): Buffer {
+  const w = new MessageWriter().begin(BackendCode.CopyOutResponse).byte(format).int16(columnFormats.length)
+  for (const f of columnFormats) w.int16(f)
+  return w.end().finish()
+}
+
+/** CopyData ('d'): one chunk of COPY data. */
+export function serializeCopyData(data: Uint8Array): Buffer {
+  return new MessageWriter(data.length + 5).begin(BackendCode.CopyData).bytes(data).end().finish()
+}
+
+/** A message with no body: ParseComplete, BindComplete, CloseComplete, NoData, PortalSuspended, EmptyQueryResponse, CopyDone. */
+function bodiless(code: number): Buffer {
+  return new MessageWriter(5).begin(code).end().finish()
+}
+
+export const serializeParseComplete = (): Buffer => bodiless(BackendCode.ParseComplete)
+export const serializeBindComplete = (): Buffer => bodiless(BackendCode.BindComplete)
+export const serializeCloseComplete = (): Buffer => bodiless(BackendCode.CloseComplete)
+export const serializeNoData = (): Buffer => bodiless(BackendCode.NoData)
+export const serializePortalSuspended = (): Buffer => bodiless(BackendCode.PortalSuspended)
+export const serializeEmptyQueryResponse = (): Buffer => bodiless(BackendCode.EmptyQueryResponse)
+export const serializeCopyDone = (): Buffer => bodiless(BackendCode.CopyDone)

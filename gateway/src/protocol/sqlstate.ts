@@ -12,6 +12,7 @@ export const SqlState = {
   InvalidCatalogName: '3D000',
   TooManyConnections: '53300',
   FeatureNotSupported: '0A000',
+  DatatypeMismatch: '42804',
   AdminShutdown: '57P01',
   CannotConnectNow: '57P03',
   QueryCanceled: '57014',
