@@ -63,3 +63,4 @@
 export { classifySql, classifyStatement } from './classify.js'
 export type { ParameterCommand, StatementInfo, StatementKind } from './statement-info.js'
 export { combineKinds, isTransactionControl } from './statement-info.js'
+export { sqlTables, statementTables } from './tables.js'
