@@ -18,6 +18,8 @@ export const TAG_CONT = 8
 export const DIGIT = 16
 /** `[0-9A-Fa-f]`: digits of `0x` integers. */
 export const HEX_DIGIT = 32
+/** `[A-Za-z\200-\377_0-9$]`: continues an identifier (scan.l `ident_cont`). */
+export const IDENT_CONT = 64
 
 function build(): Uint8Array {
   const t = new Uint8Array(256)
@@ -34,16 +36,13 @@ function build(): Uint8Array {
   mark(0x30, 0x39, TAG_CONT | DIGIT | HEX_DIGIT)
   mark(0x41, 0x46, HEX_DIGIT)
   mark(0x61, 0x66, HEX_DIGIT)
+  for (let c = 0; c < 256; c++) if (t[c]! & TAG_CONT) t[c]! |= IDENT_CONT
+  t[0x24]! |= IDENT_CONT // $
   return t
 }
 
 /** Class bits of each byte value. */
 export const CHAR_CLASS: Uint8Array = build()
-
-/** True for bytes that continue an identifier: a tag byte or `$` (scan.l `ident_cont`). */
-export function isIdentCont(c: number): boolean {
-  return (CHAR_CLASS[c]! & TAG_CONT) !== 0 || c === 0x24
-}
 
 /** ASCII codes the scanner and the classifier compare against. */
 export const Ch = {

@@ -182,6 +182,11 @@ export function classifyStatement(
     } else if (t === Token.Punct && lx.byte === Ch.Semicolon && st.depth === 0 && st.atomicDepth === 0) {
       sum.add(st, lx)
       st.reset()
+    } else if (st.step === Step.Done && !st.routine) {
+      // Skimming: only parentheses and the statement's extent matter now.
+      if (t === Token.Punct)
+        st.depth += lx.byte === Ch.LParen ? 1 : lx.byte === Ch.RParen && st.depth > 0 ? -1 : 0
+      st.end = lx.pos
     } else {
       feed(st, t, lx)
     }

@@ -7,7 +7,7 @@
  * @see https://www.postgresql.org/docs/current/sql-syntax-lexical.html
  * @module
  */
-import { CHAR_CLASS, Ch, DIGIT, HEX_DIGIT, IDENT_START, isIdentCont, SPACE, TAG_CONT } from './char-class.js'
+import { CHAR_CLASS, Ch, DIGIT, HEX_DIGIT, IDENT_CONT, IDENT_START, SPACE, TAG_CONT } from './char-class.js'
 import {
   QuoteMode,
   scanBlockComment,
@@ -122,7 +122,7 @@ export class SqlLexer {
         return this.closeAt(scanQuotedIdent(buf, p + 3, end), Token.QuotedIdent)
     }
     p++
-    while (p < end && isIdentCont(buf[p]!)) p++
+    while (p < end && (CHAR_CLASS[buf[p]!]! & IDENT_CONT) !== 0) p++
     this.pos = p
     return Token.Word
   }
