@@ -192,20 +192,13 @@ describe('classify: everything else', () => {
       'import foreign schema s from server f into p',
       'checkpoint',
       'notify c',
+      'listen c',
     ]
     expectKind('write', [...words, ...more, ...rest, ...last, ...tail, 'reassign owned by a to b'])
   })
 
   it('makes session-bound and unknown statements other', () => {
-    expectKind('other', [
-      'discard all',
-      'listen c',
-      'unlisten *',
-      'execute p(1)',
-      'deallocate p',
-      'move c',
-      'close c',
-    ])
+    expectKind('other', ['discard all', 'unlisten *', 'execute p(1)', 'deallocate p', 'move c', 'close c'])
     expectKind('other', [
       'declare c cursor for select 1',
       'fetch 10 from c',

@@ -35,7 +35,7 @@ const RULES: ReadonlyArray<readonly [StatementKind, Step, readonly KeywordName[]
     Step.Done,
     ['security', 'call', 'do', 'lock', 'vacuum', 'analyze', 'analyse', 'cluster', 'reindex', 'refresh'],
   ],
-  ['write', Step.Done, ['import', 'reassign', 'checkpoint', 'notify']],
+  ['write', Step.Done, ['import', 'reassign', 'checkpoint', 'notify', 'listen']],
 ]
 
 const KIND_OF: StatementKind[] = KEYWORD_TEXT.map(() => 'other')

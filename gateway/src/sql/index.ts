@@ -29,18 +29,21 @@
  * | ALTER, DROP, TRUNCATE, GRANT, REVOKE,        |           |                                          |
  * | COMMENT, SECURITY LABEL, CALL, DO, LOCK,     |           |                                          |
  * | VACUUM, ANALYZE, CLUSTER, REINDEX, REFRESH,  |           |                                          |
- * | IMPORT, REASSIGN, CHECKPOINT, NOTIFY         |           |                                          |
+ * | IMPORT, REASSIGN, CHECKPOINT, NOTIFY, LISTEN |           |                                          |
  * | PREPARE name, EXECUTE, DEALLOCATE, DECLARE,  | other     |                                          |
- * | FETCH, MOVE, CLOSE, DISCARD, LISTEN,         |           |                                          |
- * | UNLISTEN, LOAD, anything else                |           |                                          |
+ * | FETCH, MOVE, CLOSE, DISCARD, UNLISTEN, LOAD, |           |                                          |
+ * | anything else                                |           |                                          |
  *
- * Why: `read` is exactly what may go to a replica, so every doubt goes the other way. CALL and DO
- * run code that may write; LOCK, VACUUM, CHECKPOINT and NOTIFY are refused or pointless on a standby;
- * COMMIT / ROLLBACK PREPARED run outside any transaction block and change the primary. `other` is
- * what is bound to the session's server (prepared statements, cursors, LISTEN) or unknown: it is no
- * reason to split and runs where the session runs. Several statements in one Query combine (see
- * `combineKinds`): a write anywhere makes the whole a write; `transactionControl` and `kinds` tell
- * whether and where they open or end a transaction.
+ * Why: `read` is exactly what may go to a replica, so every doubt goes the other way. Every statement
+ * a hot standby refuses with 25006 (read-only transaction) is a `write`; the writes a standby would
+ * run lean to the primary on purpose: CALL and DO run code that may write, LOCK in its weakest mode
+ * and CHECKPOINT do nothing useful there, and advisory locks coordinate only on the primary
+ * (`postgres-diff.test.ts` checks both directions against a real standby). COMMIT / ROLLBACK
+ * PREPARED run outside any transaction block and change the primary. `other` is what is bound to the
+ * session's server (prepared statements, cursors) or unknown: no reason to split, it runs where the
+ * session runs. Several statements in one Query combine (see `combineKinds`): a write anywhere makes
+ * the whole a write; `transactionControl` and `kinds` tell whether and where they open or end a
+ * transaction. `readOnly: false` (and SERIALIZABLE) transactions cannot run on a standby either.
  *
  * Compared with PgCat's query router (sqlparser AST, `query_parser_read_write_splitting`): PgCat sends
  * BEGIN (and so the whole transaction) to the primary; here BEGIN is reported with its access mode and

@@ -12,7 +12,7 @@
  * - `read`: runs on a hot standby as well as on the primary.
  * - `write`: needs the primary.
  * - `set`: SET / RESET (session or transaction state); `show`: SHOW.
- * - `other`: session-bound or unknown (PREPARE, EXECUTE, DECLARE, FETCH, LISTEN, DISCARD, …): not a
+ * - `other`: session-bound or unknown (PREPARE, EXECUTE, DECLARE, FETCH, DISCARD, …): not a
  *   reason to split; run where the session runs.
  * - `empty`: only whitespace, comments or `;`.
  */
