@@ -109,6 +109,45 @@ STATEMENTS.push(
   ['begin read only', false],
 )
 
+/** Seeded PRNG (mulberry32): the same texts on every run. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
+  }
+}
+
+/** Random read-only requests whose select items hide the scanner's delimiters in every quoting form. */
+function randomRequests(n: number): string[] {
+  const r = prng(5)
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!
+  const chars = [...';;\'"$\\-/*a \né\r', "''", '$q$', '$$', '--', '/*', '*/']
+  const payload = () => Array.from({ length: Math.floor(r() * 10) }, () => pick(chars)).join('')
+  const tag = (p: string) => {
+    for (let i = 0; ; i++) if (!`${p}$t${i}$`.slice(0, -1).includes(`$t${i}$`)) return `$t${i}$`
+  }
+  const q = (p: string) => p.replaceAll("'", "''")
+  const bs = (p: string) => p.replaceAll('\\', '\\\\')
+  const items: ReadonlyArray<(p: string) => string> = [
+    (p) => `'${q(p)}'`,
+    (p) => `E'${bs(p).replaceAll("'", "\\'")}'`,
+    (p) => `U&'${q(bs(p))}' || N'${q(p)}'`,
+    (p) => `${tag(p)}${p}${tag(p)}`,
+    (p) => `1 as "${p.replaceAll('"', '""')}x"`,
+    (p) => `1 /* ${p.replaceAll('/*', '/ *').replaceAll('*/', '* /')} /* x */ */`,
+    (p) => `1 -- ${p.replaceAll('\n', ' ').replaceAll('\r', ' ')}\n`,
+    (p) => `'${q(p)}'${pick(['\n', ' --c\n ', '\r\n\t'])}'${q(p)}'`,
+    (p) => `E'${q(bs(p))}'\n'${bs(p).replaceAll("'", "\\'")}'`,
+  ]
+  return Array.from({ length: n }, () =>
+    Array.from({ length: 1 + Math.floor(r() * 4) }, () => `select ${pick(items)(payload())}`).join(
+      pick([';', ';\n', ';;']),
+    ),
+  )
+}
+
 describe('classifier against Postgres', { skip }, () => {
   let primary: pg.Client & AsyncDisposable
   let replica: pg.Client & AsyncDisposable
@@ -136,6 +175,12 @@ describe('classifier against Postgres', { skip }, () => {
     for (const [text, count] of COUNTS) {
       assert.equal(await resultCount(replica, text), count, `Postgres: ${text}`)
       assert.equal(classifySql(text).statementCount, count, text)
+    }
+  })
+
+  it('counts random requests as the server does', async () => {
+    for (const text of randomRequests(400)) {
+      assert.equal(classifySql(text).statementCount, await resultCount(replica, text), JSON.stringify(text))
     }
   })
 
