@@ -28,13 +28,13 @@ export function statementTables(
   buf: Uint8Array,
   start: number,
   end: number,
-  standardStrings = true,
+  standardConformingStrings = true,
 ): string[] {
-  return scan.run(buf, start, end, standardStrings)
+  return scan.run(buf, start, end, standardConformingStrings)
 }
 
 /** {@link statementTables} of a string. */
-export function sqlTables(text: string, standardStrings = true): string[] {
+export function sqlTables(text: string, standardConformingStrings = true): string[] {
   const buf = Buffer.from(text, 'utf8')
-  return scan.run(buf, 0, buf.length, standardStrings)
+  return scan.run(buf, 0, buf.length, standardConformingStrings)
 }
