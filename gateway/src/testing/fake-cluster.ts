@@ -42,6 +42,8 @@ export class FakeCluster {
   refuseConnections = false
   /** New logins are refused with FATAL 28P01. */
   refuseLogins = false
+  /** Called with each new backend before the gateway's first byte reaches it (to hold its login, say). */
+  onServer?: (server: FakeServer) => void
   private readonly handlers: Array<[QueryMatch, QueryHandler]> = []
   private nextProcessId = 1001
 
@@ -73,6 +75,7 @@ export class FakeCluster {
         this.cancels.push({ processId: pid, secretKey: key, target: this.find(pid, key) }),
     })
     this.servers.push(server)
+    this.onServer?.(server)
     return pipe.gatewaySide
   }
 
