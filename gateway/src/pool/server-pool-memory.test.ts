@@ -72,7 +72,10 @@ describe('ServerPool over fake servers: checkout and check-in', () => {
   })
 
   it('query_wait_timeout fails a waiter with 53300; the connection it waited for stays usable', async () => {
-    const { pool: p } = pool({ poolSize: 1, queryWaitTimeout: 30 })
+    const { pool: p } = pool({ poolSize: 1, minPoolSize: 1, queryWaitTimeout: 30 })
+    // Opened ahead, so the first checkout does not wait on a connect that could take over 30 ms.
+    p.maintain()
+    await until(() => p.idle.length === 1, 'the min_pool_size connection')
     const held = await checkout(p)
     const late = new ProbeWaiter()
     p.checkout(late)
