@@ -60,8 +60,13 @@ function empty(code: number): Buffer {
   return new MessageWriter(5).begin(code).end().finish()
 }
 
+/** ParseComplete ('1'): the answer to a Parse. */
 export const parseComplete = (): Buffer => empty(BackendCode.ParseComplete)
+/** BindComplete ('2'): the answer to a Bind. */
 export const bindComplete = (): Buffer => empty(BackendCode.BindComplete)
+/** CloseComplete ('3'): the answer to a Close, whether or not the target existed. */
 export const closeComplete = (): Buffer => empty(BackendCode.CloseComplete)
+/** NoData ('n'): a Describe of a statement that returns no rows. */
 export const noData = (): Buffer => empty(BackendCode.NoData)
+/** EmptyQueryResponse ('I'): a query string with no statement in it. */
 export const emptyQueryResponse = (): Buffer => empty(BackendCode.EmptyQueryResponse)

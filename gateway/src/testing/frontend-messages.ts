@@ -45,10 +45,12 @@ export function execute(portal: string, maxRows = 0): Buffer {
   return new MessageWriter().begin(FrontendCode.Execute).cstring(portal).int32(maxRows).end().finish()
 }
 
+/** Sync: ends a batch; the server answers with ReadyForQuery. */
 export function sync(): Buffer {
   return new MessageWriter(5).begin(FrontendCode.Sync).end().finish()
 }
 
+/** Flush: asks the server to send what it has so far, without ending the batch. */
 export function flush(): Buffer {
   return new MessageWriter(5).begin(FrontendCode.Flush).end().finish()
 }

@@ -87,8 +87,10 @@ export class ServerEnd {
   onData: (bytes: Buffer) => void = () => {}
   /** The gateway closed or destroyed its side (after every byte it sent before that). */
   onClose: () => void = () => {}
-  /** Either side closed: nothing more is sent. */
+  /** This side closed: nothing more is sent. */
   closed = false
+  /** The gateway ended or destroyed its side; this side may still close (and the gateway hears it). */
+  peerEnded = false
   /** Bytes sent to the gateway. */
   bytesWritten = 0
   /** Set by the socket it is paired with. */
@@ -96,7 +98,7 @@ export class ServerEnd {
   private readonly inbox = new Inbox(
     (bytes) => this.onData(bytes),
     () => {
-      this.closed = true
+      this.peerEnded = true
       this.onClose()
     },
   )
