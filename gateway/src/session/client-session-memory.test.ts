@@ -110,6 +110,20 @@ describe('ClientSession in memory: transaction mode', () => {
     assert.equal(a.transport.writesAfterEnd, 0)
   })
 
+  it('a client that leaves while waiting for a connection is forgotten; its query never runs', async () => {
+    const g = gateway()
+    const a = await g.login()
+    const b = await g.login()
+    await a.query('begin')
+    void b.query('select 99')
+    await until(() => g.serverPool().waiting === 1, 'b to wait')
+    b.vanish()
+    assert.equal(g.serverPool().waiting, 0)
+    await a.query('commit')
+    await until(() => g.serverPool().idle.length === 1, 'the connection to go idle')
+    assert.deepEqual(g.cluster.servers[0]!.queries(), ['begin', 'commit'])
+  })
+
   it("a client's SET of a tracked parameter follows it; the connection is reset for others", async () => {
     const g = gateway()
     const a = await g.login()
@@ -207,5 +221,14 @@ describe('ClientSession in memory: session mode', () => {
     await until(() => g.serverPool('sess').idle.length === 1, 'the connection back in the pool')
     assert.equal(fake.queries().at(-1), 'DISCARD ALL')
     assert.equal(fake.startupParams.get('database'), 'sess')
+  })
+
+  it('a session client leaving inside a transaction: ROLLBACK, then server_reset_query', async () => {
+    const g = gateway()
+    const a = await g.login('sess')
+    await a.query('begin')
+    a.terminate()
+    await until(() => g.serverPool('sess').idle.length === 1, 'the connection back in the pool')
+    assert.deepEqual(g.cluster.live[0]!.queries(), ['begin', 'ROLLBACK', 'DISCARD ALL'])
   })
 })
