@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
 import { serializeQuery } from '../protocol/frontend.js'
-import { summaries } from '../testing/backend-summary.js'
-import { FakeCluster } from '../testing/fake-cluster.js'
-import { memoryPool } from '../testing/memory-pool.js'
-import { checkout, ProbeSink, ProbeWaiter } from '../testing/pool-probes.js'
-import { until } from '../testing/until.js'
 import type { ServerPool } from './server-pool.js'
+import { summaries } from './testing/backend-summary.js'
+import { FakeCluster } from './testing/fake-cluster.js'
+import { memoryPool } from './testing/memory-pool.js'
+import { checkout, ProbeSink, ProbeWaiter } from './testing/pool-probes.js'
+import { until } from './testing/until.js'
 
 const opened: ServerPool[] = []
 afterEach(() => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
-import { summaries } from '../testing/backend-summary.js'
-import { sqlError } from '../testing/fake-outcome.js'
-import { memoryPool } from '../testing/memory-pool.js'
-import { checkout, ProbeSink, ProbeWaiter } from '../testing/pool-probes.js'
-import { until } from '../testing/until.js'
 import { Cleanup } from './cleanup-state.js'
 import type { ServerPool } from './server-pool.js'
+import { summaries } from './testing/backend-summary.js'
+import { sqlError } from './testing/fake-outcome.js'
+import { memoryPool } from './testing/memory-pool.js'
+import { checkout, ProbeSink, ProbeWaiter } from './testing/pool-probes.js'
+import { until } from './testing/until.js'
 
 /** Pools opened by a test, closed after it so no fake connection outlives it. */
 const opened: ServerPool[] = []

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
+import { summaries } from '../pool/testing/backend-summary.js'
+import { bind, describe as describeTarget, execute, parse, sync } from '../pool/testing/frontend-messages.js'
+import { until } from '../pool/testing/until.js'
 import { serializeQuery } from '../protocol/frontend.js'
-import { summaries } from '../testing/backend-summary.js'
-import { bind, describe as describeTarget, execute, parse, sync } from '../testing/frontend-messages.js'
-import { MemoryGateway } from '../testing/memory-gateway.js'
-import { until } from '../testing/until.js'
+import { MemoryGateway } from './testing/memory-gateway.js'
 
 const gateways: MemoryGateway[] = []
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
-import { dataRowValues, errorFields, summaries } from '../testing/backend-summary.js'
-import { MemoryGateway } from '../testing/memory-gateway.js'
-import { until } from '../testing/until.js'
+import { dataRowValues, errorFields, summaries } from '../pool/testing/backend-summary.js'
+import { until } from '../pool/testing/until.js'
+import { MemoryGateway } from './testing/memory-gateway.js'
 
 const gateways: MemoryGateway[] = []
 afterEach(async () => {

@@ -4,7 +4,7 @@
  * Query ends with the changed parameters and a ReadyForQuery carrying the transaction status.
  * @module
  */
-import { serializeParameterStatus, serializeReadyForQuery } from '../protocol/backend.js'
+import { serializeParameterStatus, serializeReadyForQuery } from '../../protocol/backend.js'
 import { FakeExtended } from './fake-extended.js'
 import { type Outcome, type QueryHandler, renderOutcome, sqlError } from './fake-outcome.js'
 import { FakeSql, splitStatements } from './fake-sql.js'

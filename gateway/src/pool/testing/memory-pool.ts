@@ -2,8 +2,8 @@
  * A ServerPool whose connections lead to fake backends, for pool tests without sessions or sockets.
  * @module
  */
-import type { ServerAddress, ServerLogin } from '../pool/server-address.js'
-import { ServerPool, type ServerPoolSettings } from '../pool/server-pool.js'
+import type { ServerAddress, ServerLogin } from '../server-address.js'
+import { ServerPool, type ServerPoolSettings } from '../server-pool.js'
 import { FakeCluster } from './fake-cluster.js'
 import { MemoryConnector } from './memory-connector.js'
 

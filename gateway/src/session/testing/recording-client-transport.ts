@@ -3,9 +3,10 @@
  * messages, and whether the session closed it. Its write result can simulate a full socket buffer.
  * @module
  */
-import type { ClientTransport } from '../session/client-context.js'
-import { type BackendMessage, BackendReader } from './backend-summary.js'
-import { notifyChange } from './until.js'
+
+import { type BackendMessage, BackendReader } from '../../pool/testing/backend-summary.js'
+import { notifyChange } from '../../pool/testing/until.js'
+import type { ClientTransport } from '../client-context.js'
 
 /**
  * What a ClientSession writes, as messages. Only framed messages are understood: a test that sends an

@@ -4,10 +4,10 @@
  * sessions against it.
  * @module
  */
-import { load, merge, type Table } from '../config/testing/fixtures.js'
-import { Gateway } from '../gateway.js'
-import { FakeCluster, type FakeClusterOptions } from './fake-cluster.js'
-import { MemoryConnector } from './memory-connector.js'
+import { load, merge, type Table } from '../../config/testing/fixtures.js'
+import { Gateway } from '../../gateway.js'
+import { FakeCluster, type FakeClusterOptions } from '../../pool/testing/fake-cluster.js'
+import { MemoryConnector } from '../../pool/testing/memory-connector.js'
 import { TestClient } from './test-client.js'
 
 /**

@@ -3,7 +3,7 @@
  * backends exactly as they log in to Postgres over TCP (same login code, same timeouts), with no socket.
  * @module
  */
-import { StreamConnector } from '../pool/server-connector.js'
+import { StreamConnector } from '../server-connector.js'
 import { FakeCluster } from './fake-cluster.js'
 
 /**

@@ -4,8 +4,8 @@
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
  * @module
  */
-import { FrontendCode } from '../protocol/codes.js'
-import { MessageWriter } from '../protocol/writer.js'
+import { FrontendCode } from '../../protocol/codes.js'
+import { MessageWriter } from '../../protocol/writer.js'
 
 /** Parse: statement `name` ('' unnamed) of `sql`, with parameter type OIDs (0: let the server infer). */
 export function parse(name: string, sql: string, types: readonly number[] = []): Buffer {

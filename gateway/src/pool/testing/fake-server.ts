@@ -7,9 +7,9 @@
  * queries) → `closed`, reached from any state.
  * @module
  */
-import { serializeErrorResponse } from '../protocol/backend.js'
-import { TxnStatus } from '../protocol/codes.js'
-import { MessageFramer } from '../protocol/framer.js'
+import { serializeErrorResponse } from '../../protocol/backend.js'
+import { TxnStatus } from '../../protocol/codes.js'
+import { MessageFramer } from '../../protocol/framer.js'
 import { dataRow, rowDescription, TypeOid } from './backend-messages.js'
 import { FakeLogin, type LoginSettings, type LoginStep } from './fake-login.js'
 import { matches, type QueryHandler, type QueryMatch } from './fake-outcome.js'

@@ -14,9 +14,9 @@ import {
   serializeErrorResponse,
   serializeParameterStatus,
   serializeReadyForQuery,
-} from '../protocol/backend.js'
-import { FrontendCode, TxnStatus } from '../protocol/codes.js'
-import { parsePasswordMessage, parseStartupPacket } from '../protocol/frontend.js'
+} from '../../protocol/backend.js'
+import { FrontendCode, TxnStatus } from '../../protocol/codes.js'
+import { parsePasswordMessage, parseStartupPacket } from '../../protocol/frontend.js'
 
 /** How a fake server asks the gateway to prove who it is. */
 export type FakeAuth = 'trust' | 'cleartext' | 'md5'

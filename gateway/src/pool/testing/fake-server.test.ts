@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
-import type { ServerAddress } from '../pool/server-address.js'
-import type { ServerTransport } from '../pool/server-connector.js'
 import {
   serializeCancelRequest,
   serializePasswordMessage,
   serializeQuery,
   serializeStartupMessage,
   serializeTerminate,
-} from '../protocol/frontend.js'
+} from '../../protocol/frontend.js'
+import type { ServerAddress } from '../server-address.js'
+import type { ServerTransport } from '../server-connector.js'
 import { type BackendMessage, BackendReader, errorFields, summaries } from './backend-summary.js'
 import { FakeCluster, type FakeClusterOptions } from './fake-cluster.js'
 import { rows, sqlError } from './fake-outcome.js'

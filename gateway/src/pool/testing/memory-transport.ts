@@ -7,7 +7,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events'
-import type { ServerTransport } from '../pool/server-connector.js'
+import type { ServerTransport } from '../server-connector.js'
 import { notifyChange } from './until.js'
 
 /** What travels one way: bytes, or the end of the stream (with the error that ended it, if any). */

@@ -4,18 +4,18 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { AuthCode, BackendCode } from '../protocol/codes.js'
+import type { BackendMessage } from '../../pool/testing/backend-summary.js'
+import { until } from '../../pool/testing/until.js'
+import { AuthCode, BackendCode } from '../../protocol/codes.js'
 import {
   serializePasswordMessage,
   serializeQuery,
   serializeStartupMessage,
   serializeTerminate,
-} from '../protocol/frontend.js'
-import type { ClientContext } from '../session/client-context.js'
-import { ClientSession } from '../session/client-session.js'
-import type { BackendMessage } from './backend-summary.js'
+} from '../../protocol/frontend.js'
+import type { ClientContext } from '../client-context.js'
+import { ClientSession } from '../client-session.js'
 import { RecordingClientTransport } from './recording-client-transport.js'
-import { until } from './until.js'
 
 /** Who logs in. */
 export interface ClientLogin {

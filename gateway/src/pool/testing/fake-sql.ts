@@ -5,7 +5,7 @@
  * transaction status, SET and RESET change reported parameters; anything else succeeds with a tag.
  * @module
  */
-import { TxnStatus } from '../protocol/codes.js'
+import { TxnStatus } from '../../protocol/codes.js'
 import { type Column, TypeOid } from './backend-messages.js'
 import {
   command,

@@ -3,10 +3,10 @@
  * (`ReadyForQuery:I`, `DataRow:1`, `ErrorResponse:FATAL:08006`) that makes whole replies easy to compare.
  * @module
  */
-import { parseErrorFields, parseParameterStatus } from '../protocol/backend-decode.js'
-import { BackendCode } from '../protocol/codes.js'
-import { MessageFramer } from '../protocol/framer.js'
-import { MessageReader } from '../protocol/reader.js'
+import { parseErrorFields, parseParameterStatus } from '../../protocol/backend-decode.js'
+import { BackendCode } from '../../protocol/codes.js'
+import { MessageFramer } from '../../protocol/framer.js'
+import { MessageReader } from '../../protocol/reader.js'
 
 /** One backend message. */
 export interface BackendMessage {

@@ -4,8 +4,8 @@
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
  * @module
  */
-import { FrontendCode, StartupCode } from '../protocol/codes.js'
-import { MessageReader } from '../protocol/reader.js'
+import { FrontendCode, StartupCode } from '../../protocol/codes.js'
+import { MessageReader } from '../../protocol/reader.js'
 
 /** One message a fake server received. */
 export interface ReceivedMessage {

@@ -5,8 +5,8 @@
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  * @module
  */
-import { FrontendCode, TxnStatus } from '../protocol/codes.js'
-import { MessageReader } from '../protocol/reader.js'
+import { FrontendCode, TxnStatus } from '../../protocol/codes.js'
+import { MessageReader } from '../../protocol/reader.js'
 import {
   bindComplete,
   closeComplete,

@@ -4,8 +4,8 @@
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
  * @module
  */
-import { BackendCode } from '../protocol/codes.js'
-import { MessageWriter } from '../protocol/writer.js'
+import { BackendCode } from '../../protocol/codes.js'
+import { MessageWriter } from '../../protocol/writer.js'
 
 /** Type OIDs the fake uses (pg_type.oid). */
 export const TypeOid = {

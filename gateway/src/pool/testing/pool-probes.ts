@@ -4,11 +4,11 @@
  * connection sent it.
  * @module
  */
-import type { GatewayError } from '../errors.js'
-import type { ReplySink } from '../pool/reply-route.js'
-import type { ServerConnection } from '../pool/server-conn.js'
-import type { CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
-import { serializeQuery } from '../protocol/frontend.js'
+import type { GatewayError } from '../../errors.js'
+import { serializeQuery } from '../../protocol/frontend.js'
+import type { ReplySink } from '../reply-route.js'
+import type { ServerConnection } from '../server-conn.js'
+import type { CheckoutWaiter, ServerPool } from '../server-pool.js'
 import { type BackendMessage, decodeBackend } from './backend-summary.js'
 import { notifyChange, until } from './until.js'
 

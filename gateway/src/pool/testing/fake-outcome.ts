@@ -4,7 +4,7 @@
  * script answers per query text.
  * @module
  */
-import { serializeCommandComplete, serializeErrorResponse } from '../protocol/backend.js'
+import { serializeCommandComplete, serializeErrorResponse } from '../../protocol/backend.js'
 import { type Column, dataRow, emptyQueryResponse, rowDescription, TypeOid } from './backend-messages.js'
 
 /** The result of one statement. */

@@ -4,8 +4,8 @@
  * and find the individual connections here to assert on what each received.
  * @module
  */
-import type { ServerAddress } from '../pool/server-address.js'
-import type { ServerTransport } from '../pool/server-connector.js'
+import type { ServerAddress } from '../server-address.js'
+import type { ServerTransport } from '../server-connector.js'
 import { DEFAULT_SERVER_PARAMS, type FakeAuth } from './fake-login.js'
 import { matches, type QueryHandler, type QueryMatch } from './fake-outcome.js'
 import { FakeServer } from './fake-server.js'
