@@ -110,6 +110,20 @@ describe('ClientSession in memory: transaction mode', () => {
     assert.equal(a.transport.writesAfterEnd, 0)
   })
 
+  it('statistics: transactions, queries and time lent are counted per server connection', async () => {
+    const g = gateway()
+    const a = await g.login()
+    await a.query('select 1')
+    await a.query('begin')
+    await a.query('select 2; select 3')
+    await a.query('commit')
+    const server = [...g.serverPool().all][0]!
+    assert.equal(server.stats.xactCount, 2)
+    assert.equal(server.stats.queryCount, 4, 'one per Query message')
+    assert.ok(server.stats.xactTimeMicros > 0)
+    assert.equal(g.serverPool().totals().xactCount, 2)
+  })
+
   it('a client that leaves while waiting for a connection is forgotten; its query never runs', async () => {
     const g = gateway()
     const a = await g.login()
