@@ -26,6 +26,8 @@ export interface TestGatewayOptions {
   http?: string
   /** Add the topology's replicas to shard 0 (role "replica"). */
   replicas?: boolean
+  /** Shard 0 and up are the topology's shard primaries (same database name) instead of its primary. */
+  shards?: boolean
 }
 
 /** A running test gateway. */
@@ -64,6 +66,16 @@ function replicaServers(o: TestGatewayOptions): string {
     .join('')
 }
 
+/** One shard per shard primary of the topology. */
+function shardSections(db: string): string {
+  return topology()
+    .shards.map(
+      (s, i) =>
+        `[pools.${db}.shards.${i}]\ndatabase = "${topology().shardDatabase}"\nservers = [["127.0.0.1", ${s.port}, "primary"]]\n`,
+    )
+    .join('\n')
+}
+
 /** The config text for a test gateway on port 0 (any free port). */
 export function testConfigText(o: TestGatewayOptions = {}): string {
   const t = topology()
@@ -91,9 +103,13 @@ ${o.http ?? ''}
 [pools.${db}]
 pool_mode = "${o.poolMode ?? 'transaction'}"
 
-[pools.${db}.shards.0]
+${
+  o.shards
+    ? shardSections(db)
+    : `[pools.${db}.shards.0]
 database = "${db}"
-servers = [["127.0.0.1", ${o.serverPort ?? t.primary.port}, "primary"]${replicaServers(o)}]
+servers = [["127.0.0.1", ${o.serverPort ?? t.primary.port}, "primary"]${replicaServers(o)}]`
+}
 ${userBlock(0, u.scram.username, u.scram.password, o)}
 ${userBlock(1, u.md5.username, u.md5.password, o, 'auth_type = "md5"')}
 ${userBlock(2, u.plain.username, u.plain.password, o)}

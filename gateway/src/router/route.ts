@@ -14,6 +14,7 @@
 import { GatewayError } from '../errors.js'
 import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
+import type { StatementInfo } from '../sql/index.js'
 
 /** Routing state a client session carries (grows with SET SHARD TO, SET SERVER ROLE TO, …). */
 export interface RoutingState {
@@ -25,8 +26,8 @@ export interface RoutingState {
 
 /** What the router knows of a request (see request/client-request.ts). */
 export interface RouteRequest {
-  /** First keyword of the statement, lower-case ('' when not a statement, e.g. a lone Sync). */
-  readonly firstKeyword: string
+  /** What its statement does; classified when first read ('empty' for a message with no SQL). */
+  readonly statement: StatementInfo
 }
 
 /** Where one transaction goes. */

@@ -14,9 +14,11 @@ import {
   MessageFramer,
 } from '../protocol/framer.js'
 import { type RoutingState, routeTransaction } from '../router/route.js'
+import { classifySql } from '../sql/index.js'
 import type { CancelTarget, ClientContext, ClientTransport, ConnectionTarget } from './client-context.js'
 import { StartupHandler, type StartupOutcome } from './client-startup.js'
-import { QueryPhase, type QueryPhaseOwner } from './query-phase.js'
+import { QueryPhase } from './query-phase.js'
+import type { QueryPhaseOwner } from './query-phase-support.js'
 import { buildWelcome } from './welcome.js'
 
 /** Steps of a client connection. */
@@ -35,7 +37,7 @@ const EMPTY = Buffer.alloc(0)
 /** TLS is not offered yet: 'N' tells the client to go on in plaintext (or give up if it requires TLS). */
 const SSL_REFUSED = Buffer.from('N')
 /** The router reads nothing of the request when it picks the server whose parameters a login reports. */
-const LOGIN_REQUEST = { firstKeyword: '' }
+const LOGIN_REQUEST = { statement: classifySql('') }
 
 /** A client session. */
 export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhaseOwner {

@@ -1,11 +1,13 @@
 /**
- * Small parts of the query phase: the idle-in-transaction timer and the reply to requests no server
- * could take.
+ * Small parts of the query phase: the idle-in-transaction timer, the reply to requests no server could
+ * take, and the rules it reads from message types.
  * @module
  */
 import { GatewayError } from '../errors.js'
 import { serializeReadyForQuery } from '../protocol/backend.js'
-import { TxnStatus } from '../protocol/codes.js'
+import { FrontendCode, TxnStatus } from '../protocol/codes.js'
+import type { RouteDecision, RoutingState } from '../router/route.js'
+import type { ClientContext, ClientTransport } from './client-context.js'
 
 /** Who the timer fails. */
 interface TimerOwner {
@@ -54,4 +56,59 @@ function idleInTransactionError(ms: number): GatewayError {
 export function failedRequestsReply(error: GatewayError, syncs: number): Buffer {
   const reply = Buffer.concat([error.toErrorResponse(), serializeReadyForQuery(TxnStatus.Idle)])
   return syncs === 1 ? reply : Buffer.concat(Array(syncs).fill(reply))
+}
+
+/**
+ * True when a batch ending with this message waits on the client: an extended-protocol message other
+ * than Sync and Flush (the server sends nothing back until one of them).
+ */
+export function opensBatch(code: number): boolean {
+  return (
+    code === FrontendCode.Parse ||
+    code === FrontendCode.Bind ||
+    code === FrontendCode.Describe ||
+    code === FrontendCode.Execute ||
+    code === FrontendCode.Close
+  )
+}
+
+/** True when the whole messages in `bytes` are all simple Query messages (what a multi-shard request may be). */
+export function onlyQueries(bytes: Buffer): boolean {
+  for (let at = 0; at < bytes.length; at += 1 + bytes.readUInt32BE(at + 1))
+    if (bytes[at] !== FrontendCode.Query) return false
+  return true
+}
+
+export function shardNames(decision: RouteDecision): string[] {
+  return decision.shards.map((shard) => `shard ${shard}`)
+}
+
+export const MULTI_SHARD_PROTOCOL = new GatewayError(
+  'FEATURE_NOT_SUPPORTED',
+  'a request to several shards must use the simple query protocol',
+  { hint: 'send it as one Query message, or route it to one shard' },
+)
+
+export function invalidMessage(code: number): GatewayError {
+  return new GatewayError('PROTOCOL_VIOLATION', `invalid frontend message type ${code}`, {
+    severity: 'FATAL',
+    hint: 'the client sent bytes that are not a Postgres protocol message; check that it speaks protocol 3.0',
+  })
+}
+
+/** What the query phase needs from the session around it. */
+export interface QueryPhaseOwner {
+  readonly id: number
+  readonly context: ClientContext
+  readonly transport: ClientTransport
+  readonly database: string
+  readonly username: string
+  readonly routing: RoutingState
+  /** The client's parameter values (reported to it, or chosen by it). */
+  readonly params: Map<string, string>
+  /** Sends a FATAL error and closes (non-FATAL: sends it and goes on). */
+  fail(error: GatewayError): void
+  close(reason: string, lastBytes?: Buffer): void
+  /** Input arrived while the phase held it back: read the framer again. */
+  resumeInput(): void
 }

@@ -1,0 +1,248 @@
+/**
+ * The output side of the query phase: the bindings that serve a client's transactions. For each
+ * transaction it asks the router (with the request that opened it, the client's routing state and the
+ * pool's current registry entry) and serves it through Direct (one server), MultiShard (every shard,
+ * replies merged) or Local (the gateway's own replies); it hands replies to the client, keeps the
+ * client's parameters on the servers it lands on, and ends each transaction.
+ * @module
+ */
+import { DirectBinding, type DirectClient } from '../binding/direct.js'
+import { LocalBinding } from '../binding/local.js'
+import { MultiShardBinding } from '../binding/multi-shard.js'
+import { GatewayError, toFatal } from '../errors.js'
+import { Cleanup } from '../pool/cleanup-state.js'
+import type { ServerConnection } from '../pool/server-conn.js'
+import type { UserPool } from '../pool/user-pool.js'
+import { TxnStatus } from '../protocol/codes.js'
+import { ClientRequest } from '../request/client-request.js'
+import { type RouteDecision, routeTransaction } from '../router/route.js'
+import { applyClientParams } from './param-apply.js'
+import {
+  failedRequestsReply,
+  MULTI_SHARD_PROTOCOL,
+  onlyQueries,
+  type QueryPhaseOwner,
+  shardNames,
+  TransactionTimers,
+} from './query-phase-support.js'
+import type { StatementRewriter } from './statement-rewriter.js'
+
+const EMPTY = Buffer.alloc(0)
+
+/** Serves a logged-in client's transactions. */
+export class TransactionBindings implements DirectClient {
+  transactionCount = 0
+  /** False in session mode, and once SQL PREPARE pinned a transaction-mode client to its server. */
+  transactionMode: boolean
+  /** The request that opens the next transaction (set by the query phase as it reads). */
+  readonly request = new ClientRequest()
+  readonly direct: DirectBinding
+  readonly local: LocalBinding
+  /** The binding of a transaction that runs on several shards, while it lasts. */
+  multi?: MultiShardBinding
+  /** The last message forwarded leaves a batch open that only the client can continue (no Sync/Flush). */
+  openBatch = false
+  /** Input is held until the next ReadyForQuery (see StatementRewriter.mustWait). */
+  holding = false
+  /** Queries run in the current transaction (for the statistics). */
+  transactionQueries = 0
+  readonly timers: TransactionTimers
+  private pool: UserPool
+  private poolVersion: number
+  private routeError?: GatewayError
+  private notices?: Buffer
+  /**
+   * The server connections whose parameters agreed with this client's when it last let them go, with
+   * their paramsVersion then: landing on one again with nothing changed on either side needs no
+   * comparison (a client hops between the same few connections all day). Any change to the client's
+   * values forgets them all.
+   */
+  private paramsAgreed = new WeakMap<ServerConnection, number>()
+
+  constructor(
+    private readonly owner: QueryPhaseOwner,
+    pool: UserPool,
+    private readonly rewriter?: StatementRewriter,
+  ) {
+    this.pool = pool
+    this.poolVersion = owner.context.pools.version
+    this.transactionMode = pool.poolMode === 'transaction'
+    if (rewriter !== undefined) {
+      rewriter.onServerPolluted = () => this.direct.addCleanup(Cleanup.Discard)
+      // Called from within a server reply: send once that reply has been dispatched.
+      rewriter.onResume = () => queueMicrotask(() => this.direct.resumeSource())
+    }
+    this.direct = new DirectBinding(this, rewriter)
+    this.local = new LocalBinding(this)
+    this.timers = new TransactionTimers(owner, () => this.pool.idleInTransactionTimeout)
+  }
+
+  /** True while a transaction has its binding (a server lent or awaited, or several shards). */
+  get bound(): boolean {
+    return this.multi !== undefined || this.direct.attached
+  }
+
+  /**
+   * Whether the client can be answered without a server now: nothing of its own in flight or waiting
+   * for a checkout (so a local reply stays in order), and not in a failed transaction (where Postgres
+   * refuses everything with 25P02, which the server must say).
+   */
+  canAnswerLocally(): boolean {
+    if (this.multi !== undefined) return false
+    return !this.direct.busy && this.direct.txnStatus !== TxnStatus.Failed
+  }
+
+  /** Sends through the transaction's binding, routing the transaction first if it has none yet. */
+  forward(bytes: Buffer | undefined, syncs: number): void {
+    if (this.multi !== undefined) return this.sendMulti(bytes, syncs)
+    const d = this.direct
+    if (d.attached) d.forward(bytes, syncs)
+    else {
+      const decision = this.route()
+      if (decision === undefined) return this.onBindFailed(this.routeError!, syncs)
+      if (decision.shards.length > 1) {
+        this.multi = new MultiShardBinding(this, decision.candidates, shardNames(decision))
+        return this.sendMulti(bytes, syncs)
+      }
+      d.forward(bytes, syncs, decision.candidates)
+    }
+    // Nothing will come back until the client sends more: it is idle, holding a server.
+    if (this.openBatch && d.server !== undefined) this.timers.armIdleInTransaction()
+  }
+
+  /**
+   * Sends to every shard of a multi-shard transaction: simple Query messages only, which every server
+   * answers (the reply merger's condition); anything else fails that request.
+   */
+  private sendMulti(bytes: Buffer | undefined, syncs: number): void {
+    const plain = bytes ?? this.rewriter?.takeRun()
+    if (plain !== undefined && onlyQueries(plain)) return this.multi!.send(plain, syncs)
+    this.rewriter?.discardItems()
+    this.onBindFailed(MULTI_SHARD_PROTOCOL, syncs)
+    if (!this.multi!.busy) this.endMulti()
+  }
+
+  private endMulti(): void {
+    this.multi?.close() // every leg back to its pool, and checkouts still under way cancelled
+    this.multi = undefined
+  }
+
+  /** The route decision for the transaction starting now; undefined (with routeError) when there is none. */
+  private route(): RouteDecision | undefined {
+    try {
+      return routeTransaction(this.request, this.owner.routing, this.currentPool())
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err
+      this.routeError = err
+      return undefined
+    }
+  }
+
+  /** The client's pool now: after a reload swapped the pools, the new one of the same (database, user). */
+  private currentPool(): UserPool {
+    const registry = this.owner.context.pools
+    if (registry.version === this.poolVersion) return this.pool
+    const pool = registry.get(this.owner.database, this.owner.username)
+    if (pool === undefined)
+      throw new GatewayError('SHUTTING_DOWN', `pool ${this.pool.name} was removed from the config`, {
+        severity: 'FATAL',
+        hint: 'reconnect to a database and user the config still names',
+      })
+    this.pool = pool
+    this.poolVersion = registry.version
+    return pool
+  }
+
+  onAttached(server: ServerConnection): void {
+    this.transactionCount++
+    if (this.paramsAgreed.get(server) === server.paramsVersion) return
+    this.notices = applyClientParams(this.owner.params, server, this.owner.id, () => this.paramsChanged())
+  }
+
+  onDetached(server: ServerConnection): void {
+    this.paramsAgreed.set(server, server.paramsVersion)
+  }
+
+  onBindFailed(error: GatewayError, syncs: number): void {
+    this.rewriter?.discardItems()
+    if (error.severity === 'FATAL' || syncs === 0) return this.owner.fail(toFatal(error))
+    // Each pending Query or Sync gets the error and its ReadyForQuery, as if each statement had failed.
+    this.owner.transport.write(failedRequestsReply(error, syncs))
+  }
+
+  reply(buf: Buffer, start: number, end: number): void {
+    let bytes = buf.subarray(start, end)
+    if (this.notices !== undefined) {
+      bytes = Buffer.concat([this.notices, bytes])
+      this.notices = undefined
+    }
+    if (!this.owner.transport.write(bytes)) (this.multi ?? this.direct).pause()
+  }
+
+  onReadyForQuery(status: number, done: boolean): void {
+    if (this.holding) {
+      this.holding = false
+      queueMicrotask(() => this.owner.resumeInput()) // resume the held input once this reply is delivered
+    }
+    // Not done: more of the client's messages are still to be answered (a pipeline).
+    if (!done) return
+    if (this.multi !== undefined) {
+      if (status === TxnStatus.Idle) this.endMulti()
+      else this.timers.armIdleInTransaction()
+      return
+    }
+    const server = this.direct.server
+    // SQL PREPARE made a statement only this server holds: keep the server for the rest of the session.
+    if (this.transactionMode && server !== undefined && server.cleanup & Cleanup.Prepare)
+      this.transactionMode = false
+    if (status === TxnStatus.Idle) {
+      if (this.transactionMode && !this.rewriter?.hasItems) this.endTransaction()
+    } else this.timers.armIdleInTransaction()
+  }
+
+  private endTransaction(): void {
+    this.direct.release(this.transactionQueries)
+    this.transactionQueries = 0
+  }
+
+  /** The server answered everything in the middle of a batch and waits for this client. */
+  onBatchIdle(): void {
+    if (this.direct.server !== undefined) this.timers.armIdleInTransaction()
+  }
+
+  onParameterStatus(name: string, value: string): void {
+    const params = this.owner.params
+    if (params.get(name) === value) return
+    params.set(name, value)
+    this.paramsChanged()
+  }
+
+  /** The client's parameter values changed: no server connection is known to agree any more. */
+  private paramsChanged(): void {
+    this.paramsAgreed = new WeakMap()
+  }
+
+  /** `reported`: the server's own FATAL already reached the client; Postgres would say nothing more. */
+  onServerLost(error: GatewayError, reported: boolean): void {
+    if (reported) this.owner.close(error.message, EMPTY)
+    else this.owner.fail(toFatal(error))
+  }
+
+  /** The client's socket can take more: resume reading the server. */
+  onTransportDrain(): void {
+    this.direct.resume()
+    this.multi?.resume()
+  }
+
+  cancelRunningQuery(): void {
+    this.direct.cancel()
+    this.multi?.cancel()
+  }
+
+  /** The client left: its server goes back to the pool (or is closed), nothing waits any more. */
+  close(): void {
+    this.timers.clear()
+    this.multi?.close()
+    this.direct.close(this.transactionMode ? 'transaction' : 'session', this.transactionQueries)
+  }
+}
