@@ -21,6 +21,7 @@ import { StatementCache } from './statement-cache.js'
 
 let nextServerId = 1
 const SYNC = serializeSync()
+const NO_BYTES = Buffer.alloc(0)
 
 /** Replies never dropped on behalf of an action: they are not answers to the message. */
 const ASYNC_MESSAGES: ReadonlySet<number> = new Set([
@@ -104,6 +105,11 @@ export class ServerConnection {
     s.on('data', (chunk: Buffer) => this.onData(chunk))
     s.on('error', (err) => this.lost(`socket error: ${err.message}`))
     s.on('close', () => this.lost('the server closed the connection'))
+    // Bytes that came in the login's last chunk after its ReadyForQuery are read once the pool holds
+    // the connection (Postgres sends nothing there; a notice is dropped, an error closes it).
+    queueMicrotask(() => {
+      if (this.framer.pending > 0 && !this.closed) this.onData(NO_BYTES)
+    })
   }
 
   /** Called once when the connection closes, for whatever reason. */

@@ -43,6 +43,8 @@ export interface ServerPoolSettings {
 interface Waiter {
   waiter: CheckoutWaiter
   since: number
+  /** A client's checkout, counted in the statistics. */
+  counted: boolean
 }
 
 /** Connections to one server address for one pool. */
@@ -77,17 +79,20 @@ export class ServerPool {
     return q.trim() === '' ? [] : [q]
   }
 
-  /** Lends a connection: at once when one is idle, else after a connect or a check-in. */
-  checkout(waiter: CheckoutWaiter): void {
+  /**
+   * Lends a connection: at once when one is idle, else after a connect or a check-in. `counted`: a
+   * client's checkout (statistics); the gateway's own (learning server parameters) is not.
+   */
+  checkout(waiter: CheckoutWaiter, counted = true): void {
     const now = Date.now()
     for (let server = this.idle.pop(); server !== undefined; server = this.idle.pop()) {
       if (now - server.createdAt <= this.settings.serverLifetime) {
-        this.stats.recordCheckout(0)
+        if (counted) this.stats.recordCheckout(0)
         return waiter.onCheckout(server)
       }
       server.close() // past server_lifetime: never lend it again
     }
-    this.waiters.push({ waiter, since: now })
+    this.waiters.push({ waiter, since: now, counted })
     if (this.waitTimer === undefined) this.armWaitTimer(now)
     if (this.all.size + this.connecting < this.settings.poolSize) this.grow()
   }
@@ -171,7 +176,7 @@ export class ServerPool {
       return this.discard(server, 'not idle when it was to be lent')
     const next = this.waiters.shift()
     if (next !== undefined) {
-      this.stats.recordCheckout((Date.now() - next.since) * 1000)
+      if (next.counted) this.stats.recordCheckout((Date.now() - next.since) * 1000)
       return next.waiter.onCheckout(server)
     }
     server.idleSince = Date.now()
@@ -264,7 +269,7 @@ export class ServerPool {
       },
       onCheckoutError: (error) => callback(error),
     }
-    this.checkout(waiter)
+    this.checkout(waiter, false)
   }
 
   /** Closes everything (shutdown or removal from config). */

@@ -122,6 +122,11 @@ describe('ClientSession in memory: transaction mode', () => {
     assert.equal(server.stats.queryCount, 4, 'one per Query message')
     assert.ok(server.stats.xactTimeMicros > 0)
     assert.equal(g.serverPool().totals().xactCount, 2)
+    assert.equal(
+      g.serverPool().stats.checkouts,
+      2,
+      'one per transaction; learning server parameters at login is not one',
+    )
   })
 
   it('a client that leaves while waiting for a connection is forgotten; its query never runs', async () => {

@@ -13,7 +13,7 @@ export class TrafficCounters {
   xactCount = 0
   /** Queries and extended-protocol statements run (total_query_count). */
   queryCount = 0
-  /** Bytes sent to the server on behalf of clients (total_sent). */
+  /** Bytes sent to the server: clients' messages and the gateway's own (cleanup, SET) (total_sent). */
   bytesSent = 0
   /** Bytes received from the server (total_received). */
   bytesReceived = 0
