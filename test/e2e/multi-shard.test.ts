@@ -104,6 +104,18 @@ describe('multi-shard transactions', () => {
     assert.equal(r.rowCount, topology().shards.length, 'one count per shard: no aggregation across shards')
   })
 
+  test('large results of several statements arrive whole from every shard', async () => {
+    const { client } = await allShardsClient()
+    await using _ = client
+    const sql = `select g, repeat('x', 400) as pad from generate_series(1, 20000) g;
+      select g from generate_series(1, 3) g`
+    const results = (await client.query(sql)) as unknown as pg.QueryResult[]
+    const shards = topology().shards.length
+    assert.equal(results[0]!.rowCount, 20000 * shards)
+    assert.equal(results[0]!.rows.filter((row) => row.g === 20000).length, shards)
+    assert.equal(results[1]!.rowCount, 3 * shards)
+  })
+
   test('the extended protocol to several shards is refused for that request only', async () => {
     const { client } = await allShardsClient()
     await using _ = client

@@ -13,6 +13,12 @@ import type { CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
 import { ReplyMerger } from '../protocol/reply-merger.js'
 import type { Binding, BindingClient } from './binding.js'
 
+/**
+ * Bytes of one server the merger may hold while it runs ahead of the others (its rows wait for their
+ * RowDescription, say) before the gateway stops reading it; it is read again below half of that.
+ */
+const HELD_BYTES_LIMIT = 1 << 20
+
 /** One shard's server connection inside the binding. */
 class ShardLeg implements ReplySink, CheckoutWaiter {
   readonly internal = false
@@ -20,6 +26,8 @@ class ShardLeg implements ReplySink, CheckoutWaiter {
   /** ReadyForQuery messages received from this server during the binding. */
   readies = 0
   failed = false
+  /** Not read because the merger holds too much of it. */
+  held = false
 
   constructor(
     readonly index: number,
@@ -40,6 +48,7 @@ class ShardLeg implements ReplySink, CheckoutWaiter {
 
   onServerData(buf: Buffer, start: number, end: number): void {
     this.owner.merger.push(this.index, buf, start, end)
+    this.owner.balance()
   }
 
   onReadyForQuery(_status: number, _done: boolean): void {
@@ -69,6 +78,8 @@ export class MultiShardBinding implements Binding {
   private answered = 0
   private bindFailed = false
   private closed = false
+  /** The client's socket is full: no server is read. */
+  private paused = false
 
   /** `pools`: the server pool of each shard, in shard order; `names` name them in merge errors. */
   constructor(
@@ -144,16 +155,35 @@ export class MultiShardBinding implements Binding {
     this.client.onServerLost(error, true)
   }
 
+  /**
+   * Back-pressure per server: a server far ahead of the others is not read until the merger has let
+   * most of what it holds go (the client's own back-pressure pauses every server, see pause()).
+   */
+  balance(): void {
+    for (const leg of this.legs) {
+      const held = this.merger.heldBytes(leg.index)
+      if (!leg.held && held > HELD_BYTES_LIMIT) {
+        leg.held = true
+        leg.server?.pause()
+      } else if (leg.held && held < HELD_BYTES_LIMIT / 2) {
+        leg.held = false
+        if (!this.paused) leg.server?.resume()
+      }
+    }
+  }
+
   cancel(): void {
     for (const leg of this.legs) if (leg.server?.busy) leg.server.cancel()
   }
 
   pause(): void {
+    this.paused = true
     for (const leg of this.legs) leg.server?.pause()
   }
 
   resume(): void {
-    for (const leg of this.legs) leg.server?.resume()
+    this.paused = false
+    for (const leg of this.legs) if (!leg.held) leg.server?.resume()
   }
 
   /** Every leg's server back to its pool (cleaned as after any transaction). */
