@@ -21,12 +21,9 @@ import { FrontendCode } from '../protocol/codes.js'
 import type { MessageFramer } from '../protocol/framer.js'
 import { parseStartupPacket } from '../protocol/frontend.js'
 import type { ClientContext, ClientTransport, PreAuthenticatedIdentity } from './client-context.js'
-import { IGNORED_STARTUP_PARAMETERS, normalizeStartupValue, TRACKED_PARAMETERS } from './param-sync.js'
+import { readStartupParams } from './startup-params.js'
 
 const ENCRYPTION_REFUSED = Buffer.from('N')
-
-/** Startup keys that are not run-time parameters. */
-const CONNECTION_KEYS = new Set(['user', 'database'])
 
 /** What a startup step ended in, for the session to act on. */
 export type StartupOutcome =
@@ -153,7 +150,7 @@ export class StartupHandler {
       })
     this.user = user
     this.database = params.get('database') || user
-    const ignoredOptions = this.checkParams(params)
+    const ignoredOptions = readStartupParams(params, this.startupParams)
     if (minorVersion > 0 || ignoredOptions.length > 0)
       this.transport.write(serializeNegotiateProtocolVersion(0, ignoredOptions))
     if (this.context.logConnections)
@@ -221,22 +218,6 @@ export class StartupHandler {
     )
   }
 
-  /** Keeps tracked parameters, rejects ones a pooled connection cannot honour; returns `_pq_.` options. */
-  private checkParams(params: Map<string, string>): string[] {
-    const ignored: string[] = []
-    for (const [name, value] of params) {
-      if (CONNECTION_KEYS.has(name) || IGNORED_STARTUP_PARAMETERS.has(name)) continue
-      if (name.startsWith('_pq_.')) ignored.push(name)
-      else if (name === 'fallback_application_name') {
-        if (!params.has('application_name')) this.startupParams.set('application_name', value)
-      } else if (TRACKED_PARAMETERS.has(name))
-        this.startupParams.set(name, normalizeStartupValue(name, value))
-      else if (name === 'options' && value.trim() === '') continue
-      else throw unsupportedParameter(name)
-    }
-    return ignored
-  }
-
   private onAuthMessage(f: MessageFramer): StartupOutcome | undefined {
     if (f.code !== FrontendCode.Password) {
       // Postgres's words: auth-sasl.c says "SASL response", auth.c "password response".
@@ -270,13 +251,4 @@ export class StartupHandler {
       finalAuthBytes: step.send,
     }
   }
-}
-
-function unsupportedParameter(name: string): GatewayError {
-  // A startup packet may be 10,000 bytes: quote a short excerpt of the name, not all of it.
-  const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name
-  return new GatewayError('UNSUPPORTED_STARTUP_PARAMETER', `unsupported startup parameter: ${shown}`, {
-    severity: 'FATAL',
-    hint: `Skiff shares server connections between clients, so it applies only ${[...TRACKED_PARAMETERS].join(', ')} per client; set it with SET in each transaction, or on the role or database in Postgres`,
-  })
 }
