@@ -41,7 +41,13 @@ async function startSide(name: string, root: string, topo: Topology, dir: string
   const database = topo.database
   const opts = { repoRoot: root, dir, serverPort: topo.primary.port, database, scram, md5, poolSize: 4 }
   writeFileSync(config, skiffConfig(opts, port))
-  return { name, port, child: spawn(process.execPath, [cli, '--config', config], { stdio: 'ignore' }) }
+  // SKIFF_AB_PROFILE=<dir>: each side writes a V8 CPU profile there when it stops (see --cpu-prof).
+  const profile = process.env.SKIFF_AB_PROFILE
+  const flags = profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : []
+  const child = spawn(process.execPath, [...flags, cli, '--config', config], { stdio: 'ignore' })
+  return { name, port, child }
 }
 
 /** One pgbench run against `side`; CPU µs per transaction. */
@@ -86,7 +92,9 @@ async function main(): Promise<void> {
       console.log(`| ${w.label} | ${b.toFixed(1)} | ${a.toFixed(1)} | ${(a / b).toFixed(2)}× |`)
     }
   } finally {
+    const exited = sides.map((s) => new Promise((r) => s.child.once('exit', r)))
     for (const s of sides) s.child.kill('SIGTERM')
+    await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 10_000))])
     await topo.stop()
   }
 }
