@@ -126,4 +126,16 @@ describe('multi-shard transactions', () => {
     })
     assert.equal((await client.query('select 1 as one')).rowCount, topology().shards.length)
   })
+
+  test('a refused request holds no shard: the next transaction may go to one shard', async () => {
+    const { client, session } = await allShardsClient()
+    await using _ = client
+    await assert.rejects(client.query('select $1::int as x', [1]), /simple query protocol/)
+    session.routing.shard = 1
+    const r = await client.query('select distinct shard from ms_items where shard < 9')
+    assert.deepEqual(
+      r.rows.map((row) => row.shard),
+      [1],
+    )
+  })
 })

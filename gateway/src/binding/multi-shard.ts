@@ -96,6 +96,11 @@ export class MultiShardBinding implements Binding {
     return this.answered < this.expected || !this.attached
   }
 
+  /** True while some request sent through the binding still waits for its ReadyForQuery. */
+  get pending(): boolean {
+    return this.answered < this.expected
+  }
+
   get txnStatus(): number {
     return this.merger.status
   }

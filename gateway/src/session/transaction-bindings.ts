@@ -119,7 +119,8 @@ export class TransactionBindings implements DirectClient {
     if (plain !== undefined && onlyQueries(plain)) return this.multi!.send(plain, syncs)
     this.rewriter?.discardItems()
     this.onBindFailed(MULTI_SHARD_PROTOCOL, syncs)
-    if (!this.multi!.busy) this.endMulti()
+    // Outside a transaction nothing holds the shards: give them back (and cancel checkouts under way).
+    if (!this.multi!.pending && this.multi!.txnStatus === TxnStatus.Idle) this.endMulti()
   }
 
   private endMulti(): void {
