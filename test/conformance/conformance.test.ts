@@ -11,15 +11,27 @@ import type pg from 'pg'
 import { pgClient } from '../helpers/clients.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { directUrl } from '../helpers/topology.js'
+import { COPY_CASES } from './cases-copy.js'
 import { ERROR_CASES } from './cases-errors.js'
 import { QUERY_CASES } from './cases-queries.js'
+import { SESSION_STATE_CASES } from './cases-session-state.js'
+import { SIGNAL_CASES } from './cases-signals.js'
+import { STATEMENT_CASES } from './cases-statements.js'
 import { TRANSACTION_CASES } from './cases-transactions.js'
 import { CREATE_FIXTURES, DROP_FIXTURES, LEDGER } from './fixtures.js'
 import { describeConformance } from './harness.js'
 import { failed } from './outcomes.js'
 import { directTarget, type GatewayChoice, httpTarget, tcpTarget, websocketTarget } from './targets.js'
 
-const CASES = [...QUERY_CASES, ...ERROR_CASES, ...TRANSACTION_CASES]
+const CASES = [
+  ...QUERY_CASES,
+  ...ERROR_CASES,
+  ...TRANSACTION_CASES,
+  ...SESSION_STATE_CASES,
+  ...STATEMENT_CASES,
+  ...COPY_CASES,
+  ...SIGNAL_CASES,
+]
 
 const gateways = new Map<GatewayChoice['mode'], TestGateway>()
 const choices: GatewayChoice[] = (['transaction', 'session'] as const).map((mode) => ({
