@@ -33,6 +33,10 @@ const FIELDS: ConformanceCase[] = [
     'select 1/0',
     { text: 'select $1::int / 0', values: [1] },
   ]),
+  sequence('errors: rows, then an error in the same statement (simple and extended)', [
+    'select 1 / (500 - g) as q from generate_series(1, 1000) g',
+    { text: 'select 1 / ($1 - g) as q from generate_series(1, 1000) g', values: [500] },
+  ]),
   sequence('errors: a parameter that does not parse as its type', [
     { text: 'select $1::int as n', values: ['abc'] },
     { text: 'select $1::jsonb as j', values: ['{bad'] },
@@ -79,10 +83,17 @@ const FLOW: ConformanceCase[] = [
     },
   }),
   defineCase({
-    name: 'errors: an error in a multi-statement Query skips the statements after it',
+    name: 'errors: an error in a multi-statement Query skips the rest and rolls back its implicit transaction',
     needs: ['multi-statement'],
+    reset: `truncate ${LEDGER}`,
     run: async (ctx) =>
-      script(on(await ctx.connect(), 'select 1 as a; select 1/0; select 3 as c', 'select 4 as d')),
+      script(
+        on(
+          await ctx.connect(),
+          `select 1 as a; insert into ${LEDGER} values (1, 1); select 1/0; select 3 as c`,
+          `select count(*)::int as n from ${LEDGER}`,
+        ),
+      ),
     expect: (outcomes) => assert.equal(failed(outcomes[0]).code, '22012'),
   }),
 ]

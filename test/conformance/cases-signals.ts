@@ -4,6 +4,7 @@
  * @module
  */
 import assert from 'node:assert/strict'
+import { NOTIFY } from './fixtures.js'
 import { defineCase } from './harness.js'
 import { failed, ok } from './outcomes.js'
 import type { CaseContext, ConformanceCase, ConformanceConn, Outcome } from './target.js'
@@ -66,6 +67,33 @@ const NOTICES: ConformanceCase[] = [
   }),
 ]
 
+/** A notice raised once per row, from a statement with a parameter (so the extended protocol). */
+const PER_ROW = {
+  text: `select ${NOTIFY}(g::text || $1) as shout from generate_series(1, 3) g`,
+  values: ['!'],
+}
+
+const FROM_FUNCTIONS: ConformanceCase[] = [
+  defineCase({
+    name: 'NOTICE: one per row from a function, in the extended protocol',
+    needs: ['notice'],
+    run: async (ctx) => {
+      const a = await ctx.connect()
+      return { outcome: await a.query(PER_ROW), notices: a.takeNotices() }
+    },
+    expect: (r) =>
+      assert.deepEqual(
+        r.notices.map((n) => n.detail),
+        ['from 1!', 'from 2!', 'from 3!'],
+      ),
+  }),
+  defineCase({
+    name: 'NOTICE: a statement that raises notices still returns its rows (on every front)',
+    run: async (ctx) => (await ctx.connect()).query(PER_ROW),
+    expect: (outcome) => assert.equal(ok(outcome)[0]!.rowCount, 3),
+  }),
+]
+
 const CANCEL: ConformanceCase[] = [
   defineCase({
     name: 'cancel: a running query is cancelled with 57014, and the connection works on',
@@ -102,4 +130,4 @@ const CANCEL: ConformanceCase[] = [
 ]
 
 /** Every case of this file. */
-export const SIGNAL_CASES: ConformanceCase[] = [...NOTICES, ...CANCEL]
+export const SIGNAL_CASES: ConformanceCase[] = [...NOTICES, ...FROM_FUNCTIONS, ...CANCEL]

@@ -12,9 +12,12 @@ export const ACCOUNTS = 'conf_accounts'
 /** Written by COPY FROM STDIN and by the transaction cases. */
 export const LEDGER = 'conf_ledger'
 
+/** A function raising a NOTICE with its argument, so notices can come from the extended protocol. */
+export const NOTIFY = 'conf_notify'
+
 const TABLES = [ITEMS, ACCOUNTS, LEDGER]
 
-/** Drops and creates every table (a previous run that died may have left them). */
+/** Drops and creates every table, and (re)creates the function (a run that died may have left them). */
 export const CREATE_FIXTURES = `
 drop table if exists ${TABLES.join(', ')};
 create table ${ITEMS} (
@@ -29,10 +32,12 @@ create table ${ITEMS} (
 create table ${ACCOUNTS} (id int primary key, email text not null unique);
 create table ${LEDGER} (id int primary key, amount int not null check (amount <> 0), note text);
 ${TABLES.map((t) => `alter table ${t} owner to skiff_owner;`).join('\n')}
+create or replace function ${NOTIFY}(message text) returns text language plpgsql as $$
+  begin raise notice 'conf: %', message using detail = 'from ' || message; return upper(message); end $$;
 `
 
-/** Drops every table. */
-export const DROP_FIXTURES = `drop table if exists ${TABLES.join(', ')}`
+/** Drops every table and the function. */
+export const DROP_FIXTURES = `drop table if exists ${TABLES.join(', ')}; drop function if exists ${NOTIFY}`
 
 /** The rows `ITEMS` holds for the query cases (reset before each target's run). */
 export const FILL_ITEMS = `
