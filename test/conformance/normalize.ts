@@ -1,6 +1,6 @@
 /**
- * Turns what each driver returns (node-postgres and Neon results, errors and notices; postgres.js errors)
- * into the records of target.ts, so direct Postgres and every Skiff target compare field by field.
+ * Turns what each driver returns (node-postgres and Neon results, errors and notices) into the records
+ * of target.ts, so direct Postgres and every Skiff target compare field by field.
  * @module
  */
 import { canonical } from '../helpers/neon.js'
@@ -30,27 +30,6 @@ export const REPORT_FIELDS = [
   'line',
   'routine',
 ] as const
-
-/** postgres.js names for the same fields (its `PostgresError` keeps the protocol's snake_case names). */
-const POSTGRES_JS_NAMES: Record<(typeof REPORT_FIELDS)[number], string> = {
-  message: 'message',
-  severity: 'severity',
-  code: 'code',
-  detail: 'detail',
-  hint: 'hint',
-  position: 'position',
-  internalPosition: 'internal_position',
-  internalQuery: 'internal_query',
-  where: 'where',
-  schema: 'schema_name',
-  table: 'table_name',
-  column: 'column_name',
-  dataType: 'data type_name',
-  constraint: 'constraint_name',
-  file: 'file',
-  line: 'line',
-  routine: 'routine',
-}
 
 /** A result-like object as node-postgres and Neon (Client and `fullResults`) return it. */
 export interface PgLikeResult {
@@ -84,36 +63,22 @@ export function okOutcome(r: PgLikeResult | PgLikeResult[]): Outcome {
  * A database error or notice as a record. An error without a severity did not come from a server
  * (a driver or socket error) and is kept as its message alone, so it can never equal a server's.
  */
-export function reportRecord(e: unknown, names: Record<string, string> = {}): ReportRecord {
+export function reportRecord(e: unknown): ReportRecord {
   const source = (e ?? {}) as Record<string, unknown>
-  const at = (field: string) => source[names[field] ?? field]
-  if (at('severity') === undefined) return { clientError: String((e as Error)?.message ?? e) }
+  if (source.severity === undefined) return { clientError: String((e as Error)?.message ?? e) }
   const record: ReportRecord = {}
   for (const field of REPORT_FIELDS) {
-    const value = at(field)
+    const value = source[field]
     record[field] = value === undefined || value === null ? null : String(value)
   }
   return record
 }
 
-/** A node-postgres or Neon error as an outcome. */
-export function errorOutcome(e: unknown): Outcome {
-  return { error: reportRecord(e) }
-}
-
-/** A postgres.js error as an outcome, under the same field names as the others. */
-export function postgresJsErrorOutcome(e: unknown): Outcome {
-  return { error: reportRecord(e, POSTGRES_JS_NAMES) }
-}
-
 /** Runs a driver call and returns its outcome; database errors become error outcomes. */
-export async function outcomeOf(
-  run: () => Promise<PgLikeResult | PgLikeResult[]>,
-  onError: (e: unknown) => Outcome = errorOutcome,
-): Promise<Outcome> {
+export async function outcomeOf(run: () => Promise<PgLikeResult | PgLikeResult[]>): Promise<Outcome> {
   try {
     return okOutcome(await run())
   } catch (e) {
-    return onError(e)
+    return { error: reportRecord(e) }
   }
 }
