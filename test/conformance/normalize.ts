@@ -1,6 +1,12 @@
 /**
  * Turns what each driver returns (node-postgres and Neon results, errors and notices) into the records
  * of target.ts, so direct Postgres and every Skiff target compare field by field.
+ *
+ * Nothing a server sends is normalized away. What legitimately differs through Skiff is kept out of
+ * the records instead: the BackendKeyData (Skiff issues its own process id and key, README
+ * "Differences from Postgres") is only used to send a CancelRequest, never recorded, and no case
+ * selects a backend pid or a clock. What differs between driver copies (class names, Buffer and Date
+ * instances) is made comparable by canonical().
  * @module
  */
 import { canonical } from '../helpers/neon.js'
