@@ -41,8 +41,8 @@ export const SESSION_STATE_CASES: ConformanceCase[] = [
     knownDifference: {
       targets: /transaction mode/,
       reason:
-        'transaction mode cleans other SETs, set_config() and temp tables before a server connection ' +
-        'serves another transaction, also for the client that made them (README: Transaction mode)',
+        'documented: transaction mode cleans other SETs, set_config() and temp tables before a server ' +
+        'connection serves another transaction, also for the client that made them (README, Transaction mode)',
     },
     run: async (ctx) =>
       each(await ctx.connect(), [

@@ -105,9 +105,9 @@ export const STATEMENT_CASES: ConformanceCase[] = [
     knownDifference: {
       targets: /transaction mode/,
       reason:
-        'transaction mode prepares each statement under a gateway-wide name (skiff_…) on every server ' +
-        'connection the client lands on, shared with the other clients of its pool; the view shows those ' +
-        'names and the statements other clients prepared there (README: prepared statements in transaction mode)',
+        'documented: transaction mode prepares each statement under a gateway-wide name (skiff_…) on ' +
+        'every server connection the client lands on, shared with the other clients of its pool, so ' +
+        'the view shows those names and what other clients prepared there (README, prepared statements)',
     },
     run: async (ctx) => {
       const a = await ctx.connect()

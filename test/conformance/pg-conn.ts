@@ -28,6 +28,22 @@ function cancelKey(client: PgLikeClient): { processId: number; secretKey: number
   return { processId: processID, secretKey }
 }
 
+/** How long closing may take; a connection the server already closed must not hold up the run. */
+const CLOSE_TIMEOUT_MS = 2000
+
+/**
+ * Ends the client, giving up after `ms`: Neon's Client never settles `end()` once its WebSocket was
+ * closed under it, which would hang the case that found the problem.
+ */
+async function endWithin(client: PgLikeClient, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  await Promise.race([client.end().catch(() => {}), late])
+  clearTimeout(timer)
+}
+
 /** Connects `client` and wraps it; notices are collected from the moment it connects. */
 export async function pgConn(client: PgLikeClient, sendCancel: SendCancel): Promise<ConformanceConn> {
   const notices: ReportRecord[] = []
@@ -52,7 +68,7 @@ export async function pgConn(client: PgLikeClient, sendCancel: SendCancel): Prom
     },
     copyIn: (text, data) => copy(text, data),
     copyOut: (text) => copy(text),
-    close: () => client.end().catch(() => {}),
+    close: () => endWithin(client, CLOSE_TIMEOUT_MS),
   }
 }
 

@@ -115,8 +115,9 @@ export interface ConformanceCase {
   /** SQL the harness runs straight on Postgres, as the superuser, before each target's run. */
   reset?: string
   /**
-   * Targets (matched by name) where Skiff is known to differ from Postgres, and why. The case still
-   * runs there, as a todo: its failure is reported but does not fail the run.
+   * Targets (matched by name) where Skiff is known to differ from Postgres, and why: the reason starts
+   * with "documented:" (README says so), "gateway bug:" or "to decide:". The case still runs there, as
+   * a todo: its failure is reported but does not fail the run.
    */
   knownDifference?: { targets: RegExp; reason: string }
   /** Runs the case; what it returns is the record compared with direct Postgres's. */
