@@ -33,6 +33,22 @@ export const COPY_CASES: ConformanceCase[] = [
     },
   }),
   defineCase({
+    name: 'COPY: 20,000 rows FROM STDIN (as many CopyData messages), then counted',
+    needs: ['copy'],
+    reset: RESET,
+    run: async (ctx) => {
+      const a = await ctx.connect()
+      const data = Array.from({ length: 20_000 }, (_, i) => `${i + 1}\t${i + 1}\tnote ${i + 1}\n`).join('')
+      return [
+        await a.copyIn(`copy ${LEDGER} from stdin`, data),
+        await a.query(
+          `select count(*)::int as n, sum(amount)::int8 as total, max(note) as last from ${LEDGER}`,
+        ),
+      ]
+    },
+    expect: (o) => assert.equal(ok(o[0])[0]!.rowCount, 20_000),
+  }),
+  defineCase({
     name: 'COPY: FROM STDIN as CSV with a header, quotes and NULLs',
     needs: ['copy'],
     reset: RESET,

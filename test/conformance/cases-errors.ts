@@ -40,6 +40,7 @@ const FIELDS: ConformanceCase[] = [
   sequence('errors: a parameter that does not parse as its type', [
     { text: 'select $1::int as n', values: ['abc'] },
     { text: 'select $1::jsonb as j', values: ['{bad'] },
+    { text: 'select $1::int as n', values: ['ünï ✓ "quoted"'] },
   ]),
   sequence(
     'errors: unique violations with detail, schema, table and constraint',
