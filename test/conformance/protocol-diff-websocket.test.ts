@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { serializeQuery, serializeStartupMessage } from '../../gateway/src/protocol/frontend.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { RawSocket } from '../helpers/raw-socket.js'
 import { topology } from '../helpers/topology.js'
@@ -21,6 +22,21 @@ const overWebSocket =
   (gw: TestGateway): Dial =>
   async () =>
     RawSocket.fromStream(await openWebSocket(gw.httpPort))
+
+/**
+ * The first Query sent right behind the StartupMessage, before any reply, as Neon's default
+ * pipelineConnect sends its first query; over 256 KiB, the WebSocket's limit before login.
+ */
+async function pipelinedBigQuery(socket: RawSocket): Promise<string> {
+  const { users, database } = topology()
+  const query = serializeQuery(`select length('${'x'.repeat(300_000)}') as n`)
+  socket.write(Buffer.concat([serializeStartupMessage({ user: users.trust.username, database }), query]))
+  const readies = () => socket.messages.filter((m) => m.code === 'Z').length
+  await socket.until(() => readies() >= 2 || socket.closed, 15_000)
+  socket.destroy()
+  const afterLogin = socket.messages.slice(socket.messages.findIndex((m) => m.code === 'Z') + 1)
+  return `${afterLogin.map((m) => m.code).join('')}${socket.closed && readies() < 2 ? ' (closed)' : ''}`
+}
 
 for (const poolMode of ['transaction', 'session'] as const) {
   describe(`protocol diff over WebSocket: Postgres vs Skiff in ${poolMode} mode`, () => {
@@ -43,6 +59,18 @@ for (const poolMode of ['transaction', 'session'] as const) {
         if (found.length > 0) assert.fail(`${sequence.name}\n${found.join('\n')}`)
       })
     }
+
+    it('a 300 KiB Query pipelined behind the StartupMessage is answered after the login', {
+      todo:
+        'gateway bug (or a limit to document): over WebSocket a message over 256 KiB that arrives ' +
+        'before the login has completed closes the socket (1009, no ErrorResponse), though the ' +
+        "README's login limit is meant for login messages; Postgres and Skiff over TCP answer it",
+    }, async () => {
+      const postgres = await pipelinedBigQuery(await RawSocket.connect(topology().primary.port))
+      assert.equal(postgres, 'TDCZ')
+      assert.equal(await pipelinedBigQuery(await RawSocket.connect(gw.port)), postgres, 'Skiff over TCP')
+      assert.equal(await pipelinedBigQuery(await overWebSocket(gw)()), postgres, 'Skiff over WebSocket')
+    })
 
     it('live WebSocket transcripts that differ are reported (self-check of the WebSocket path)', async () => {
       const postgres = await runSequence(topology().primary.port, { name: 'one', steps: queries('select 1') })
