@@ -13,7 +13,7 @@ export interface PgLikeClient {
   connect(): Promise<unknown>
   query(config: QuerySpec): Promise<PgLikeResult | PgLikeResult[]>
   query(submittable: CopyQuery): unknown
-  on(event: 'notice' | 'error', listener: (message: unknown) => void): unknown
+  on(event: 'notice' | 'error' | 'end', listener: (message: unknown) => void): unknown
   end(): Promise<void>
 }
 
@@ -49,6 +49,10 @@ export async function pgConn(client: PgLikeClient, sendCancel: SendCancel): Prom
   const notices: ReportRecord[] = []
   client.on('notice', (n) => notices.push(reportRecord(n)))
   client.on('error', () => {}) // a dead socket surfaces through the failing query; keep the process alive
+  let ended = false
+  client.on('end', () => {
+    ended = true
+  })
   await client.connect()
   const query = (spec: QuerySpec | string) =>
     outcomeOf(() => client.query(typeof spec === 'string' ? { text: spec } : spec))
@@ -68,7 +72,9 @@ export async function pgConn(client: PgLikeClient, sendCancel: SendCancel): Prom
     },
     copyIn: (text, data) => copy(text, data),
     copyOut: (text) => copy(text),
-    close: () => endWithin(client, CLOSE_TIMEOUT_MS),
+    close: async () => {
+      if (!ended) await endWithin(client, CLOSE_TIMEOUT_MS)
+    },
   }
 }
 
