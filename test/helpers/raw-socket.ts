@@ -3,6 +3,7 @@
  * @module
  */
 import net from 'node:net'
+import type { Duplex } from 'node:stream'
 import { parseErrorFields } from '../../gateway/src/protocol/backend-decode.js'
 import { MessageFramer } from '../../gateway/src/protocol/framer.js'
 import { serializeStartupMessage } from '../../gateway/src/protocol/frontend.js'
@@ -25,7 +26,7 @@ export class RawSocket {
   private readonly framer = new MessageFramer()
   private waiters: Array<() => void> = []
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(private readonly socket: Duplex) {
     socket.on('data', (chunk: Buffer) => {
       this.received.push(chunk)
       if (!this.framing) return this.wake()
@@ -57,6 +58,11 @@ export class RawSocket {
     await s.until(() => s.messages.some((m) => m.code === 'Z'))
     s.welcome = s.messages.splice(0)
     return s
+  }
+
+  /** A raw connection over any byte stream, e.g. a WebSocket carrying wire bytes in binary frames. */
+  static fromStream(stream: Duplex): RawSocket {
+    return new RawSocket(stream)
   }
 
   static connect(port: number): Promise<RawSocket> {

@@ -19,12 +19,16 @@ export interface Transcript {
 /** Generous: a 1 MiB row through a loaded CI machine, but still fails fast on a hang. */
 const STEP_TIMEOUT_MS = 15_000
 
+/** Opens the raw connection a sequence runs on (TCP by default; a WebSocket for that front). */
+export type Dial = () => Promise<RawSocket>
+
 /** Logs in as the trust user (no password exchange, so both sides take the same path). */
 async function login(
   port: number,
+  dial: Dial,
   startup: Record<string, string> = {},
 ): Promise<{ socket: RawSocket; login: RawMessage[] }> {
-  const socket = await RawSocket.connect(port)
+  const socket = await dial()
   const t = topology()
   socket.write(serializeStartupMessage({ user: t.users.trust.username, database: t.database, ...startup }))
   await socket.until(() => socket.messages.some((m) => m.code === 'Z') || socket.closed, STEP_TIMEOUT_MS)
@@ -37,11 +41,16 @@ const codes = (messages: RawMessage[]): string => messages.map((m) => m.code).jo
 const count = (s: RawSocket, code: string): number => s.messages.filter((m) => m.code === code).length
 
 /**
- * Sends each step and waits for its replies. A final lone Sync is answered by a ReadyForQuery that
- * can only come after everything the sequence caused, so a stray extra message would be caught.
+ * Sends each step and waits for its replies, on a connection `dial` opens (`port` names it in errors).
+ * A final lone Sync is answered by a ReadyForQuery that can only come after everything the sequence
+ * caused, so a stray extra message would be caught.
  */
-export async function runSequence(port: number, sequence: Sequence): Promise<Transcript> {
-  const { socket, login: welcome } = await login(port, sequence.startup)
+export async function runSequence(
+  port: number,
+  sequence: Sequence,
+  dial: Dial = () => RawSocket.connect(port),
+): Promise<Transcript> {
+  const { socket, login: welcome } = await login(port, dial, sequence.startup)
   try {
     for (const [i, s] of [...sequence.steps, { bytes: sync(), code: 'Z', count: 1 }].entries()) {
       const want = count(socket, s.code) + s.count
