@@ -152,10 +152,10 @@ const EXTENDED: ConformanceCase[] = [
     knownDifference: {
       targets: /^websocket/,
       reason:
-        'gateway bug (or a limit to document): a message over 256 KiB that arrives before the login ' +
-        "has completed closes the WebSocket (1009, no ErrorResponse); Neon's default pipelineConnect " +
-        'sends the first query right behind the password, and Postgres (or Skiff over TCP) reads it ' +
-        'after the login (see also protocol-diff-websocket.test.ts)',
+        "documented: Neon's default pipelineConnect with coalesceWrites sends StartupMessage, password " +
+        'and the first query in one WebSocket frame, and frames before authentication are capped at ' +
+        '256 KiB (README, Differences from Postgres); a large query in its own frame is read once the ' +
+        'client is authenticated (protocol-diff-websocket.test.ts)',
     },
     run: async (ctx) => (await ctx.connect()).query(BIG_PARAMETER),
     expect: (o) => assert.equal(firstValue(o), 1 << 19),

@@ -18,9 +18,12 @@ const BINARY = { binary: true }
 /** Largest WebSocket message once logged in (a query or a COPY chunk per message). */
 const MAX_PAYLOAD = 64 * 1024 * 1024
 /**
- * Largest WebSocket message before login: a StartupMessage (at most 10,000 bytes) and a password or
- * SASL message (at most 65,535) fit many times over. ws refuses a longer message from its frame header
- * (close code 1009) before buffering it, so nobody can make the gateway hold 64 MiB without a login.
+ * Largest WebSocket message before authentication: a StartupMessage (at most 10,000 bytes) and a
+ * password or SASL message (at most 65,535) fit many times over. ws refuses a longer message from its
+ * frame header (close code 1009) before buffering it, so nobody can make the gateway hold 64 MiB
+ * without a login. The limit rises the moment the client is authenticated, not at its ReadyForQuery.
+ * The first frames of a connection are read as one batch (see firstFrames), so a query sent in the
+ * same flight as the StartupMessage still meets the login limit (README, Differences from Postgres).
  */
 const MAX_LOGIN_PAYLOAD = 256 * 1024
 
@@ -62,7 +65,7 @@ export class WebSocketEndpoint {
     let session: ClientSession
     setMaxPayload(ws, MAX_LOGIN_PAYLOAD)
     const transport: ClientTransport = {
-      onLoggedIn: () => setMaxPayload(ws, MAX_PAYLOAD),
+      onAuthenticated: () => setMaxPayload(ws, MAX_PAYLOAD),
       kind: 'websocket',
       pipelinedPassword: accept ? 'accept' : 'refuse',
       remoteAddress: `${address}:${req.socket.remotePort}`,

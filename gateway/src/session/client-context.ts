@@ -71,6 +71,10 @@ export interface ClientTransport {
    * the token names one), so no password is asked. The login must then be for exactly that identity.
    */
   readonly preAuthenticated?: PreAuthenticatedIdentity
-  /** The client logged in: a front may now allow what only a logged-in client may send (larger frames). */
-  onLoggedIn?(): void
+  /**
+   * The client proved who it is: a front may now allow what only such a client may send (larger
+   * frames). Called at authentication, before the welcome, because drivers pipeline their first query
+   * behind the password (Neon's pipelineConnect) and Postgres reads it once the login is done.
+   */
+  onAuthenticated?(): void
 }

@@ -161,6 +161,7 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
     this.secretKey = key.secretKey
     this.step = ClientStep.Connecting
     this.framer.maxLength = MAX_MESSAGE_LENGTH
+    this.transport.onAuthenticated?.()
     this.query = new QueryPhase(this, login.pool)
     const serverPool = routeTransaction(LOGIN_REQUEST, this.routing, login.pool).candidates[0]!
     serverPool.ensureServerParams((error) => {
@@ -171,7 +172,6 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
       this.transport.write(welcome.bytes)
       this.step = ClientStep.Ready
       this.context.loginDone(this)
-      this.transport.onLoggedIn?.()
       if (this.framer.pending > 0) this.onData(EMPTY)
     })
   }

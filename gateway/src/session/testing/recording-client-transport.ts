@@ -38,7 +38,7 @@ export class RecordingClientTransport implements ClientTransport {
     notifyChange()
   }
 
-  onLoggedIn(): void {
+  onAuthenticated(): void {
     this.loggedIn = true
   }
 
