@@ -5,9 +5,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import pg from 'pg'
+import { parseConfigText } from '../../gateway/src/config/load.js'
+import { Gateway } from '../../gateway/src/gateway.js'
 import type { ClientSession } from '../../gateway/src/session/client-session.js'
+import { freePort } from '../../infra/src/free-port.js'
 import { pgClient } from '../helpers/clients.js'
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { startTestGateway, type TestGateway, testConfigText } from '../helpers/gateway.js'
 import { topology } from '../helpers/topology.js'
 
 /** Runs `sql` as the superuser directly on every shard primary. */
@@ -137,5 +140,39 @@ describe('multi-shard transactions', () => {
       r.rows.map((row) => row.shard),
       [1],
     )
+  })
+
+  test('a shard that cannot be reached fails the request, and the client goes on with one shard', async () => {
+    const t = topology()
+    const dead = await freePort()
+    const text = testConfigText({ shards: true, database: t.shardDatabase, connectTimeout: 2000 }).replace(
+      `["127.0.0.1", ${t.shards[1]!.port}, "primary"]`,
+      `["127.0.0.1", ${dead}, "primary"]`,
+    )
+    const gateway = new Gateway(parseConfigText(text, 'dead-shard.toml').config)
+    await gateway.start()
+    try {
+      const su = t.users.scram
+      const client = await pgClient(
+        `postgres://${su.username}:${encodeURIComponent(su.password)}@127.0.0.1:${gateway.port}/${t.shardDatabase}`,
+      )
+      await using _ = client
+      const session = gateway.clients.get(
+        (client as unknown as { processID: number }).processID,
+      ) as ClientSession
+      session.routing.shard = 'all'
+      await assert.rejects(client.query('select 1'), (err: Error & { code?: string }) => {
+        assert.equal(err.code, '08001', 'the unreachable shard is named as a connection failure')
+        return true
+      })
+      session.routing.shard = 0
+      const r = await client.query('select distinct shard from ms_items where shard < 9')
+      assert.deepEqual(
+        r.rows.map((row) => row.shard),
+        [0],
+      )
+    } finally {
+      await gateway.stop()
+    }
   })
 })

@@ -137,6 +137,8 @@ export class MultiShardBinding implements Binding {
     const syncs = this.queuedSyncs
     this.queued = []
     this.queuedSyncs = 0
+    // The client answers the queued requests with the error: nothing is owed through the shards.
+    this.expected -= syncs
     this.release()
     this.client.onBindFailed(error, syncs)
   }

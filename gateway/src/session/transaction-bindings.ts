@@ -119,8 +119,6 @@ export class TransactionBindings implements DirectClient {
     if (plain !== undefined && onlyQueries(plain)) return this.multi!.send(plain, syncs)
     this.rewriter?.discardItems()
     this.onBindFailed(MULTI_SHARD_PROTOCOL, syncs)
-    // Outside a transaction nothing holds the shards: give them back (and cancel checkouts under way).
-    if (!this.multi!.pending && this.multi!.txnStatus === TxnStatus.Idle) this.endMulti()
   }
 
   private endMulti(): void {
@@ -166,6 +164,10 @@ export class TransactionBindings implements DirectClient {
 
   onBindFailed(error: GatewayError, syncs: number): void {
     this.rewriter?.discardItems()
+    // A multi-shard binding that owes nothing outside a transaction holds its shards for nothing: give
+    // them back (and cancel checkouts still under way), whether a shard failed or the request did.
+    const multi = this.multi
+    if (multi !== undefined && !multi.pending && multi.txnStatus === TxnStatus.Idle) this.endMulti()
     if (error.severity === 'FATAL' || syncs === 0) return this.owner.fail(toFatal(error))
     // Each pending Query or Sync gets the error and its ReadyForQuery, as if each statement had failed.
     this.owner.transport.write(failedRequestsReply(error, syncs))
