@@ -56,21 +56,21 @@ export interface StatementOwner {
 export class StatementMaterializer {
   /** A copy whose shape must be known before the next item can be sent. */
   awaiting?: PreparedCopy
+  /** How many items the last materialize() consumed (a field, not a result object: no allocation per call). */
+  taken = 0
 
   constructor(private readonly owner: StatementOwner) {}
 
   /**
    * Builds what to send to the server whose cache is `cache`: names rewritten, statements prepared where
    * needed. Stops (leaving the rest queued) where a Bind must wait for a shape; `skipping` says the
-   * server discards input until a Sync, so nothing is prepared until one has been sent.
+   * server discards input until a Sync, so nothing is prepared until one has been sent. How many of
+   * `items` it consumed is left in `taken`.
    */
-  materialize(
-    items: readonly Item[],
-    cache: StatementCache,
-    skipping: boolean,
-  ): { out: Outgoing[]; taken: number } {
+  materialize(items: readonly Item[], cache: StatementCache, skipping: boolean): Outgoing[] {
     const out: Outgoing[] = []
-    if (this.awaiting !== undefined) return { out, taken: 0 }
+    this.taken = 0
+    if (this.awaiting !== undefined) return out
     const used = new Set<string>()
     for (const item of items) if (item.kind === 'parse' || item.kind === 'use') used.add(item.cs.stmt.name)
     let i = 0
@@ -86,7 +86,8 @@ export class StatementMaterializer {
       else if (item.kind === 'duplicate') this.sendDuplicate(out, item.bytes)
       else if (!this.sendUse(out, item.cs, item.bytes, cache, used)) break
     }
-    return { out, taken: i }
+    this.taken = i
+    return out
   }
 
   /** While the server skips to a Sync: sends an item unprepared; true once a Sync was sent. */

@@ -195,7 +195,8 @@ export class StatementRewriter implements StatementOwner {
    * shape; `skipping` says the server discards input until a Sync.
    */
   materialize(cache: StatementCache, skipping: boolean): Outgoing[] {
-    const { out, taken } = this.route.materialize(this.items, cache, skipping)
+    const out = this.route.materialize(this.items, cache, skipping)
+    const taken = this.route.taken
     this.items = taken === this.items.length ? [] : this.items.slice(taken)
     return out
   }
