@@ -32,6 +32,8 @@ export const GatewayErrorCode = {
   RESPONSE_TOO_LARGE: SqlState.ProgramLimitExceeded,
   REQUEST_TIMEOUT: SqlState.QueryCanceled,
   INTERNAL: SqlState.InternalError,
+  /** The server refused a client's setting (a startup parameter): its own SQLSTATE is kept. */
+  SERVER_REFUSED: SqlState.InvalidParameterValue,
 } as const
 export type GatewayErrorCode = keyof typeof GatewayErrorCode
 
@@ -52,6 +54,8 @@ export interface GatewayErrorOptions {
   /** How to fix it, shown to the user. */
   hint?: string
   cause?: unknown
+  /** The server's own SQLSTATE, when the error is the server's answer to what the client asked. */
+  sqlstate?: string
 }
 
 /** An error the gateway reports to a client. Messages never include passwords. */
@@ -68,7 +72,7 @@ export class GatewayError extends Error {
     options: GatewayErrorOptions = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.sqlstate = GatewayErrorCode[code]
+    this.sqlstate = options.sqlstate ?? GatewayErrorCode[code]
     this.severity = options.severity ?? 'ERROR'
     this.detail = options.detail
     this.hint = options.hint
@@ -111,5 +115,6 @@ export function toFatal(error: GatewayError): GatewayError {
     detail: error.detail,
     hint: error.hint,
     cause: error.cause,
+    sqlstate: error.sqlstate,
   })
 }

@@ -28,7 +28,10 @@ const SPARE_DESCRIPTORS = 64
 /** A running gateway. */
 export class Gateway implements ClientContext {
   readonly pools: PoolRegistry
-  readonly clients = new Map<number, CancelTarget>()
+  /** Logged-in clients by cancel key (see cancelKey). */
+  readonly clients = new Map<string, CancelTarget>()
+  /** Process ids the gateway made that are in use. */
+  private readonly gatewayPids = new Set<number>()
   readonly preparedStatements = new PreparedRegistry()
   /** Every client connection from accept to close, logged in or not (what max_client_conn counts). */
   private connections = 0
@@ -156,21 +159,33 @@ export class Gateway implements ClientContext {
     return this.connections
   }
 
-  registerClient(session: CancelTarget): { processId: number; secretKey: number } {
-    // Process ids only need to be unique; the secret key is what a CancelRequest must guess.
-    const processId = this.processIds.next((id) => this.clients.has(id))
-    this.clients.set(processId, session)
-    return { processId, secretKey: randomInt32() }
+  registerClient(session: CancelTarget, serverProcessId?: number): { processId: number; secretKey: number } {
+    // Process ids need not be unique (a session-mode client shows its server's real pid, and servers
+    // on different hosts may share one): the registry is keyed by pid and secret key together.
+    const processId = serverProcessId ?? this.processIds.next((id) => this.gatewayPids.has(id))
+    let secretKey = randomInt32()
+    while (this.clients.has(cancelKey(processId, secretKey))) secretKey = randomInt32()
+    if (serverProcessId === undefined) this.gatewayPids.add(processId)
+    this.clients.set(cancelKey(processId, secretKey), session)
+    return { processId, secretKey }
   }
 
   unregisterClient(session: CancelTarget): void {
-    if (this.clients.get(session.processId) === session) this.clients.delete(session.processId)
+    const key = cancelKey(session.processId, session.secretKey)
+    if (this.clients.get(key) !== session) return
+    this.clients.delete(key)
+    this.gatewayPids.delete(session.processId)
+  }
+
+  /** A logged-in client showing this process id (tests, and later the admin console). */
+  clientByProcessId(processId: number): CancelTarget | undefined {
+    for (const client of this.clients.values()) if (client.processId === processId) return client
+    return undefined
   }
 
   cancel(processId: number, secretKey: number): void {
-    const target = this.clients.get(processId)
     // A wrong key is ignored silently, as Postgres does, so keys cannot be probed.
-    if (target !== undefined && target.secretKey === secretKey) target.cancelRunningQuery()
+    this.clients.get(cancelKey(processId, secretKey))?.cancelRunningQuery()
   }
 
   /** Every (database, user) pool. */
@@ -190,4 +205,9 @@ export class Gateway implements ClientContext {
     await Promise.all([this.tcp?.close(), this.http?.close()])
     for (const pool of this.userPools()) for (const sp of pool.serverPools()) sp.close()
   }
+}
+
+/** The cancel registry's key: a CancelRequest must name both. */
+function cancelKey(processId: number, secretKey: number): string {
+  return `${processId}:${secretKey}`
 }

@@ -31,7 +31,8 @@ export const SESSION_STATE_CASES: ConformanceCase[] = [
           '1 day 02:03:04'::interval::text as iv, current_setting('application_name') as app`,
         'SHOW TimeZone',
         'RESET ALL',
-        `select '2024-01-02 03:04:05+00'::timestamptz::text as tz, current_setting('application_name') as app`,
+        // Not application_name: RESET ALL brings back the startup value, which depends on the driver.
+        `select '2024-01-02 03:04:05+00'::timestamptz::text as tz`,
       ]),
     expect: (o) => assert.match(JSON.stringify(ok(o[4]!)[0]!.rows), /08:34:05/),
   }),

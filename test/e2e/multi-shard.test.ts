@@ -49,7 +49,7 @@ describe('multi-shard transactions', () => {
 
   async function allShardsClient() {
     const client = await pgClient(gw.url('scram', topology().shardDatabase))
-    const session = gw.gateway.clients.get((client as unknown as { processID: number }).processID)
+    const session = gw.gateway.clientByProcessId((client as unknown as { processID: number }).processID)
     assert.ok(session)
     ;(session as ClientSession).routing.shard = 'all'
     return { client, session: session as ClientSession }
@@ -157,7 +157,7 @@ describe('multi-shard transactions', () => {
         `postgres://${su.username}:${encodeURIComponent(su.password)}@127.0.0.1:${gateway.port}/${t.shardDatabase}`,
       )
       await using _ = client
-      const session = gateway.clients.get(
+      const session = gateway.clientByProcessId(
         (client as unknown as { processID: number }).processID,
       ) as ClientSession
       session.routing.shard = 'all'

@@ -11,7 +11,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 
 /** The gateway-side session of a node-postgres client, found by the process id it was given. */
 function sessionOf(gw: TestGateway, client: { processID: number | null }): ClientSession {
-  const session = gw.gateway.clients.get(client.processID!)
+  const session = gw.gateway.clientByProcessId(client.processID!)
   assert.ok(session, 'the client is registered under the process id it received')
   return session as ClientSession
 }

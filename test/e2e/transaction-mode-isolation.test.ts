@@ -4,11 +4,16 @@ import { pgClient } from '../helpers/clients.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 
 // One server connection, so every client's transactions land on the same backend: whatever one client
-// leaves behind would be seen by the next unless the gateway cleans it.
+// leaves behind would be seen by the next unless the gateway cleans it. Pinning is off here (with it,
+// the second client would wait for the one connection a pinned client keeps: see session-pinning.test.ts).
 describe('transaction mode: session state never leaks between clients', () => {
   let gw: TestGateway
   before(async () => {
-    gw = await startTestGateway({ poolMode: 'transaction', poolSize: 1 })
+    gw = await startTestGateway({
+      poolMode: 'transaction',
+      poolSize: 1,
+      general: 'pin_session_state = false',
+    })
   })
   after(() => gw.stop())
 

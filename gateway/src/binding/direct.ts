@@ -9,7 +9,7 @@
 import type { GatewayError } from '../errors.js'
 import type { ReplySink } from '../pool/reply-route.js'
 import type { Outgoing, ServerConnection } from '../pool/server-conn.js'
-import type { CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
+import type { CheckinKind, CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
 import type { StatementCache } from '../pool/statement-cache.js'
 import { TxnStatus } from '../protocol/codes.js'
 import { micros } from '../stats/counters.js'
@@ -126,12 +126,20 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
       this.pendingCleanup = 0
     }
     this.client.onAttached(server)
+    if (this.queued.length === 0 && !this.source?.hasItems) return // adopted at login: nothing sent yet
     const queued = this.queued
     const bytes =
       this.source !== undefined ? undefined : queued.length === 1 ? queued[0]! : Buffer.concat(queued)
     this.queued = []
     this.queuedSyncs = 0
     this.forward(bytes, 0)
+  }
+
+  /** Takes a server lent outside this binding (a session-mode login) as if it had checked it out. */
+  adopt(server: ServerConnection, pool: ServerPool): void {
+    this.pool = pool
+    this.waiting = true
+    this.onCheckout(server)
   }
 
   onCheckoutError(error: GatewayError): void {
@@ -186,8 +194,8 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
     this.detach('transaction', queries)
   }
 
-  /** The client left: the server goes back (`transaction` or `session` cleanup) and nothing waits. */
-  close(ended: 'transaction' | 'session' = 'transaction', queries = 0): void {
+  /** The client left: the server goes back (cleaned as `ended` says) and nothing waits. */
+  close(ended: CheckinKind = 'transaction', queries = 0): void {
     this.closed = true
     if (this.waiting) this.pool?.cancelCheckout(this)
     this.waiting = false
@@ -195,7 +203,7 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
     this.detach(ended, queries)
   }
 
-  private detach(ended: 'transaction' | 'session', queries: number): void {
+  private detach(ended: CheckinKind, queries: number): void {
     const server = this.server
     if (server === undefined) return
     this.server = undefined

@@ -38,6 +38,7 @@ class ShardLeg implements ReplySink, CheckoutWaiter {
   onCheckout(server: ServerConnection): void {
     this.server = server
     server.owner = this
+    this.owner.prepare?.(server)
     this.owner.legReady()
   }
 
@@ -81,11 +82,15 @@ export class MultiShardBinding implements Binding {
   /** The client's socket is full: no server is read. */
   private paused = false
 
-  /** `pools`: the server pool of each shard, in shard order; `names` name them in merge errors. */
+  /**
+   * `pools`: the server pool of each shard, in shard order; `names` name them in merge errors;
+   * `prepare` brings each lent server to the client's settings before the request reaches it.
+   */
   constructor(
     readonly client: BindingClient,
     pools: readonly ServerPool[],
     names: readonly string[],
+    readonly prepare?: (server: ServerConnection) => void,
   ) {
     this.merger = new ReplyMerger(pools.length, (bytes) => client.reply(bytes, 0, bytes.length), { names })
     this.legs = pools.map((pool, i) => new ShardLeg(i, pool, this))

@@ -119,6 +119,17 @@ export const generalSchema = z.object(
       .describe(
         `${SKIFF} query run on a session-mode server connection before another client reuses it; "" skips it.`,
       ),
+    server_recovery_timeout: msSchema()
+      .default(5000)
+      .describe(
+        `${SKIFF} milliseconds a server connection whose client left in the middle of a transaction, a batch or a long result has to come back to idle (its query cancelled, its replies drained, ROLLBACK) before it is closed instead of going back to the pool (PgDog's connection recovery).`,
+      ),
+    pin_session_state: z
+      .boolean()
+      .default(true)
+      .describe(
+        `${SKIFF} transaction mode: a client that leaves state on its server connection that cannot follow it to another (a temporary table, a session-level advisory lock, a WITH HOLD cursor, an SQL PREPARE, a LISTEN the gateway did not take, SET SESSION AUTHORIZATION) keeps that connection until the state is gone, then shares again. false: the state is cleaned when the transaction ends, as PgBouncer does.`,
+      ),
     application_name: z
       .string()
       .default('')

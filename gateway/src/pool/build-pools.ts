@@ -47,6 +47,7 @@ function buildUserPool(
     queryWaitTimeout: g.query_wait_timeout,
     preparedStatementsCacheSize: pool.prepared_statements_cache_size ?? g.prepared_statements_cache_size,
     serverResetQuery: g.server_reset_query,
+    recoveryTimeout: g.server_recovery_timeout,
   }
   const shardKeys = Object.keys(pool.shards).sort((a, b) => Number(a) - Number(b))
   const shards = shardKeys.map((key) =>
@@ -81,5 +82,6 @@ function buildUserPool(
     shards,
     idleInTransaction,
     cacheSize,
+    g.pin_session_state,
   )
 }

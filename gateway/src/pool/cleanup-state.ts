@@ -21,7 +21,12 @@ export const Cleanup = {
   StatementsGone: 64,
   /** Not cleanable: the connection holds something under a client's own name; close it at check-in. */
   Discard: 128,
+  /** Not state to clean: something may have gone (DROP, DISCARD, DEALLOCATE, CLOSE, UNLISTEN). */
+  Released: 256,
 } as const
+
+/** Flags that call for a look at the server after the transaction (see session-probe.ts). */
+export const STATE_HINTS = Cleanup.Listen | Cleanup.Prepare | Cleanup.Cursor | Cleanup.Temp | Cleanup.Advisory
 
 const resetCommands: Array<[number, string]> = [
   [Cleanup.Set, 'RESET ALL'],
@@ -56,18 +61,30 @@ export function cleanupFromTag(buf: Buffer, start: number, end: number): number 
   switch (buf[at]) {
     case 0x53: // S
       return tagIs(buf, at, end, 'SET') ? Cleanup.Set : 0
+    case 0x52: // R
+      return tagIs(buf, at, end, 'RESET') ? Cleanup.Set : 0
     case 0x4c: // L
       return tagIs(buf, at, end, 'LISTEN') ? Cleanup.Listen : 0
     case 0x50: // P
       return tagIs(buf, at, end, 'PREPARE') ? Cleanup.Prepare : 0
+    case 0x43: // C
+      return tagIs(buf, at, end, 'CLOSE') ? Cleanup.Released : 0
+    case 0x55: // U
+      return tagIs(buf, at, end, 'UNLISTEN') ? Cleanup.Released : 0
     case 0x44: // D
-      if (tagIs(buf, at, end, 'DECLARE')) return Cleanup.Cursor
-      return tagIs(buf, at, end, 'DEALLOCATE ALL') || tagIs(buf, at, end, 'DISCARD ALL')
-        ? Cleanup.StatementsGone
-        : 0
+      return fromDTag(buf, at, end)
     default:
       return 0
   }
+}
+
+function fromDTag(buf: Buffer, at: number, end: number): number {
+  if (tagIs(buf, at, end, 'DECLARE')) return Cleanup.Cursor
+  if (tagIs(buf, at, end, 'DISCARD ALL')) return Cleanup.StatementsGone | Cleanup.Set | Cleanup.Released
+  if (tagIs(buf, at, end, 'DEALLOCATE ALL')) return Cleanup.StatementsGone | Cleanup.Released
+  if (tagIs(buf, at, end, 'DROP') || tagIs(buf, at, end, 'DISCARD') || tagIs(buf, at, end, 'DEALLOCATE'))
+    return Cleanup.Released
+  return 0
 }
 
 /** Lower-cases ASCII letters only. */

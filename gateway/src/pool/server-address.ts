@@ -22,6 +22,8 @@ export interface ServerLogin {
   /** Milliseconds; sent as the server's own `statement_timeout` so Postgres cancels with 57014. */
   statementTimeout: number
   connectTimeout: number
+  /** A session-mode client's own startup parameters, sent as it sent them (see session/startup-settings.ts). */
+  clientParams?: ReadonlyArray<readonly [string, string]>
 }
 
 /** `host:port/database` for messages and logs. */

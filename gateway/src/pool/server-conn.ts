@@ -7,9 +7,9 @@
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
 import { isFatalError, parseErrorFields, parseParameterStatus } from '../protocol/backend-decode.js'
-import { BackendCode, TxnStatus } from '../protocol/codes.js'
+import { BackendCode, FrontendCode, TxnStatus } from '../protocol/codes.js'
 import { MessageFramer } from '../protocol/framer.js'
-import { serializeQuery, serializeSync, serializeTerminate } from '../protocol/frontend.js'
+import { serializeCopyFail, serializeQuery, serializeSync, serializeTerminate } from '../protocol/frontend.js'
 import { OutstandingRequests, type ReplyAction } from '../protocol/outstanding.js'
 import { TrafficCounters } from '../stats/counters.js'
 import { Cleanup, cleanupFromTag } from './cleanup-state.js'
@@ -21,6 +21,9 @@ import { StatementCache } from './statement-cache.js'
 
 let nextServerId = 1
 const SYNC = serializeSync()
+const COPY_FAIL = serializeCopyFail('the client disconnected during COPY')
+/** Flush: the server sends what it holds (replies to a batch the client left without a Sync). */
+const FLUSH = Buffer.from([FrontendCode.Flush, 0, 0, 0, 4])
 const NO_BYTES = Buffer.alloc(0)
 
 /** Replies never dropped on behalf of an action: they are not answers to the message. */
@@ -52,6 +55,13 @@ export class ServerConnection {
   params = new Map<string, string>()
   /** Bumped on every ParameterStatus, so clients can skip comparing maps when nothing changed. */
   paramsVersion = 0
+  /**
+   * Session-level values of run-time parameters this connection holds beyond its startup values, as
+   * far as the gateway knows (it set them for a client, or a probe found them): lower-cased name → value.
+   */
+  settings = new Map<string, string>()
+  /** The client startup parameters this connection was opened with ('' for the pool's own). */
+  startupKey = ''
   /** Transaction status from the last ReadyForQuery. */
   txnStatus: number = TxnStatus.Idle
   /** Cleanup flags (see cleanup-state.ts) collected from the lent client's traffic. */
@@ -187,6 +197,19 @@ export class ServerConnection {
     this.send(sink, parts.length === 1 ? parts[0]! : Buffer.concat(parts))
   }
 
+  /**
+   * The client this connection was lent to left with replies still owed: from now on they go to
+   * `sink`, a COPY FROM STDIN under way is failed, replies the server holds back (a batch without a
+   * Sync) are flushed, and the running query is cancelled, so the gateway does not read a long result
+   * to its end before the connection can serve again.
+   */
+  abandon(sink: ReplySink): void {
+    this.owner = undefined
+    this.outstanding.retag(sink)
+    this.send(sink, this.outstanding.inCopyIn ? COPY_FAIL : FLUSH)
+    this.cancel()
+  }
+
   /** Stops or restarts reading replies (backpressure from a slow client). */
   pause(): void {
     this.socket.pause()
@@ -239,7 +262,7 @@ export class ServerConnection {
       } else if (code === BackendCode.CommandComplete) {
         const flags = cleanupFromTag(f.buffer, f.start, f.end)
         if (flags & Cleanup.StatementsGone) this.statements.clear()
-        else if (sink !== undefined && !sink.internal) this.cleanup |= flags
+        if (sink !== undefined && !sink.internal) this.cleanup |= flags & ~Cleanup.StatementsGone
       } else if (code === BackendCode.ParameterStatus) {
         this.onParameterStatus(sink)
       } else if (code === BackendCode.ErrorResponse && this.onError(sink)) return

@@ -15,10 +15,21 @@ import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { StatementCache } from './statement-cache.js'
 
 /**
- * How long a connection a client left mid-batch may take to come back to ReadyForQuery after the
- * gateway's Sync/ROLLBACK before it is closed instead.
+ * Client startup parameters a connection is opened with (session mode passes them through), and the
+ * key under which connections opened alike are shared.
  */
-const RECOVERY_TIMEOUT_MS = 5000
+export interface ConnectionStartup {
+  readonly key: string
+  readonly params: ReadonlyArray<readonly [string, string]>
+}
+
+/**
+ * How a client gives a connection back: at the end of a transaction (transaction mode), at the end of
+ * a transaction-mode client pinned by session state, or at the end of a session.
+ */
+export type CheckinKind = 'transaction' | 'pinned' | 'session'
+
+const DISCARD_ALL: readonly string[] = ['DISCARD ALL']
 
 /** Whoever waits for a server connection (a client session). Called back exactly once. */
 export interface CheckoutWaiter {
@@ -38,6 +49,8 @@ export interface ServerPoolSettings {
   preparedStatementsCacheSize: number
   /** Run before a session-mode server connection goes back to the pool ('' for none). */
   serverResetQuery: string
+  /** ms a connection its client left mid-transaction, mid-batch or mid-result has to become idle. */
+  recoveryTimeout: number
 }
 
 interface Waiter {
@@ -45,6 +58,8 @@ interface Waiter {
   since: number
   /** A client's checkout, counted in the statistics. */
   counted: boolean
+  /** The client startup parameters the connection must have been opened with. */
+  startup?: ConnectionStartup
 }
 
 /** Connections to one server address for one pool. */
@@ -83,18 +98,40 @@ export class ServerPool {
    * Lends a connection: at once when one is idle, else after a connect or a check-in. `counted`: a
    * client's checkout (statistics); the gateway's own (learning server parameters) is not.
    */
-  checkout(waiter: CheckoutWaiter, counted = true): void {
+  checkout(waiter: CheckoutWaiter, counted = true, startup?: ConnectionStartup): void {
     const now = Date.now()
-    for (let server = this.idle.pop(); server !== undefined; server = this.idle.pop()) {
+    const key = startup?.key ?? ''
+    for (let server = this.takeIdle(key); server !== undefined; server = this.takeIdle(key)) {
       if (now - server.createdAt <= this.settings.serverLifetime) {
         if (counted) this.stats.recordCheckout(0)
         return waiter.onCheckout(server)
       }
       server.close() // past server_lifetime: never lend it again
     }
-    this.waiters.push({ waiter, since: now, counted })
+    this.waiters.push({ waiter, since: now, counted, startup })
     if (this.waitTimer === undefined) this.armWaitTimer(now)
-    if (this.all.size + this.connecting < this.settings.poolSize) this.grow()
+    if (this.all.size + this.connecting < this.settings.poolSize) this.grow(startup)
+    // Full, with an idle connection opened for other startup parameters: it gives way (its close
+    // makes room, and the room goes to the waiters).
+    else if (this.idle.length > 0)
+      this.discard(this.idle[0]!, 'room for a client with other startup parameters')
+  }
+
+  /** The most recently idle connection opened with `key`, taken off the idle list. */
+  private takeIdle(key: string): ServerConnection | undefined {
+    const idle = this.idle
+    for (let i = idle.length - 1; i >= 0; i--) {
+      if (idle[i]!.startupKey !== key) continue
+      return i === idle.length - 1 ? idle.pop() : idle.splice(i, 1)[0]
+    }
+    return undefined
+  }
+
+  /** The first waiter that can use a connection opened with `key`, or -1. */
+  private waiterFor(key: string): number {
+    const w = this.waiters
+    if (w.length > 0 && (w[0]!.startup?.key ?? '') === key) return 0
+    return w.findIndex((x) => (x.startup?.key ?? '') === key)
   }
 
   /** Forgets a waiter whose client went away. */
@@ -129,22 +166,25 @@ export class ServerPool {
    * is synced and rolled back (never committed), and one still running a query, or whose replies the
    * gateway lost count of, is closed. It is reused only after those commands succeed.
    */
-  checkin(server: ServerConnection, ended: 'transaction' | 'session'): void {
-    if (server.closed) return
+  checkin(server: ServerConnection, ended: CheckinKind, timer?: NodeJS.Timeout): void {
+    if (server.closed) return clearTimeout(timer)
     if (server.cleanup & Cleanup.Discard) return this.discard(server, 'it holds state no reset can clear')
     const state = server.syncState
-    if (state === 'busy') return this.discard(server, 'returned while a query was still running')
     if (state === 'desynced') return this.discard(server, 'its replies could no longer be counted')
+    if (state === 'busy') return this.drain(server, ended, timer ?? this.recoveryTimer(server))
     const recovering = state !== 'ready'
-    const reset = ended === 'transaction' ? resetCommandsFor(server.cleanup) : this.sessionReset
+    const reset = this.resetCommands(server, ended)
     // A ROLLBACK aborts an explicit transaction and the implicit one of an unsynced batch alike.
     const commands = recovering || server.txnStatus !== TxnStatus.Idle ? ['ROLLBACK', ...reset] : reset
-    if (commands.length === 0) return this.reuse(server)
+    if (commands.length === 0) {
+      clearTimeout(timer)
+      return this.reuse(server)
+    }
     server.cleanup = 0
-    const timer = recovering ? this.recoveryTimer(server) : undefined
+    const bound = timer ?? (recovering ? this.recoveryTimer(server) : undefined)
     server.sendInternal(
       new InternalQuery((error) => {
-        clearTimeout(timer)
+        clearTimeout(bound)
         if (error !== undefined) this.discard(server, `cleanup failed: ${error}`)
         else if (server.syncState !== 'ready' || server.txnStatus !== TxnStatus.Idle)
           this.discard(server, 'still in a transaction after cleanup')
@@ -155,10 +195,46 @@ export class ServerPool {
     )
   }
 
-  /** Bounds the cleanup of a connection a client left mid-batch: if it does not finish, close it. */
+  /**
+   * What clears what the client left: in transaction mode the state its traffic showed (its settings
+   * stay: the next client's are compared with them), for a client pinned by session state or at the
+   * end of a session everything (DISCARD ALL, or server_reset_query).
+   */
+  private resetCommands(server: ServerConnection, ended: CheckinKind): readonly string[] {
+    if (ended === 'transaction') {
+      if (server.cleanup & Cleanup.Set) server.settings = new Map()
+      return resetCommandsFor(server.cleanup)
+    }
+    server.settings = new Map()
+    return ended === 'pinned' ? DISCARD_ALL : this.sessionReset
+  }
+
+  /**
+   * The client left while the server still owed it replies (a long result, a query still running, a
+   * COPY): cancel it, read the rest of the replies into nothing, then clean up as for any check-in.
+   * Closed if that does not end within server_recovery_timeout.
+   */
+  private drain(server: ServerConnection, ended: CheckinKind, timer: NodeJS.Timeout): void {
+    let again = false
+    const recheck = () => {
+      if (again) return
+      again = true
+      queueMicrotask(() => this.checkin(server, ended, timer))
+    }
+    server.abandon({
+      internal: true,
+      onServerData: () => {},
+      onReadyForQuery: (_status, done) => (done ? recheck() : undefined),
+      onBatchIdle: recheck,
+      onParameterStatus: () => {},
+      onServerLost: () => clearTimeout(timer),
+    })
+  }
+
+  /** Bounds the recovery of a connection its client left: if it does not end in time, close it. */
   private recoveryTimer(server: ServerConnection): NodeJS.Timeout {
-    const ms = RECOVERY_TIMEOUT_MS
-    const timer = setTimeout(() => this.discard(server, `not idle ${ms} ms after cleanup began`), ms)
+    const ms = this.settings.recoveryTimeout
+    const timer = setTimeout(() => this.discard(server, `not idle ${ms} ms after recovery began`), ms)
     timer.unref()
     return timer
   }
@@ -174,25 +250,31 @@ export class ServerPool {
     // Never lend a connection that is not at ReadyForQuery, idle, with nothing pending.
     if (server.syncState !== 'ready' || server.txnStatus !== TxnStatus.Idle)
       return this.discard(server, 'not idle when it was to be lent')
-    const next = this.waiters.shift()
-    if (next !== undefined) {
+    const i = this.waiterFor(server.startupKey)
+    if (i >= 0) {
+      const next = i === 0 ? this.waiters.shift()! : this.waiters.splice(i, 1)[0]!
       if (next.counted) this.stats.recordCheckout((Date.now() - next.since) * 1000)
       return next.waiter.onCheckout(server)
     }
+    // Clients wait for a connection opened with other startup parameters: this one makes room.
+    if (this.waiters.length > 0)
+      return this.discard(server, 'room for a client with other startup parameters')
     server.idleSince = Date.now()
     this.idle.push(server)
   }
 
-  private grow(): void {
+  private grow(startup?: ConnectionStartup): void {
     this.connecting++
-    this.connector.connect(this.address, this.login).then(
-      (server) => this.added(server),
-      (error: GatewayError) => this.connectFailed(error),
+    const login = startup === undefined ? this.login : { ...this.login, clientParams: startup.params }
+    this.connector.connect(this.address, login).then(
+      (server) => this.added(server, startup?.key ?? ''),
+      (error: GatewayError) => this.connectFailed(error, startup?.key ?? ''),
     )
   }
 
-  private added(server: ServerConnection): void {
+  private added(server: ServerConnection, key: string): void {
     this.connecting--
+    server.startupKey = key
     this.all.add(server)
     server.statements = new StatementCache(this.settings.preparedStatementsCacheSize)
     this.serverParams = new Map(server.params) // the newest server's, so logins see current values
@@ -200,13 +282,17 @@ export class ServerPool {
     this.reuse(server)
   }
 
-  private connectFailed(error: GatewayError): void {
+  private connectFailed(error: GatewayError, key: string): void {
     this.connecting--
-    log.warn('server connection failed', { pool: this.name, error: error.message })
-    const first = this.waiters.shift()
-    if (first !== undefined) this.stats.checkoutErrors++
-    first?.waiter.onCheckoutError(error)
-    if (this.waiters.length > this.connecting) this.grow()
+    // A refusal of a client's own startup parameters is that client's error, not the server's health.
+    if (error.code !== 'SERVER_REFUSED')
+      log.warn('server connection failed', { pool: this.name, error: error.message })
+    const i = this.waiterFor(key)
+    if (i >= 0) {
+      this.stats.checkoutErrors++
+      this.waiters.splice(i, 1)[0]!.waiter.onCheckoutError(error)
+    }
+    this.growForWaiters()
   }
 
   private removed(server: ServerConnection): void {
@@ -214,7 +300,13 @@ export class ServerPool {
     this.stats.add(server.stats)
     const i = this.idle.indexOf(server)
     if (i >= 0) this.idle.splice(i, 1)
-    if (!this.closed && this.waiters.length > this.connecting) this.grow()
+    if (!this.closed) this.growForWaiters()
+  }
+
+  /** Opens connections for waiters no connection under way will serve (as far as the count tells). */
+  private growForWaiters(): void {
+    const room = this.settings.poolSize - this.all.size - this.connecting
+    if (this.waiters.length > this.connecting && room > 0) this.grow(this.waiters[this.connecting]?.startup)
   }
 
   private armWaitTimer(now: number): void {

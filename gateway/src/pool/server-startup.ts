@@ -48,6 +48,8 @@ export class ServerStartup {
     const params: Record<string, string> = { user: this.login.username, database: this.address.database }
     if (this.login.applicationName !== '') params.application_name = this.login.applicationName
     if (this.login.statementTimeout > 0) params.statement_timeout = String(this.login.statementTimeout)
+    // A client's own parameters come after the gateway's, so its values win where both set one.
+    for (const [name, value] of this.login.clientParams ?? []) params[name] = value
     return serializeStartupMessage(params)
   }
 
@@ -135,6 +137,16 @@ export class ServerStartup {
 
   private refused(fields: Map<string, string>): GatewayError {
     const message = fields.get('M') ?? 'login refused'
+    const code = fields.get('C') ?? ''
+    // With a client's own startup parameters, an error that is not about the login (class 28) or the
+    // server's state (08, 3D, 53, 57) is about those parameters: the client gets it as Postgres sent it.
+    if (this.login.clientParams !== undefined && !/^(28|08|3D|53|57)/.test(code) && code.length === 5)
+      return new GatewayError('SERVER_REFUSED', message, {
+        severity: 'FATAL',
+        sqlstate: code,
+        detail: fields.get('D'),
+        hint: fields.get('H'),
+      })
     return this.failure(`server refused the login: ${message} (SQLSTATE ${fields.get('C') ?? '?'})`)
   }
 

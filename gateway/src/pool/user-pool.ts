@@ -28,7 +28,18 @@ export class UserPool {
     readonly idleInTransactionTimeout: number,
     /** Statements kept per server connection; 0 turns statement renaming off. */
     readonly preparedStatementsCacheSize: number,
+    /** Transaction mode: a client with state only its server holds keeps that server (pin_session_state). */
+    readonly pinSessionState = true,
   ) {}
+
+  /** Clients pinned to a server connection now, and pins since start (pin_session_state). */
+  readonly pins = { current: 0, total: 0 }
+
+  /**
+   * Startup settings already accepted by a server of this pool (key: the client's startup settings),
+   * with the reported values they led to: a client sending the same ones logs in without a round trip.
+   */
+  readonly acceptedStartups = new Map<string, Map<string, string>>()
 
   /** `database/user`, as in logs and SHOW POOLS. */
   get name(): string {

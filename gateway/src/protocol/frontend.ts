@@ -115,3 +115,8 @@ export function serializeSync(): Buffer {
 export function serializeTerminate(): Buffer {
   return new MessageWriter(5).begin(FrontendCode.Terminate).end().finish()
 }
+
+/** CopyFail: ends a COPY FROM STDIN with an error carrying `reason`. */
+export function serializeCopyFail(reason: string): Buffer {
+  return new MessageWriter().begin(FrontendCode.CopyFail).cstring(reason).end().finish()
+}

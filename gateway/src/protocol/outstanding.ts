@@ -92,6 +92,16 @@ export class OutstandingRequests<T> {
     return this.mode === Mode.SkipToSync
   }
 
+  /** True while the backend reads COPY data from the frontend (COPY FROM STDIN). */
+  get inCopyIn(): boolean {
+    return this.mode === Mode.CopyIn
+  }
+
+  /** Hands every outstanding message to `tag` (its sender left; someone else takes the replies). */
+  retag(tag: T): void {
+    for (let i = this.head; i < this.tail; i++) this.tags[i] = tag
+  }
+
   /** The tags with messages outstanding, front first (for telling their owners of a lost connection). */
   pendingTags(): T[] {
     return this.tags.slice(this.head, this.tail) as T[]

@@ -19,6 +19,8 @@ export const SqlState = {
   ProgramLimitExceeded: '54000',
   IdleInTransactionSessionTimeout: '25P03',
   ConfigFileError: 'F0000',
+  InvalidParameterValue: '22023',
+  SyntaxError: '42601',
   InternalError: 'XX000',
 } as const
 export type SqlState = (typeof SqlState)[keyof typeof SqlState]

@@ -20,8 +20,11 @@ export interface ClientContext {
   loginDone(target: ConnectionTarget): void
   /** The connection closed (exactly once per accepted connection). */
   closeConnection(target: ConnectionTarget): void
-  /** Registers a logged-in client and returns its cancel key. */
-  registerClient(session: CancelTarget): { processId: number; secretKey: number }
+  /**
+   * Registers a logged-in client and returns its cancel key: the process id given (a session-mode
+   * client's server's), else one the gateway makes, above every real pid.
+   */
+  registerClient(session: CancelTarget, processId?: number): { processId: number; secretKey: number }
   unregisterClient(session: CancelTarget): void
   /** Forwards a CancelRequest to whatever the keyed client is running. */
   cancel(processId: number, secretKey: number): void

@@ -16,7 +16,9 @@ import {
 import { type RoutingState, routeTransaction } from '../router/route.js'
 import { classifySql } from '../sql/index.js'
 import type { CancelTarget, ClientContext, ClientTransport, ConnectionTarget } from './client-context.js'
+import { ClientSettings } from './client-settings.js'
 import { StartupHandler, type StartupOutcome } from './client-startup.js'
+import { prepareLoginServer } from './login-server.js'
 import { QueryPhase } from './query-phase.js'
 import type { QueryPhaseOwner } from './query-phase-support.js'
 import { buildWelcome } from './welcome.js'
@@ -50,6 +52,8 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
   database = ''
   /** The parameter values this client believes in (reported to it, or chosen by it). */
   params = new Map<string, string>()
+  /** The run-time parameters that follow the client from server to server (client-settings.ts). */
+  settings = new ClientSettings(new Map())
   readonly routing: RoutingState = { shard: 0 }
   /** Before login every message is capped as Postgres caps a password or SASL message. */
   private readonly framer = new MessageFramer(true, MAX_AUTH_MESSAGE_LENGTH, isFrontendCode)
@@ -152,24 +156,33 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
     )
   }
 
-  /** Authenticated: learn the server's parameters, send the welcome, start the query phase. */
+  /**
+   * Authenticated: bring a server to the client's startup parameters (session mode: its own server),
+   * send the welcome, start the query phase.
+   */
   private beginService(login: Extract<StartupOutcome, { kind: 'authenticated' }>): void {
     this.username = login.user
     this.database = login.database
-    const key = this.context.registerClient(this)
-    this.processId = key.processId
-    this.secretKey = key.secretKey
     this.step = ClientStep.Connecting
     this.framer.maxLength = MAX_MESSAGE_LENGTH
     this.transport.onAuthenticated?.()
-    this.query = new QueryPhase(this, login.pool)
     const serverPool = routeTransaction(LOGIN_REQUEST, this.routing, login.pool).candidates[0]!
-    serverPool.ensureServerParams((error) => {
-      if (this.step === ClientStep.Closed) return
-      if (error !== undefined) return this.fail(toFatal(error))
-      const welcome = buildWelcome(serverPool.serverParams!, login.startupParams, key, login.finalAuthBytes)
-      this.params = welcome.params
-      this.transport.write(welcome.bytes)
+    prepareLoginServer(login.pool, serverPool, login.startup, (result) => {
+      if (this.step === ClientStep.Closed) {
+        if (!(result instanceof GatewayError) && result.server !== undefined)
+          serverPool.checkin(result.server, 'session')
+        return
+      }
+      if (result instanceof GatewayError) return this.fail(toFatal(result))
+      this.settings = result.settings
+      const key = this.context.registerClient(this, result.server?.processId)
+      this.processId = key.processId
+      this.secretKey = key.secretKey
+      this.query = new QueryPhase(this, login.pool)
+      const welcome = buildWelcome(result.params, key, login.finalAuthBytes)
+      this.params = result.params
+      this.transport.write(welcome)
+      if (result.server !== undefined) this.query.adopt(result.server, serverPool)
       this.step = ClientStep.Ready
       this.context.loginDone(this)
       if (this.framer.pending > 0) this.onData(EMPTY)
@@ -192,8 +205,13 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
       this.transport.write(error.toErrorResponse())
       return
     }
-    log.debug('closing client after error', { client: this.id, code: error.sqlstate, message: error.message })
-    this.close(error.message, error.toErrorResponse())
+    // The server's refusal of a client's setting quotes the value, which may hold anything: code only.
+    const refused = error.code === 'SERVER_REFUSED'
+    const message = refused
+      ? `the server refused a startup parameter (SQLSTATE ${error.sqlstate})`
+      : error.message
+    log.debug('closing client after error', { client: this.id, code: error.sqlstate, message })
+    this.close(message, error.toErrorResponse())
   }
 
   /** Ends the session: returns or discards its server, then closes the transport. */

@@ -65,7 +65,7 @@ describe('client startup step machine', () => {
     assert.equal(outcome.database, 'app')
     assert.equal(outcome.admin, false)
     assert.equal(outcome.pool, pools.get('app', 'alice'))
-    assert.deepEqual([...outcome.startupParams], [['application_name', 'x']])
+    assert.deepEqual([...outcome.startup.settings], [['application_name', 'x']])
     assert.equal(written.length, 0, 'trust: no auth request, and the welcome is the session’s to send')
   })
 

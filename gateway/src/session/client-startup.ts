@@ -21,7 +21,7 @@ import { FrontendCode } from '../protocol/codes.js'
 import type { MessageFramer } from '../protocol/framer.js'
 import { parseStartupPacket } from '../protocol/frontend.js'
 import type { ClientContext, ClientTransport, PreAuthenticatedIdentity } from './client-context.js'
-import { readStartupParams } from './startup-params.js'
+import { readStartupSettings, type StartupSettings } from './startup-settings.js'
 
 const ENCRYPTION_REFUSED = Buffer.from('N')
 
@@ -38,8 +38,8 @@ export type StartupOutcome =
       /** The admin console was asked for (no pool: answered by the gateway). Not offered yet. */
       admin: boolean
       pool: UserPool
-      /** Run-time parameters the client set in its StartupMessage, normalized. */
-      startupParams: Map<string, string>
+      /** Run-time parameters the client set in its StartupMessage. */
+      startup: StartupSettings
       /** The last auth message (SASLFinal), sent together with the welcome. */
       finalAuthBytes?: Buffer
     }
@@ -50,7 +50,7 @@ type StartupStep = 'startup' | 'authenticating' | 'done'
 /** Runs the steps before ReadyForQuery for one connection. */
 export class StartupHandler {
   private step: StartupStep = 'startup'
-  private readonly startupParams = new Map<string, string>()
+  private startupSettings?: StartupSettings
   private user = ''
   private database = ''
   private found?: UserPool
@@ -150,9 +150,10 @@ export class StartupHandler {
       })
     this.user = user
     this.database = params.get('database') || user
-    const ignoredOptions = readStartupParams(params, this.startupParams)
-    if (minorVersion > 0 || ignoredOptions.length > 0)
-      this.transport.write(serializeNegotiateProtocolVersion(0, ignoredOptions))
+    const startup = readStartupSettings(params)
+    this.startupSettings = startup
+    if (minorVersion > 0 || startup.protocolOptions.length > 0)
+      this.transport.write(serializeNegotiateProtocolVersion(0, startup.protocolOptions))
     if (this.context.logConnections)
       log.info('client connected', {
         client: this.clientId,
@@ -247,7 +248,7 @@ export class StartupHandler {
       database: this.database,
       admin: false,
       pool,
-      startupParams: this.startupParams,
+      startup: this.startupSettings!,
       finalAuthBytes: step.send,
     }
   }

@@ -8,6 +8,7 @@ import { serializeReadyForQuery } from '../protocol/backend.js'
 import { FrontendCode, TxnStatus } from '../protocol/codes.js'
 import type { RouteDecision, RoutingState } from '../router/route.js'
 import type { ClientContext, ClientTransport } from './client-context.js'
+import type { ClientSettings } from './client-settings.js'
 
 /** Who the timer fails. */
 interface TimerOwner {
@@ -106,6 +107,8 @@ export interface QueryPhaseOwner {
   readonly routing: RoutingState
   /** The client's parameter values (reported to it, or chosen by it). */
   readonly params: Map<string, string>
+  /** The run-time parameters that follow the client from server to server. */
+  readonly settings: ClientSettings
   /** Sends a FATAL error and closes (non-FATAL: sends it and goes on). */
   fail(error: GatewayError): void
   close(reason: string, lastBytes?: Buffer): void

@@ -6,10 +6,13 @@
  * prepared statements it renames).
  * @module
  */
-import { cleanupFromText } from '../pool/cleanup-state.js'
+import { Cleanup, cleanupFromText } from '../pool/cleanup-state.js'
+import type { ServerConnection } from '../pool/server-conn.js'
+import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
 import { FrontendCode, isFrontendCode } from '../protocol/codes.js'
 import type { MessageFramer } from '../protocol/framer.js'
+import { collectCustomNames, startsWithSet } from './custom-settings.js'
 import { deallocateReply, prepareReply } from './local-replies.js'
 import { invalidMessage, opensBatch, type QueryPhaseOwner } from './query-phase-support.js'
 import { StatementRewriter } from './statement-rewriter.js'
@@ -44,6 +47,11 @@ export class QueryPhase {
   read(f: MessageFramer): void {
     const rw = this.rewriter
     const b = this.bindings
+    // A probe of the last transaction is under way: what comes next must see its answer.
+    if (b.pins?.probing) {
+      b.holdingForProbe = true
+      return
+    }
     let runStart = -1
     let syncs = 0
     let last = -1
@@ -82,7 +90,11 @@ export class QueryPhase {
     const b = this.bindings
     this.queryCount++
     b.transactionQueries++
-    if (b.transactionMode) b.direct.addCleanup(cleanupFromText(f.buffer, f.start + 5, f.end))
+    if (!b.transactionMode) return
+    const flags = cleanupFromText(f.buffer, f.start + 5, f.end)
+    b.direct.addCleanup(flags)
+    if (flags & Cleanup.Set || startsWithSet(f.buffer, f.start + 5, f.end))
+      collectCustomNames(f.buffer.toString('utf8', f.start + 5, f.end - 1), this.owner.settings.customNames)
   }
 
   /** Answers a lone DEALLOCATE of the client's own statements (see local-replies.ts). */
@@ -90,7 +102,7 @@ export class QueryPhase {
     // Not after SQL PREPARE pinned the client (the server holds its SQL-level statements), and not
     // behind messages still queued in the rewriter.
     const b = this.bindings
-    if (!b.transactionMode || rw.hasItems || !b.canAnswerLocally()) return false
+    if (!b.sharing || rw.hasItems || !b.canAnswerLocally()) return false
     const status = b.direct.txnStatus
     const reply = deallocateReply(rw, f.buffer, f.start, f.end, status)
     if (reply !== undefined) b.local.answer(reply, status)
@@ -110,6 +122,11 @@ export class QueryPhase {
 
   onTransportDrain(): void {
     this.bindings.onTransportDrain()
+  }
+
+  /** Session mode: the server the login lent the client serves it from the start. */
+  adopt(server: ServerConnection, pool: ServerPool): void {
+    this.bindings.adopt(server, pool)
   }
 
   cancelRunningQuery(): void {

@@ -12,11 +12,12 @@ import { MultiShardBinding } from '../binding/multi-shard.js'
 import { GatewayError, toFatal } from '../errors.js'
 import { Cleanup } from '../pool/cleanup-state.js'
 import type { ServerConnection } from '../pool/server-conn.js'
+import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
 import { TxnStatus } from '../protocol/codes.js'
 import { ClientRequest } from '../request/client-request.js'
 import { type RouteDecision, routeTransaction } from '../router/route.js'
-import { applyClientParams } from './param-apply.js'
+import { applyClientSettings } from './param-apply.js'
 import {
   failedRequestsReply,
   MULTI_SHARD_PROTOCOL,
@@ -25,6 +26,7 @@ import {
   shardNames,
   TransactionTimers,
 } from './query-phase-support.js'
+import { SessionPins } from './session-pins.js'
 import type { StatementRewriter } from './statement-rewriter.js'
 
 const EMPTY = Buffer.alloc(0)
@@ -32,8 +34,10 @@ const EMPTY = Buffer.alloc(0)
 /** Serves a logged-in client's transactions. */
 export class TransactionBindings implements DirectClient {
   transactionCount = 0
-  /** False in session mode, and once SQL PREPARE pinned a transaction-mode client to its server. */
-  transactionMode: boolean
+  /** The pool shares servers per transaction (pool_mode = transaction). */
+  readonly transactionMode: boolean
+  /** Transaction mode: asks the server about session state after transactions, pins the client to it. */
+  readonly pins?: SessionPins
   /** The request that opens the next transaction (set by the query phase as it reads). */
   readonly request = new ClientRequest()
   readonly direct: DirectBinding
@@ -44,6 +48,8 @@ export class TransactionBindings implements DirectClient {
   openBatch = false
   /** Input is held until the next ReadyForQuery (see StatementRewriter.mustWait). */
   holding = false
+  /** Input is held until a probe's answer is in (the client's next messages need its settings). */
+  holdingForProbe = false
   /** Queries run in the current transaction (for the statistics). */
   transactionQueries = 0
   readonly timers: TransactionTimers
@@ -67,6 +73,7 @@ export class TransactionBindings implements DirectClient {
     this.pool = pool
     this.poolVersion = owner.context.pools.version
     this.transactionMode = pool.poolMode === 'transaction'
+    if (this.transactionMode) this.pins = new SessionPins(owner, pool, () => this.afterProbe())
     if (rewriter !== undefined) {
       rewriter.onServerPolluted = () => this.direct.addCleanup(Cleanup.Discard)
       // Called from within a server reply: send once that reply has been dispatched.
@@ -75,6 +82,16 @@ export class TransactionBindings implements DirectClient {
     this.direct = new DirectBinding(this, rewriter)
     this.local = new LocalBinding(this)
     this.timers = new TransactionTimers(owner, () => this.pool.idleInTransactionTimeout)
+  }
+
+  /** True while the client gives its server back at the end of each transaction. */
+  get sharing(): boolean {
+    return this.transactionMode && !this.pins!.pinned
+  }
+
+  /** Session mode: the server the login lent the client is its binding from the start. */
+  adopt(server: ServerConnection, pool: ServerPool): void {
+    this.direct.adopt(server, pool)
   }
 
   /** True while a transaction has its binding (a server lent or awaited, or several shards). */
@@ -101,7 +118,11 @@ export class TransactionBindings implements DirectClient {
       const decision = this.route()
       if (decision === undefined) return this.onBindFailed(this.routeError!, syncs)
       if (decision.shards.length > 1) {
-        this.multi = new MultiShardBinding(this, decision.candidates, shardNames(decision))
+        this.multi = new MultiShardBinding(this, decision.candidates, shardNames(decision), (server) => {
+          const o = this.owner
+          // Each shard gets the client's settings; reported values are the first shard's (see ShardLeg).
+          applyClientSettings(o.params, true, o.settings, server, o.id, () => this.paramsChanged())
+        })
         return this.sendMulti(bytes, syncs)
       }
       d.forward(bytes, syncs, decision.candidates)
@@ -154,8 +175,11 @@ export class TransactionBindings implements DirectClient {
 
   onAttached(server: ServerConnection): void {
     this.transactionCount++
-    if (this.paramsAgreed.get(server) === server.paramsVersion) return
-    this.notices = applyClientParams(this.owner.params, server, this.owner.id, () => this.paramsChanged())
+    const o = this.owner
+    // Reported values known to agree (the same server, nothing reported since): only settings may differ.
+    const agreed = this.paramsAgreed.get(server) === server.paramsVersion
+    if (agreed && o.settings.wanted.size === 0 && server.settings.size === 0) return
+    this.notices = applyClientSettings(o.params, agreed, o.settings, server, o.id, () => this.paramsChanged())
   }
 
   onDetached(server: ServerConnection): void {
@@ -194,13 +218,41 @@ export class TransactionBindings implements DirectClient {
       else this.timers.armIdleInTransaction()
       return
     }
+    if (status === TxnStatus.Idle) this.afterTransaction()
+    else this.timers.armIdleInTransaction()
+  }
+
+  /**
+   * A transaction ended (or a probe of it did): ask the server about what it may have left, or give
+   * the server back, unless the client keeps it (pinned, or messages of its own still to run there).
+   */
+  private afterTransaction(): void {
     const server = this.direct.server
-    // SQL PREPARE made a statement only this server holds: keep the server for the rest of the session.
-    if (this.transactionMode && server !== undefined && server.cleanup & Cleanup.Prepare)
-      this.transactionMode = false
-    if (status === TxnStatus.Idle) {
-      if (this.transactionMode && !this.rewriter?.hasItems) this.endTransaction()
-    } else this.timers.armIdleInTransaction()
+    const pins = this.pins
+    if (pins === undefined || server === undefined || pins.probing || server.busy) return
+    if (server.txnStatus !== TxnStatus.Idle) return
+    if (pins.probe(server)) return
+    if (!pins.pinned && !this.rewriter?.hasItems) this.endTransaction()
+  }
+
+  /**
+   * A probe's answer is in: the transaction ends, or the client keeps its server and the server gets
+   * the client's settings as the answer left them (a RESET brings back the startup value). Input held
+   * meanwhile goes on.
+   */
+  private afterProbe(): void {
+    this.afterTransaction()
+    const server = this.direct.server
+    if (server !== undefined && !this.pins!.probing) {
+      const o = this.owner
+      const more = applyClientSettings(o.params, false, o.settings, server, o.id, () => this.paramsChanged())
+      if (more !== undefined)
+        this.notices = this.notices === undefined ? more : Buffer.concat([this.notices, more])
+    }
+    if (this.holdingForProbe) {
+      this.holdingForProbe = false
+      queueMicrotask(() => this.owner.resumeInput())
+    }
   }
 
   private endTransaction(): void {
@@ -246,6 +298,8 @@ export class TransactionBindings implements DirectClient {
   close(): void {
     this.timers.clear()
     this.multi?.close()
-    this.direct.close(this.transactionMode ? 'transaction' : 'session', this.transactionQueries)
+    const ended = !this.transactionMode ? 'session' : this.pins!.pinned ? 'pinned' : 'transaction'
+    this.pins?.clientLeft()
+    this.direct.close(ended, this.transactionQueries)
   }
 }

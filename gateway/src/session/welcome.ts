@@ -14,56 +14,38 @@ import { TxnStatus } from '../protocol/codes.js'
 
 const READY_IDLE = serializeReadyForQuery(TxnStatus.Idle)
 
-/** The client's parameter values (the server's, then its own startup values) and the bytes to send. */
-export interface Welcome {
-  params: Map<string, string>
-  bytes: Buffer
-}
-
 /**
- * Builds the welcome: `authBytes` (a SASLFinal, if any), AuthenticationOk, ParameterStatus of the
- * server's parameters overlaid with the client's startup values, BackendKeyData and ReadyForQuery, in
- * one buffer for one write.
+ * Builds the welcome: `authBytes` (a SASLFinal, if any), AuthenticationOk, ParameterStatus of every
+ * reported value the client starts with, BackendKeyData and ReadyForQuery, in one buffer for one write.
  */
 export function buildWelcome(
-  serverParams: Map<string, string>,
-  startupParams: Map<string, string>,
+  params: ReadonlyMap<string, string>,
   key: { processId: number; secretKey: number },
   authBytes?: Buffer,
-): Welcome {
-  const params = new Map(serverParams)
-  for (const [name, value] of startupParams) params.set(name, value)
-  const head = welcomeHead(serverParams, startupParams, params)
+): Buffer {
+  const head = welcomeHead(params)
   const keyData = serializeBackendKeyData(key.processId, key.secretKey)
-  const parts = authBytes === undefined ? [head, keyData, READY_IDLE] : [authBytes, head, keyData, READY_IDLE]
-  return { params, bytes: Buffer.concat(parts) }
+  return Buffer.concat(
+    authBytes === undefined ? [head, keyData, READY_IDLE] : [authBytes, head, keyData, READY_IDLE],
+  )
 }
 
 /**
- * AuthenticationOk and the ParameterStatus messages, cached per server parameter set and startup
- * parameters: clients of one pool mostly share both, and building ~15 messages per login shows up
- * when clients connect for every transaction.
+ * AuthenticationOk and the ParameterStatus messages, cached by content: clients of one pool mostly
+ * share them, and building ~15 messages per login shows up when clients connect for every transaction.
  */
-const welcomeCache = new WeakMap<Map<string, string>, Map<string, Buffer>>()
+const welcomeCache = new Map<string, Buffer>()
 
-function welcomeHead(
-  serverParams: Map<string, string>,
-  startup: Map<string, string>,
-  params: Map<string, string>,
-): Buffer {
-  let byStartup = welcomeCache.get(serverParams)
-  if (byStartup === undefined) {
-    byStartup = new Map()
-    welcomeCache.set(serverParams, byStartup)
-  }
+function welcomeHead(params: ReadonlyMap<string, string>): Buffer {
   let key = ''
-  for (const [name, value] of startup) key += `${name}\0${value}\0` // names and values hold no NUL
-  let head = byStartup.get(key)
+  for (const [name, value] of params) key += `${name}\0${value}\0` // names and values hold no NUL
+  let head = welcomeCache.get(key)
   if (head === undefined) {
     const parts = [serializeAuthenticationOk()]
     for (const [name, value] of params) parts.push(serializeParameterStatus(name, value))
     head = Buffer.concat(parts)
-    if (byStartup.size < 64) byStartup.set(key, head)
+    if (welcomeCache.size >= 64) welcomeCache.clear()
+    welcomeCache.set(key, head)
   }
   return head
 }

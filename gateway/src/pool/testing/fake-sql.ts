@@ -20,6 +20,9 @@ const EMPTY: Outcome = { kind: 'empty' }
 const ENDS_TRANSACTION = /^(commit|end|rollback|abort)\b/i
 const SET = /^set\s+(?:session\s+|local\s+)?([a-z_][\w.]*)\s*(?:=|\s+to\s+)\s*(.+?)\s*$/i
 const SELECT_NUMBER = /^select\s+(-?\d+)(?:\s+as\s+(\w+))?\s*$/i
+const PROBE = 'select name, setting from pg_catalog.pg_settings'
+const SET_CONFIG = 'select pg_catalog.set_config('
+const SET_CONFIG_CALL = /pg_catalog\.set_config\(('(?:[^']|'')*'), ('(?:[^']|'')*'|NULL), false\)/g
 
 /** Tags of commands that return no rows, by their first words (the first prefix that matches wins). */
 const TAGS: Array<[string, string]> = [
@@ -51,6 +54,8 @@ export class FakeSql implements HandlerContext {
   private readonly settings = new Map<string, string>()
   /** Reported parameters changed since the last ReadyForQuery. */
   private changed = new Map<string, string>()
+  /** Temp tables made (and not dropped): the session state the gateway's probe asks about. */
+  tempTables = 0
 
   constructor(
     params: ReadonlyMap<string, string>,
@@ -119,7 +124,12 @@ export class FakeSql implements HandlerContext {
       this.status = TxnStatus.Idle
       return command(committed ? 'COMMIT' : 'ROLLBACK')
     }
+    if (lower.startsWith(PROBE)) return this.probe()
+    if (lower.startsWith(SET_CONFIG)) return this.setConfig(text)
     if (lower.includes('error')) return sqlError('42601', 'syntax error at or near "error"')
+    if (lower.startsWith('create temp')) this.tempTables++
+    else if (lower.startsWith('drop table') && this.tempTables > 0) this.tempTables--
+    else if (lower === 'discard temp' || lower === 'discard all') this.tempTables = 0
     if (lower.startsWith('set ')) return this.set(text)
     if (lower === 'reset all' || lower === 'discard all') this.resetAll()
     else if (lower.startsWith('reset ')) this.reset(text.slice(6).trim())
@@ -128,6 +138,30 @@ export class FakeSql implements HandlerContext {
     if (select !== undefined) return select
     const tag = TAGS.find(([prefix]) => lower.startsWith(prefix))?.[1]
     return command(tag ?? lower.split(/\s+/, 1)[0]!.toUpperCase())
+  }
+
+  /** The gateway's session probe (pool/session-probe.ts): session-level values, then the state bits. */
+  private probe(): Outcome {
+    const found: Array<[string | null, string]> = [...this.settings]
+    for (const [name, value] of this.params)
+      if (this.initial.get(name) !== value) found.push([name.toLowerCase(), value])
+    found.push([null, String(this.tempTables > 0 ? 1 : 0)])
+    return rows(['name', 'setting'], found)
+  }
+
+  /** The gateway's `SELECT pg_catalog.set_config('name', 'value' | NULL, false), ...`. */
+  private setConfig(text: string): Outcome {
+    const values: string[] = []
+    for (const m of text.matchAll(SET_CONFIG_CALL)) {
+      const name = unquote(m[1]!)
+      if (m[2] === 'NULL') this.reset(name)
+      else this.assign(name, unquote(m[2]!))
+      values.push(this.setting(name) ?? '')
+    }
+    return rows(
+      values.map(() => 'set_config'),
+      [values],
+    )
   }
 
   private set(text: string): Outcome {

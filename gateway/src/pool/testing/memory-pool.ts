@@ -25,6 +25,7 @@ export const MEMORY_POOL_SETTINGS: ServerPoolSettings = {
   queryWaitTimeout: 0,
   preparedStatementsCacheSize: 0,
   serverResetQuery: '',
+  recoveryTimeout: 5000,
 }
 
 /** How a memory pool logs in: user alice, password "secret" (what a FakeCluster asks by default). */
