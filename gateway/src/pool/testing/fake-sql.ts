@@ -2,7 +2,8 @@
  * The SQL a fake server understands: one statement in, one {@link Outcome} out, with the session
  * state a pooler must get right (transaction status, reported parameters). Deliberately tiny and
  * literal: `select <n>` returns n, text containing `error` fails, BEGIN/COMMIT/ROLLBACK move the
- * transaction status, SET and RESET change reported parameters; anything else succeeds with a tag.
+ * transaction status, SET and RESET change reported parameters, LISTEN and UNLISTEN change the
+ * channels listened on (see FakeServer.notify); anything else succeeds with a tag.
  * @module
  */
 import { TxnStatus } from '../../protocol/codes.js'
@@ -20,6 +21,8 @@ const EMPTY: Outcome = { kind: 'empty' }
 const ENDS_TRANSACTION = /^(commit|end|rollback|abort)\b/i
 const SET = /^set\s+(?:session\s+|local\s+)?([a-z_][\w.]*)\s*(?:=|\s+to\s+)\s*(.+?)\s*$/i
 const SELECT_NUMBER = /^select\s+(-?\d+)(?:\s+as\s+(\w+))?\s*$/i
+/** LISTEN or UNLISTEN of one name, quoted (`""` for `"`) or not; `UNLISTEN *`. */
+const LISTEN = /^(listen|unlisten)\s+("(?:[^"]|"")+"|[a-z_][\w$]*|\*)$/i
 
 /** Tags of commands that return no rows, by their first words (the first prefix that matches wins). */
 const TAGS: Array<[string, string]> = [
@@ -51,6 +54,8 @@ export class FakeSql implements HandlerContext {
   private readonly settings = new Map<string, string>()
   /** Reported parameters changed since the last ReadyForQuery. */
   private changed = new Map<string, string>()
+  /** Channels LISTENed on (as Postgres names them: unquoted ones folded to lower case). */
+  readonly listening = new Set<string>()
 
   constructor(
     params: ReadonlyMap<string, string>,
@@ -121,6 +126,8 @@ export class FakeSql implements HandlerContext {
     }
     if (lower.includes('error')) return sqlError('42601', 'syntax error at or near "error"')
     if (lower.startsWith('set ')) return this.set(text)
+    const listen = LISTEN.exec(text)
+    if (listen !== null) return this.listen(listen[1]!.toLowerCase() === 'listen', listen[2]!)
     if (lower === 'reset all' || lower === 'discard all') this.resetAll()
     else if (lower.startsWith('reset ')) this.reset(text.slice(6).trim())
     if (lower.startsWith('reset')) return command('RESET')
@@ -128,6 +135,14 @@ export class FakeSql implements HandlerContext {
     if (select !== undefined) return select
     const tag = TAGS.find(([prefix]) => lower.startsWith(prefix))?.[1]
     return command(tag ?? lower.split(/\s+/, 1)[0]!.toUpperCase())
+  }
+
+  private listen(on: boolean, name: string): Outcome {
+    const channel = name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase()
+    if (on) this.listening.add(channel)
+    else if (channel === '*') this.listening.clear()
+    else this.listening.delete(channel)
+    return command(on ? 'LISTEN' : 'UNLISTEN')
   }
 
   private set(text: string): Outcome {
@@ -188,14 +203,15 @@ function unquote(value: string): string {
   return m !== null ? m[1]!.replaceAll("''", "'") : value
 }
 
-/** Splits a Query's text at semicolons outside quotes; empty statements are dropped. */
+/** Splits a Query's text at semicolons outside quotes ('…' and "…"); empty statements are dropped. */
 export function splitStatements(text: string): string[] {
   const out: string[] = []
   let current = ''
-  let quoted = false
+  let quote = ''
   for (const ch of text) {
-    if (ch === "'") quoted = !quoted
-    if (ch === ';' && !quoted) {
+    if (quote === '' && (ch === "'" || ch === '"')) quote = ch
+    else if (ch === quote) quote = ''
+    if (ch === ';' && quote === '') {
       out.push(current)
       current = ''
     } else current += ch
