@@ -6,7 +6,8 @@ import { FakeCluster } from './testing/fake-cluster.js'
 import { sqlError } from './testing/fake-outcome.js'
 import { ListenOutcome, listened, ProbeSubscriber } from './testing/listen-probes.js'
 import { MemoryConnector } from './testing/memory-connector.js'
-import { MEMORY_ADDRESS, MEMORY_LOGIN } from './testing/memory-pool.js'
+import { MEMORY_ADDRESS, MEMORY_LOGIN, memoryPool } from './testing/memory-pool.js'
+import { checkout } from './testing/pool-probes.js'
 import { until } from './testing/until.js'
 
 const opened: NotificationListener[] = []
@@ -60,6 +61,17 @@ describe('NotificationListener over a fake server: subscribing', () => {
       connects: 1,
       losses: 0,
     })
+  })
+
+  it("forPool: logs in to the pool's server as the pool does, outside its pool_size", async () => {
+    const { pool, cluster } = memoryPool({ poolSize: 1 })
+    const listener = NotificationListener.forPool(pool)
+    opened.push(listener)
+    await listened(listener, 'x', new ProbeSubscriber())
+    await checkout(pool) // the pool's one connection is still there to lend
+    assert.equal(cluster.loggedIn.length, 2)
+    assert.equal(cluster.servers[0]!.startupParams.get('user'), 'alice')
+    pool.close()
   })
 
   it('quotes every name, and pipelines the LISTENs of several channels', async () => {
