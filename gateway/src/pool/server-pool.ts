@@ -84,8 +84,8 @@ export class ServerPool {
     readonly address: ServerAddress,
     readonly login: ServerLogin,
     readonly settings: ServerPoolSettings,
-    /** How connections are opened and logged in (TCP; in-memory in tests). */
-    private readonly connector: ServerConnector = defaultConnector,
+    /** How connections are opened and logged in (TCP; in-memory in tests); the pool's listener uses it too. */
+    readonly connector: ServerConnector = defaultConnector,
   ) {}
 
   /** server_reset_query as the commands to run; none when it is empty. */

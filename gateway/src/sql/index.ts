@@ -10,6 +10,10 @@
  * `sqlTables(text)` list the relations in a second pass, only when asked, so a `StatementInfo` holds
  * no reference to the caller's buffer and may be kept, say with a prepared statement.
  *
+ * `parseListenCommand(buf, start, end)` / `parseListenSql(text)` recognize a Query that is exactly one
+ * LISTEN or UNLISTEN and name its channel as Postgres does (folded, unescaped, cut to 63 bytes), so
+ * the gateway can answer it over its pool's notification listener (listen-command.ts).
+ *
  * Kinds by first word (`StatementKind` says what each means to a router):
  *
  * | first words                                  | kind      | unless                                   |
@@ -70,6 +74,8 @@
  * @module
  */
 export { classifySql, classifyStatement } from './classify.js'
+export type { ChannelCommand, ListenCommand } from './listen-command.js'
+export { parseListenCommand, parseListenSql, truncationNotice } from './listen-command.js'
 export type { ParameterCommand, StatementInfo, StatementKind } from './statement-info.js'
 export { combineKinds, isTransactionControl } from './statement-info.js'
 export { sqlTables, statementTables } from './tables.js'

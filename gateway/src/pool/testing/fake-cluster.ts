@@ -89,6 +89,11 @@ export class FakeCluster {
     return this.servers.filter((s) => s.state === 'ready')
   }
 
+  /** NOTIFY `channel`: every live backend listening on it gets a NotificationResponse; how many did. */
+  notify(channel: string, payload = '', processId = 4242): number {
+    return this.live.filter((s) => s.notify(channel, payload, processId)).length
+  }
+
   /** The backend with this process id. */
   byProcessId(processId: number): FakeServer | undefined {
     return this.servers.find((s) => s.processId === processId)

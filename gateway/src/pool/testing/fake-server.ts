@@ -7,7 +7,7 @@
  * queries) → `closed`, reached from any state.
  * @module
  */
-import { serializeErrorResponse } from '../../protocol/backend.js'
+import { serializeErrorResponse, serializeNotificationResponse } from '../../protocol/backend.js'
 import { TxnStatus } from '../../protocol/codes.js'
 import { MessageFramer } from '../../protocol/framer.js'
 import { dataRow, rowDescription, TypeOid } from './backend-messages.js'
@@ -113,6 +113,22 @@ export class FakeServer {
    */
   dieMidReply(match: QueryMatch = () => true): void {
     this.dieOn = match
+  }
+
+  /** Channels this backend LISTENs on. */
+  get listening(): ReadonlySet<string> {
+    return this.serving?.sql.listening ?? new Set()
+  }
+
+  /**
+   * A NOTIFY from backend `processId`: a NotificationResponse, sent at once (or held back with the
+   * replies), if this backend listens on `channel`; true if it does. The fake has no transactions to
+   * wait for: Postgres would send it when this backend is next idle.
+   */
+  notify(channel: string, payload: string, processId = 4242): boolean {
+    if (this.state !== 'ready' || !this.listening.has(channel)) return false
+    this.write(serializeNotificationResponse(processId, channel, payload))
+    return true
   }
 
   /** As pg_terminate_backend: FATAL 57P01, then the connection closes. */

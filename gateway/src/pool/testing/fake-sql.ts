@@ -2,7 +2,8 @@
  * The SQL a fake server understands: one statement in, one {@link Outcome} out, with the session
  * state a pooler must get right (transaction status, reported parameters). Deliberately tiny and
  * literal: `select <n>` returns n, text containing `error` fails, BEGIN/COMMIT/ROLLBACK move the
- * transaction status, SET and RESET change reported parameters; anything else succeeds with a tag.
+ * transaction status, SET and RESET change reported parameters, LISTEN and UNLISTEN change the
+ * channels listened on (see FakeServer.notify); anything else succeeds with a tag.
  * @module
  */
 import { TxnStatus } from '../../protocol/codes.js'
@@ -23,6 +24,8 @@ const SELECT_NUMBER = /^select\s+(-?\d+)(?:\s+as\s+(\w+))?\s*$/i
 const PROBE = 'select name, setting from pg_catalog.pg_settings'
 const SET_CONFIG = 'select pg_catalog.set_config('
 const SET_CONFIG_CALL = /pg_catalog\.set_config\(('(?:[^']|'')*'), ('(?:[^']|'')*'|NULL), false\)/g
+/** LISTEN or UNLISTEN of one name, quoted (`""` for `"`) or not; `UNLISTEN *`. */
+const LISTEN = /^(listen|unlisten)\s+("(?:[^"]|"")+"|[a-z_][\w$]*|\*)$/i
 
 /** Tags of commands that return no rows, by their first words (the first prefix that matches wins). */
 const TAGS: Array<[string, string]> = [
@@ -56,6 +59,8 @@ export class FakeSql implements HandlerContext {
   private changed = new Map<string, string>()
   /** Temp tables made (and not dropped): the session state the gateway's probe asks about. */
   tempTables = 0
+  /** Channels LISTENed on (as Postgres names them: unquoted ones folded to lower case). */
+  readonly listening = new Set<string>()
 
   constructor(
     params: ReadonlyMap<string, string>,
@@ -131,6 +136,8 @@ export class FakeSql implements HandlerContext {
     else if (lower.startsWith('drop table') && this.tempTables > 0) this.tempTables--
     else if (lower === 'discard temp' || lower === 'discard all') this.tempTables = 0
     if (lower.startsWith('set ')) return this.set(text)
+    const listen = LISTEN.exec(text)
+    if (listen !== null) return this.listen(listen[1]!.toLowerCase() === 'listen', listen[2]!)
     if (lower === 'reset all' || lower === 'discard all') this.resetAll()
     else if (lower.startsWith('reset ')) this.reset(text.slice(6).trim())
     if (lower.startsWith('reset')) return command('RESET')
@@ -145,7 +152,7 @@ export class FakeSql implements HandlerContext {
     const found: Array<[string | null, string]> = [...this.settings]
     for (const [name, value] of this.params)
       if (this.initial.get(name) !== value) found.push([name.toLowerCase(), value])
-    found.push([null, String(this.tempTables > 0 ? 1 : 0)])
+    found.push([null, String((this.tempTables > 0 ? 1 : 0) + (this.listening.size > 0 ? 16 : 0))])
     return rows(['name', 'setting'], found)
   }
 
@@ -162,6 +169,14 @@ export class FakeSql implements HandlerContext {
       values.map(() => 'set_config'),
       [values],
     )
+  }
+
+  private listen(on: boolean, name: string): Outcome {
+    const channel = name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase()
+    if (on) this.listening.add(channel)
+    else if (channel === '*') this.listening.clear()
+    else this.listening.delete(channel)
+    return command(on ? 'LISTEN' : 'UNLISTEN')
   }
 
   private set(text: string): Outcome {
@@ -222,14 +237,15 @@ function unquote(value: string): string {
   return m !== null ? m[1]!.replaceAll("''", "'") : value
 }
 
-/** Splits a Query's text at semicolons outside quotes; empty statements are dropped. */
+/** Splits a Query's text at semicolons outside quotes ('…' and "…"); empty statements are dropped. */
 export function splitStatements(text: string): string[] {
   const out: string[] = []
   let current = ''
-  let quoted = false
+  let quote = ''
   for (const ch of text) {
-    if (ch === "'") quoted = !quoted
-    if (ch === ';' && !quoted) {
+    if (quote === '' && (ch === "'" || ch === '"')) quote = ch
+    else if (ch === quote) quote = ''
+    if (ch === ';' && quote === '') {
       out.push(current)
       current = ''
     } else current += ch
