@@ -203,7 +203,7 @@ export class Gateway implements ClientContext {
     clearInterval(this.timer)
     this.logins.stop()
     await Promise.all([this.tcp?.close(), this.http?.close()])
-    for (const pool of this.userPools()) for (const sp of pool.serverPools()) sp.close()
+    for (const pool of this.userPools()) pool.close()
   }
 }
 

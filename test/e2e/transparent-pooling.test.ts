@@ -298,6 +298,13 @@ describe('session mode: startup parameters pass through, and the backend is the 
     await using a = await clientWithOptions(gw.url(), '-c work_mem=33MB')
     const pidA = (await a.query('select pg_backend_pid() as p')).rows[0].p
     await a.end()
+    // Its connection is reset (server_reset_query) before it is idle again.
+    const servers = scramPool(gw).primary(0)
+    await pinsReach(
+      () => servers.idle.filter((s) => s.startupKey.includes('33MB')).length,
+      1,
+      'the reset connection',
+    )
     await using b = await pgClient(gw.url())
     const r = (await b.query(`select pg_backend_pid() as p, current_setting('work_mem') as w`)).rows[0]
     assert.notEqual(r.w, '33MB')

@@ -130,6 +130,12 @@ export const generalSchema = z.object(
       .describe(
         `${SKIFF} transaction mode: a client that leaves state on its server connection that cannot follow it to another (a temporary table, a session-level advisory lock, a WITH HOLD cursor, an SQL PREPARE, a LISTEN the gateway did not take, SET SESSION AUTHORIZATION) keeps that connection until the state is gone, then shares again. false: the state is cleaned when the transaction ends, as PgBouncer does.`,
       ),
+    notification_listener: z
+      .boolean()
+      .default(true)
+      .describe(
+        `${SKIFF} transaction mode: a client's LISTEN and UNLISTEN (a lone statement between transactions) are answered by the gateway and served by one listener connection per pool on the primary of shard 0, which delivers each notification to every client listening on its channel between its transactions; it reconnects and listens again after a failure. false: LISTEN goes to the server, which pins the client (pin_session_state).`,
+      ),
     application_name: z
       .string()
       .default('')

@@ -83,5 +83,6 @@ function buildUserPool(
     idleInTransaction,
     cacheSize,
     g.pin_session_state,
+    g.notification_listener,
   )
 }

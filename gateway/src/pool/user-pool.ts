@@ -4,6 +4,7 @@
  * @module
  */
 import type { ClientAuthMethod, UserCredential } from '../auth/client-auth.js'
+import { NotificationListener } from './notification-listener.js'
 import type { ServerPool } from './server-pool.js'
 
 /** How long a client keeps a server connection. */
@@ -30,7 +31,27 @@ export class UserPool {
     readonly preparedStatementsCacheSize: number,
     /** Transaction mode: a client with state only its server holds keeps that server (pin_session_state). */
     readonly pinSessionState = true,
+    /** Transaction mode: LISTEN/UNLISTEN go through one listener connection (notification_listener). */
+    readonly listenerEnabled = true,
   ) {}
+
+  private listenerInstance?: NotificationListener
+
+  /**
+   * The pool's listener connection on the primary of shard 0 (transaction mode's LISTEN/NOTIFY),
+   * made on first use; undefined when notification_listener is off.
+   */
+  get listener(): NotificationListener | undefined {
+    if (!this.listenerEnabled || this.poolMode !== 'transaction') return undefined
+    this.listenerInstance ??= NotificationListener.forPool(this.primary(0))
+    return this.listenerInstance
+  }
+
+  /** Closes every server connection of the pool and its listener (shutdown, removal by a reload). */
+  close(): void {
+    for (const pool of this.serverPools()) pool.close()
+    this.listenerInstance?.close()
+  }
 
   /** Clients pinned to a server connection now, and pins since start (pin_session_state). */
   readonly pins = { current: 0, total: 0 }

@@ -10,7 +10,7 @@ import { Cleanup, cleanupFromText } from '../pool/cleanup-state.js'
 import type { ServerConnection } from '../pool/server-conn.js'
 import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
-import { FrontendCode, isFrontendCode } from '../protocol/codes.js'
+import { FrontendCode, isFrontendCode, TxnStatus } from '../protocol/codes.js'
 import type { MessageFramer } from '../protocol/framer.js'
 import { collectCustomNames, startsWithSet } from './custom-settings.js'
 import { deallocateReply, prepareReply } from './local-replies.js'
@@ -52,6 +52,7 @@ export class QueryPhase {
       b.holdingForProbe = true
       return
     }
+    if (b.holdingForListen) return // resumed once the listener answered the LISTEN
     let runStart = -1
     let syncs = 0
     let last = -1
@@ -63,6 +64,10 @@ export class QueryPhase {
         break
       }
       if (code === FrontendCode.Query) {
+        if (runStart < 0 && this.answerListen(f)) {
+          if (b.holdingForListen) return
+          continue
+        }
         if (rw !== undefined && this.answerDeallocate(rw, f)) continue
         syncs++
         this.countQuery(f)
@@ -95,6 +100,15 @@ export class QueryPhase {
     b.direct.addCleanup(flags)
     if (flags & Cleanup.Set || startsWithSet(f.buffer, f.start + 5, f.end))
       collectCustomNames(f.buffer.toString('utf8', f.start + 5, f.end - 1), this.owner.settings.customNames)
+  }
+
+  /** Answers a lone LISTEN or UNLISTEN between transactions (see listen-requests.ts). */
+  private answerListen(f: MessageFramer): boolean {
+    const b = this.bindings
+    const listen = b.listen
+    if (listen === undefined || this.rewriter?.hasItems || !b.canAnswerLocally()) return false
+    if (b.direct.txnStatus !== TxnStatus.Idle) return false // inside a transaction: the server's, at commit
+    return listen.take(f.buffer, f.start, f.end)
   }
 
   /** Answers a lone DEALLOCATE of the client's own statements (see local-replies.ts). */

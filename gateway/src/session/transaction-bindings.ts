@@ -17,6 +17,7 @@ import type { UserPool } from '../pool/user-pool.js'
 import { TxnStatus } from '../protocol/codes.js'
 import { ClientRequest } from '../request/client-request.js'
 import { type RouteDecision, routeTransaction } from '../router/route.js'
+import { type ListenHost, ListenRequests } from './listen-requests.js'
 import { applyClientSettings } from './param-apply.js'
 import {
   failedRequestsReply,
@@ -50,6 +51,10 @@ export class TransactionBindings implements DirectClient {
   holding = false
   /** Input is held until a probe's answer is in (the client's next messages need its settings). */
   holdingForProbe = false
+  /** Input is held until the listener answered a LISTEN. */
+  holdingForListen = false
+  /** Transaction mode: LISTEN/UNLISTEN answered by the gateway, and the client's notifications. */
+  readonly listen?: ListenRequests
   /** Queries run in the current transaction (for the statistics). */
   transactionQueries = 0
   readonly timers: TransactionTimers
@@ -73,7 +78,10 @@ export class TransactionBindings implements DirectClient {
     this.pool = pool
     this.poolVersion = owner.context.pools.version
     this.transactionMode = pool.poolMode === 'transaction'
-    if (this.transactionMode) this.pins = new SessionPins(owner, pool, () => this.afterProbe())
+    if (this.transactionMode) {
+      this.pins = new SessionPins(owner, pool, () => this.afterProbe())
+      this.listen = new ListenRequests(this.listenHost())
+    }
     if (rewriter !== undefined) {
       rewriter.onServerPolluted = () => this.direct.addCleanup(Cleanup.Discard)
       // Called from within a server reply: send once that reply has been dispatched.
@@ -92,6 +100,37 @@ export class TransactionBindings implements DirectClient {
   /** Session mode: the server the login lent the client is its binding from the start. */
   adopt(server: ServerConnection, pool: ServerPool): void {
     this.direct.adopt(server, pool)
+  }
+
+  /** True when nothing of the client's runs or waits: a notification may go out now. */
+  get betweenTransactions(): boolean {
+    return (
+      this.multi === undefined &&
+      !this.direct.busy &&
+      this.direct.txnStatus === TxnStatus.Idle &&
+      !this.holding &&
+      !this.holdingForProbe &&
+      !this.holdingForListen
+    )
+  }
+
+  private listenHost(): ListenHost {
+    const self = this
+    return {
+      listener: () => this.currentPool().listener,
+      get betweenTransactions() {
+        return self.betweenTransactions
+      },
+      answer: (reply) => this.local.answer(reply, TxnStatus.Idle),
+      write: (bytes) => this.owner.transport.write(bytes),
+      hold: () => {
+        this.holdingForListen = true
+      },
+      resume: () => {
+        this.holdingForListen = false
+        queueMicrotask(() => this.owner.resumeInput())
+      },
+    }
   }
 
   /** True while a transaction has its binding (a server lent or awaited, or several shards). */
@@ -218,8 +257,10 @@ export class TransactionBindings implements DirectClient {
       else this.timers.armIdleInTransaction()
       return
     }
-    if (status === TxnStatus.Idle) this.afterTransaction()
-    else this.timers.armIdleInTransaction()
+    if (status === TxnStatus.Idle) {
+      this.afterTransaction()
+      this.listen?.flush()
+    } else this.timers.armIdleInTransaction()
   }
 
   /**
@@ -253,6 +294,7 @@ export class TransactionBindings implements DirectClient {
       this.holdingForProbe = false
       queueMicrotask(() => this.owner.resumeInput())
     }
+    this.listen?.flush()
   }
 
   private endTransaction(): void {
@@ -300,6 +342,7 @@ export class TransactionBindings implements DirectClient {
     this.multi?.close()
     const ended = !this.transactionMode ? 'session' : this.pins!.pinned ? 'pinned' : 'transaction'
     this.pins?.clientLeft()
+    this.listen?.close()
     this.direct.close(ended, this.transactionQueries)
   }
 }
