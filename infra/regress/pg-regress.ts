@@ -52,6 +52,24 @@ function suiteSource(regressDir: string): string {
   return match ? `${match[1]} ${match[2]}` : `(not a Debian source tree: ${regressDir})`
 }
 
+/**
+ * Drops what the last run created; if that fails (the suite can leave things that block DROP DATABASE),
+ * replaces the cluster with a fresh one, so the next run starts equal either way.
+ */
+async function resetOrReplace(cluster: RegressCluster, after: Mode, keep: boolean): Promise<RegressCluster> {
+  try {
+    const dropped = await resetCluster(cluster)
+    if (dropped.length > 0) say(`after ${after}: dropped what the run left behind: ${dropped.join(', ')}`)
+    return cluster
+  } catch (err) {
+    say(`after ${after}: could not reset the cluster (${(err as Error).message}); starting a fresh one`)
+    live.cluster = undefined
+    await cluster.topology.stop()
+    live.cluster = await startRegressCluster(say, keep)
+    return live.cluster
+  }
+}
+
 async function runMode(mode: Mode, cluster: RegressCluster, opts: RegressOptions, regressDir: string) {
   const { topology, runAs } = cluster
   const su = topology.users.superuser
@@ -82,8 +100,6 @@ async function runMode(mode: Mode, cluster: RegressCluster, opts: RegressOptions
   } finally {
     await live.gateway?.stop()
     live.gateway = undefined
-    const dropped = await resetCluster(cluster)
-    if (dropped.length > 0) say(`${mode}: dropped what the run left behind: ${dropped.join(', ')}`)
   }
 }
 
@@ -106,13 +122,15 @@ async function main(): Promise<number> {
   const serverVersion = execFileSync(findPgBin('postgres'), ['--version'], { encoding: 'utf8' }).trim()
   live.keep = opts.keep
   live.workDir = mkdtempSync(join(tmpdir(), 'skiff-pg-regress-'))
-  const cluster = await startRegressCluster(say, opts.keep)
+  let cluster = await startRegressCluster(say, opts.keep)
   live.cluster = cluster
   if (cluster.runAs) chownSync(live.workDir, cluster.runAs.uid, cluster.runAs.gid)
   say(`Postgres on 127.0.0.1:${cluster.topology.primary.port}; work dir ${live.workDir}`)
 
   const runs: ModeRun[] = []
   for (const mode of opts.modes) {
+    const previous = runs.at(-1)?.mode
+    if (previous) cluster = await resetOrReplace(cluster, previous, opts.keep)
     const run = await runMode(mode, cluster, opts, regressDir)
     const failed = failedTests(run.results).length
     say(

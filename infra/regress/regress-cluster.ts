@@ -106,9 +106,25 @@ export async function createRegressionDatabase(cluster: RegressCluster): Promise
 }
 
 /**
- * Brings the cluster back to its baseline: rolls back prepared transactions the suite left, drops
- * `regression` and every database, tablespace and role that a run created.
+ * What keeps DROP DATABASE from working, removed from inside the database: prepared transactions and
+ * subscriptions (which a test that stopped half-way leaves), logical replication slots.
+ */
+const CLEAR_DATABASE_SQL = `
+SELECT format('ROLLBACK PREPARED %L', gid) FROM pg_prepared_xacts WHERE database = current_database() \\gexec
+SELECT format('ALTER SUBSCRIPTION %I DISABLE', subname) FROM pg_subscription s
+  JOIN pg_database d ON d.oid = s.subdbid WHERE d.datname = current_database() AND s.subenabled \\gexec
+SELECT format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', subname) FROM pg_subscription s
+  JOIN pg_database d ON d.oid = s.subdbid WHERE d.datname = current_database() \\gexec
+SELECT format('DROP SUBSCRIPTION %I', subname) FROM pg_subscription s
+  JOIN pg_database d ON d.oid = s.subdbid WHERE d.datname = current_database() \\gexec
+SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = current_database();
+`
+
+/**
+ * Brings the cluster back to its baseline: clears and drops `regression` and every database, then
+ * every tablespace and role, that a run created.
  * @returns what was dropped besides `regression`, for the log.
+ * @throws when something cannot be dropped (the caller then starts a fresh cluster).
  */
 export async function resetCluster(cluster: RegressCluster): Promise<string[]> {
   const now = await readGlobals(cluster)
@@ -116,8 +132,7 @@ export async function resetCluster(cluster: RegressCluster): Promise<string[]> {
   const databases = extra(now.databases, cluster.baseline.databases)
   const tablespaces = extra(now.tablespaces, cluster.baseline.tablespaces)
   const roles = extra(now.roles, cluster.baseline.roles)
-  const rollback = `SELECT format('ROLLBACK PREPARED %L', gid) FROM pg_prepared_xacts WHERE database = current_database() \\gexec`
-  for (const db of databases) await psql(cluster, rollback, db)
+  for (const db of databases) await psql(cluster, CLEAR_DATABASE_SQL, db)
   const sql = [
     ...databases.map((db) => `DROP DATABASE ${ident(db)} WITH (FORCE);`),
     ...tablespaces.map((ts) => `DROP TABLESPACE ${ident(ts)};`),

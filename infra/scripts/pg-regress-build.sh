@@ -34,7 +34,7 @@ apt_get() { as_root env DEBIAN_FRONTEND=noninteractive apt-get -q "$@"; }
 
 major="${1:-}"
 if [[ -z $major ]]; then
-  for dir in $(ls -d /usr/lib/postgresql/*/ 2>/dev/null | sort -t/ -k4 -n -r); do
+  for dir in $(ls -d /usr/lib/postgresql/*/ 2>/dev/null | sort -t/ -k5 -n -r); do
     if [[ -x $dir/bin/postgres ]]; then
       major="$(basename "$dir")"
       break
