@@ -8,7 +8,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const SEARCH = ['gateway/src', 'infra/src', 'test']
+const SEARCH = ['gateway/src', 'infra/src', 'infra/regress', 'test']
 
 function findTests(dir, out = []) {
   for (const name of readdirSync(dir)) {

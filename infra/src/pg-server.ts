@@ -15,6 +15,8 @@ export interface ServerContext {
   log: (line: string) => void
   /** Set once the topology is stopping: a start still in flight must not spawn a server then. */
   closed: boolean
+  /** Extra settings for skiff.conf (TopologyOptions.settings). */
+  settings?: Record<string, string | number>
 }
 
 /** Log lines that mean "someone else took the port" (worth retrying on another auto-picked port). */
@@ -56,7 +58,11 @@ export class PgInstance {
       if (this.ctx.closed) throw new Error(`${this.name}: topology in ${this.ctx.baseDir} was stopped`)
       const logOffset = fileSize(this.logFile)
       try {
-        writeOwned(join(this.dataDir, SKIFF_CONF), serverConf(this.port, this.ctx.baseDir), this.ctx.runAs)
+        writeOwned(
+          join(this.dataDir, SKIFF_CONF),
+          serverConf(this.port, this.ctx.baseDir, this.ctx.settings),
+          this.ctx.runAs,
+        )
         await this.waitReady(this.spawnPostmaster())
         this.portFixed = true // clients now know this port; restarts must keep it
         return

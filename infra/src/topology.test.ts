@@ -72,7 +72,8 @@ describe('startTopology', () => {
 
   before(async () => {
     const started = Date.now()
-    topo = await startTopology({ baseDir: newDir(), basePort: BASE_PORT })
+    const settings = { max_prepared_transactions: 3, work_mem: "'8MB'" }
+    topo = await startTopology({ baseDir: newDir(), basePort: BASE_PORT, settings })
     console.log(`startTopology took ${Date.now() - started} ms`)
   })
   after(() => topo?.stop())
@@ -153,6 +154,13 @@ describe('startTopology', () => {
     assert.ok(first && second)
     await query(first, topo.users.scram, 'CREATE TABLE only_here (id int)')
     assert.equal(await scalar(second, topo.users.scram, "SELECT to_regclass('only_here')::text"), null)
+  })
+
+  test('extra settings reach every server', async () => {
+    for (const server of servers()) {
+      assert.equal(await scalar(server, su(), 'SHOW max_prepared_transactions'), '3', server.name)
+      assert.equal(await scalar(server, su(), 'SHOW work_mem'), '8MB', server.name)
+    }
   })
 
   test('restart() brings a killed replica back', async () => {

@@ -31,7 +31,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   const ports = await allocatePorts(opts)
   const baseDir = prepareBaseDir(opts.baseDir, runAs)
   const timedLog = (line: string) => log(`[+${Date.now() - startedAt}ms] ${line}`)
-  const ctx: ServerContext = { baseDir, runAs, log: timedLog, closed: false }
+  const ctx: ServerContext = { baseDir, runAs, log: timedLog, closed: false, settings: opts.settings }
   const set = createInstances(ctx, ports, opts.basePort !== undefined)
   const runtime = new TopologyRuntime(ctx, set, opts.keepDir ?? false)
   const users = topologyUsers()

@@ -56,6 +56,11 @@ export interface TopologyOptions {
   pgbenchScale?: number
   /** Primary gets basePort, replicas and shards the following ports. Default: free ports. */
   basePort?: number
+  /**
+   * Extra postgresql.conf settings for every server, written after (so overriding) the topology's own,
+   * e.g. `{ max_prepared_transactions: 2 }`. Values are written as given: quote strings yourself.
+   */
+  settings?: Record<string, string | number>
   /** Leave baseDir on disk after stop() (servers are still stopped). */
   keepDir?: boolean
   /** Progress lines (timings, ports); silent by default. */
