@@ -76,7 +76,13 @@ async function runMode(mode: Mode, cluster: RegressCluster, opts: RegressOptions
   await createRegressionDatabase(cluster)
   let port = topology.primary.port
   if (mode !== 'direct') {
-    const options = { poolMode: mode, serverPort: port, database: REGRESS_DATABASE, user: su }
+    const options = {
+      poolMode: mode === 'transaction' ? ('transaction' as const) : ('session' as const),
+      sessionReuse: mode === 'session-reuse',
+      serverPort: port,
+      database: REGRESS_DATABASE,
+      user: su,
+    }
     live.gateway = await startRegressGateway(options)
     port = live.gateway.port
   }

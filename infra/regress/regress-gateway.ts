@@ -11,6 +11,8 @@ import type { TopologyUser } from '../src/index.js'
 /** What the gateway serves. */
 export interface RegressGatewayOptions {
   poolMode: 'session' | 'transaction'
+  /** Session mode: reuse a server connection for the next session (the default) or not. */
+  sessionReuse?: boolean
   serverPort: number
   /** The one database the suite connects to (pg_regress --use-existing never opens another). */
   database: string
@@ -34,6 +36,7 @@ admin_username = "skiff_admin"
 admin_password = "skiff_admin_pw"
 query_wait_timeout = 60000
 connect_timeout = 5000
+session_server_reuse = ${o.sessionReuse ?? true}
 
 [http]
 enabled = false

@@ -24,17 +24,19 @@ export interface RegressOptions {
 export const USAGE = `usage: npm run test:pg-regress -- [options]
 
 Runs Postgres's own regression suite (pg_regress, parallel_schedule, --use-existing) against a fresh
-local Postgres: directly, then through an in-process Skiff gateway in session mode, then in transaction
-mode, and compares the failures. Exits 1 when session mode fails a test that passes directly.
+local Postgres: directly, then through an in-process Skiff gateway in session mode (a backend per
+session: session_server_reuse = false), in session mode reusing backends (the default), and in
+transaction mode, and compares the failures. Exits 1 when session mode fails a test that passes
+directly.
 
-  --modes LIST         comma-separated, in run order (default direct,session,transaction)
+  --modes LIST         comma-separated, in run order (default direct,session,session-reuse,transaction)
   --out DIR            summary.md and per-mode outputs (default pg-regress-results)
   --regress-dir DIR    a built src/test/regress (default: infra/scripts/pg-regress-build.sh's cache)
   --run-timeout S      seconds per pg_regress run before it is killed (default 600)
   --test-timeout S     seconds one test's psql may run before it is killed (default 120)
   --keep               keep the cluster and work dirs (printed at the end)`
 
-const MODES: readonly Mode[] = ['direct', 'session', 'transaction']
+const MODES: readonly Mode[] = ['direct', 'session', 'session-reuse', 'transaction']
 
 function positive(name: string, value: string | undefined): number {
   const n = Number(value)

@@ -81,8 +81,12 @@ export function difference(a: string[], b: string[]): string[] {
   return a.filter((x) => !other.has(x))
 }
 
-/** Names of the modes, in run order. */
-export type Mode = 'direct' | 'session' | 'transaction'
+/**
+ * Names of the modes, in run order. `session` runs with session_server_reuse = false (a backend per
+ * session, as direct); `session-reuse` with the default (a connection reset and lent to the next
+ * session, PgBouncer's session pooling), reported only.
+ */
+export type Mode = 'direct' | 'session' | 'session-reuse' | 'transaction'
 
 /** One pg_regress run as the report needs it. */
 export interface ModeRun {
@@ -169,6 +173,11 @@ function problemLines(runs: ModeRun[]): string[] {
 function comparisonLines(verdict: Verdict, runs: ModeRun[]): string[] {
   const lines: string[] = []
   const direct = runs.find((r) => r.mode === 'direct')
+  const extra = (mode: Mode): string[] | undefined => {
+    const run = runs.find((r) => r.mode === mode)
+    if (!direct || !run || direct.error || run.error) return undefined
+    return difference(failedTests(run.results), failedTests(direct.results))
+  }
   const extraLine = (label: string, mode: Mode, extra: string[] | undefined) => {
     if (!extra) return
     const all = failedTests(runs.find((r) => r.mode === mode)?.results ?? [])
@@ -176,6 +185,7 @@ function comparisonLines(verdict: Verdict, runs: ModeRun[]): string[] {
     lines.push(`- ${label} (${extra.length}): ${names}`)
   }
   extraLine('session mode failures not failing directly', 'session', verdict.sessionExtra)
+  extraLine('session-reuse failures not failing directly', 'session-reuse', extra('session-reuse'))
   extraLine('transaction-mode failures not failing directly', 'transaction', verdict.transactionExtra)
   for (const run of runs) {
     if (run.mode === 'direct' || !direct || run.error || direct.error) continue

@@ -124,6 +124,12 @@ export const generalSchema = z.object(
       .describe(
         `${SKIFF} milliseconds a server connection whose client left in the middle of a transaction, a batch or a long result has to come back to idle (its query cancelled, its replies drained, ROLLBACK) before it is closed instead of going back to the pool (PgDog's connection recovery).`,
       ),
+    session_server_reuse: z
+      .boolean()
+      .default(true)
+      .describe(
+        `${SKIFF} session mode: a server connection whose session ended is reset with server_reset_query and lent to the next session (PgBouncer's session pooling). false: it is closed and every session gets a backend of its own, as a direct connection would (what loaded libraries, pg_stat_database.sessions and the temp schema see), still within pool_size.`,
+      ),
     pin_session_state: z
       .boolean()
       .default(true)

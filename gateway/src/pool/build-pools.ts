@@ -48,6 +48,7 @@ function buildUserPool(
     preparedStatementsCacheSize: pool.prepared_statements_cache_size ?? g.prepared_statements_cache_size,
     serverResetQuery: g.server_reset_query,
     recoveryTimeout: g.server_recovery_timeout,
+    sessionReuse: g.session_server_reuse,
   }
   const shardKeys = Object.keys(pool.shards).sort((a, b) => Number(a) - Number(b))
   const shards = shardKeys.map((key) =>

@@ -51,6 +51,8 @@ export interface ServerPoolSettings {
   serverResetQuery: string
   /** ms a connection its client left mid-transaction, mid-batch or mid-result has to become idle. */
   recoveryTimeout: number
+  /** Session mode: a connection whose session ended serves the next one (session_server_reuse). */
+  sessionReuse?: boolean
 }
 
 interface Waiter {
@@ -169,6 +171,8 @@ export class ServerPool {
   checkin(server: ServerConnection, ended: CheckinKind, timer?: NodeJS.Timeout): void {
     if (server.closed) return clearTimeout(timer)
     if (server.cleanup & Cleanup.Discard) return this.discard(server, 'it holds state no reset can clear')
+    if (ended === 'session' && this.settings.sessionReuse === false)
+      return this.discard(server, 'its session ended (session_server_reuse = false)')
     const state = server.syncState
     if (state === 'desynced') return this.discard(server, 'its replies could no longer be counted')
     if (state === 'busy') return this.drain(server, ended, timer ?? this.recoveryTimer(server))

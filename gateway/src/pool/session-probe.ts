@@ -44,7 +44,8 @@ export interface ProbeResult {
  */
 export function probeSql(loginUser: string, customNames: ReadonlySet<string> = new Set()): string {
   const user = `'${loginUser.replaceAll("'", "''")}'`
-  return `SELECT name, setting FROM pg_catalog.pg_settings WHERE source = 'session' UNION ALL SELECT NULL, (
+  // role is left out of pg_settings (GUC_NO_SHOW_ALL): asked for by name.
+  return `SELECT name, setting FROM pg_catalog.pg_settings WHERE source = 'session' UNION ALL SELECT 'role', pg_catalog.current_setting('role') WHERE pg_catalog.current_setting('role') <> 'none' UNION ALL SELECT NULL, (
 CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema()) THEN 1 ELSE 0 END +
 CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND pid = pg_catalog.pg_backend_pid()) THEN 2 ELSE 0 END +
 CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_cursors) THEN 4 ELSE 0 END +
