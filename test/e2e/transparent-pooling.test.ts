@@ -100,6 +100,29 @@ describe('transaction mode: every setting follows its client (pool of 2, 20 clie
     }
   })
 
+  it('SET ROLE follows its client and never reaches another (role is not in pg_settings)', async () => {
+    const user = topology().users.scram.username
+    await using admin = await pgClient(directUrl())
+    await admin.query('drop role if exists tp_reader')
+    await admin.query('create role tp_reader')
+    await admin.query(`grant tp_reader to ${user}`)
+    const clients = await Promise.all(Array.from({ length: 6 }, () => pgClient(gw.url())))
+    try {
+      await clients[0]!.query('set role tp_reader')
+      for (let round = 0; round < 5; round++) {
+        const users = await Promise.all(
+          clients.map(async (c) => (await c.query('select current_user as u')).rows[0].u),
+        )
+        assert.deepEqual(users, ['tp_reader', ...Array(5).fill(user)], `round ${round}`)
+      }
+      await clients[0]!.query('reset role')
+      assert.equal((await clients[0]!.query('select current_user as u')).rows[0].u, user)
+    } finally {
+      await Promise.all(clients.map((c) => c.end()))
+      await admin.query('drop role if exists tp_reader')
+    }
+  })
+
   it('a SET rolled back with its transaction leaves nothing, as on a backend', async () => {
     await using a = await pgClient(gw.url())
     const before = (await settingsOf(a)).work_mem
