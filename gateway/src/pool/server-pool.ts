@@ -7,35 +7,14 @@ import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
 import { TxnStatus } from '../protocol/codes.js'
 import { PoolCounters, TrafficCounters } from '../stats/counters.js'
-import { Cleanup, resetCommandsFor } from './cleanup-state.js'
+import { CheckoutQueue, type CheckoutWaiter, type ConnectionStartup, takeIdle } from './checkout-queue.js'
+import { Cleanup } from './cleanup-state.js'
+import { type CheckinKind, drainSink, resetCommandsAtCheckin } from './connection-recovery.js'
 import { InternalQuery } from './internal-query.js'
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
 import type { ServerConnection } from './server-conn.js'
 import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { StatementCache } from './statement-cache.js'
-
-/**
- * Client startup parameters a connection is opened with (session mode passes them through), and the
- * key under which connections opened alike are shared.
- */
-export interface ConnectionStartup {
-  readonly key: string
-  readonly params: ReadonlyArray<readonly [string, string]>
-}
-
-/**
- * How a client gives a connection back: at the end of a transaction (transaction mode), at the end of
- * a transaction-mode client pinned by session state, or at the end of a session.
- */
-export type CheckinKind = 'transaction' | 'pinned' | 'session'
-
-const DISCARD_ALL: readonly string[] = ['DISCARD ALL']
-
-/** Whoever waits for a server connection (a client session). Called back exactly once. */
-export interface CheckoutWaiter {
-  onCheckout(server: ServerConnection): void
-  onCheckoutError(error: GatewayError): void
-}
 
 /** Limits and timeouts of one pool, resolved from the config (ms). */
 export interface ServerPoolSettings {
@@ -55,26 +34,12 @@ export interface ServerPoolSettings {
   sessionReuse?: boolean
 }
 
-interface Waiter {
-  waiter: CheckoutWaiter
-  since: number
-  /** A client's checkout, counted in the statistics. */
-  counted: boolean
-  /** The client startup parameters the connection must have been opened with. */
-  startup?: ConnectionStartup
-}
-
 /** Connections to one server address for one pool. */
 export class ServerPool {
   readonly idle: ServerConnection[] = []
   readonly all = new Set<ServerConnection>()
   private connecting = 0
-  private readonly waiters: Waiter[] = []
-  /**
-   * One timer for the whole queue, due when its oldest waiter's query_wait_timeout runs out (waiters are
-   * FIFO with one timeout, so the oldest always expires first): no timer per checkout on the hot path.
-   */
-  private waitTimer?: NodeJS.Timeout
+  private readonly waiters: CheckoutQueue
   /** Checkouts, waits and the traffic of connections already closed (see totals()). */
   readonly stats = new PoolCounters()
   /** Parameters of the newest server connection, reported to clients at login. */
@@ -88,12 +53,11 @@ export class ServerPool {
     readonly settings: ServerPoolSettings,
     /** How connections are opened and logged in (TCP; in-memory in tests); the pool's listener uses it too. */
     readonly connector: ServerConnector = defaultConnector,
-  ) {}
-
-  /** server_reset_query as the commands to run; none when it is empty. */
-  private get sessionReset(): readonly string[] {
-    const q = this.settings.serverResetQuery
-    return q.trim() === '' ? [] : [q]
+  ) {
+    this.waiters = new CheckoutQueue(settings.queryWaitTimeout, (w) => {
+      this.stats.checkoutErrors++
+      w.waiter.onCheckoutError(this.waitTimeoutError())
+    })
   }
 
   /**
@@ -103,7 +67,7 @@ export class ServerPool {
   checkout(waiter: CheckoutWaiter, counted = true, startup?: ConnectionStartup): void {
     const now = Date.now()
     const key = startup?.key ?? ''
-    for (let server = this.takeIdle(key); server !== undefined; server = this.takeIdle(key)) {
+    for (let server = takeIdle(this.idle, key); server !== undefined; server = takeIdle(this.idle, key)) {
       if (now - server.createdAt <= this.settings.serverLifetime) {
         if (counted) this.stats.recordCheckout(0)
         return waiter.onCheckout(server)
@@ -111,7 +75,6 @@ export class ServerPool {
       server.close() // past server_lifetime: never lend it again
     }
     this.waiters.push({ waiter, since: now, counted, startup })
-    if (this.waitTimer === undefined) this.armWaitTimer(now)
     if (this.all.size + this.connecting < this.settings.poolSize) this.grow(startup)
     // Full, with an idle connection opened for other startup parameters: it gives way (its close
     // makes room, and the room goes to the waiters).
@@ -119,27 +82,9 @@ export class ServerPool {
       this.discard(this.idle[0]!, 'room for a client with other startup parameters')
   }
 
-  /** The most recently idle connection opened with `key`, taken off the idle list. */
-  private takeIdle(key: string): ServerConnection | undefined {
-    const idle = this.idle
-    for (let i = idle.length - 1; i >= 0; i--) {
-      if (idle[i]!.startupKey !== key) continue
-      return i === idle.length - 1 ? idle.pop() : idle.splice(i, 1)[0]
-    }
-    return undefined
-  }
-
-  /** The first waiter that can use a connection opened with `key`, or -1. */
-  private waiterFor(key: string): number {
-    const w = this.waiters
-    if (w.length > 0 && (w[0]!.startup?.key ?? '') === key) return 0
-    return w.findIndex((x) => (x.startup?.key ?? '') === key)
-  }
-
   /** Forgets a waiter whose client went away. */
   cancelCheckout(waiter: CheckoutWaiter): void {
-    const i = this.waiters.findIndex((w) => w.waiter === waiter)
-    if (i >= 0) this.waiters.splice(i, 1) // the queue timer, if due for it, finds nothing to expire
+    this.waiters.remove(waiter)
   }
 
   /** Traffic of this pool since it started: closed connections' and the open ones' so far. */
@@ -157,7 +102,8 @@ export class ServerPool {
 
   /** Longest current wait in ms (maxwait). */
   maxWait(now = Date.now()): number {
-    return this.waiters.length > 0 ? now - this.waiters[0]!.since : 0
+    const oldest = this.waiters.at(0)
+    return oldest === undefined ? 0 : now - oldest.since
   }
 
   /**
@@ -175,9 +121,13 @@ export class ServerPool {
       return this.discard(server, 'its session ended (session_server_reuse = false)')
     const state = server.syncState
     if (state === 'desynced') return this.discard(server, 'its replies could no longer be counted')
-    if (state === 'busy') return this.drain(server, ended, timer ?? this.recoveryTimer(server))
+    if (state === 'busy') {
+      // The client left while the server still owed it replies: read them into nothing, then again.
+      const bound = timer ?? this.recoveryTimer(server)
+      return server.abandon(drainSink(() => this.checkin(server, ended, bound), bound))
+    }
     const recovering = state !== 'ready'
-    const reset = this.resetCommands(server, ended)
+    const reset = resetCommandsAtCheckin(server, ended, this.settings.serverResetQuery)
     // A ROLLBACK aborts an explicit transaction and the implicit one of an unsynced batch alike.
     const commands = recovering || server.txnStatus !== TxnStatus.Idle ? ['ROLLBACK', ...reset] : reset
     if (commands.length === 0) {
@@ -199,42 +149,6 @@ export class ServerPool {
     )
   }
 
-  /**
-   * What clears what the client left: in transaction mode the state its traffic showed (its settings
-   * stay: the next client's are compared with them), for a client pinned by session state or at the
-   * end of a session everything (DISCARD ALL, or server_reset_query).
-   */
-  private resetCommands(server: ServerConnection, ended: CheckinKind): readonly string[] {
-    if (ended === 'transaction') {
-      if (server.cleanup & Cleanup.Set) server.settings = new Map()
-      return resetCommandsFor(server.cleanup)
-    }
-    server.settings = new Map()
-    return ended === 'pinned' ? DISCARD_ALL : this.sessionReset
-  }
-
-  /**
-   * The client left while the server still owed it replies (a long result, a query still running, a
-   * COPY): cancel it, read the rest of the replies into nothing, then clean up as for any check-in.
-   * Closed if that does not end within server_recovery_timeout.
-   */
-  private drain(server: ServerConnection, ended: CheckinKind, timer: NodeJS.Timeout): void {
-    let again = false
-    const recheck = () => {
-      if (again) return
-      again = true
-      queueMicrotask(() => this.checkin(server, ended, timer))
-    }
-    server.abandon({
-      internal: true,
-      onServerData: () => {},
-      onReadyForQuery: (_status, done) => (done ? recheck() : undefined),
-      onBatchIdle: recheck,
-      onParameterStatus: () => {},
-      onServerLost: () => clearTimeout(timer),
-    })
-  }
-
   /** Bounds the recovery of a connection its client left: if it does not end in time, close it. */
   private recoveryTimer(server: ServerConnection): NodeJS.Timeout {
     const ms = this.settings.recoveryTimeout
@@ -254,9 +168,8 @@ export class ServerPool {
     // Never lend a connection that is not at ReadyForQuery, idle, with nothing pending.
     if (server.syncState !== 'ready' || server.txnStatus !== TxnStatus.Idle)
       return this.discard(server, 'not idle when it was to be lent')
-    const i = this.waiterFor(server.startupKey)
-    if (i >= 0) {
-      const next = i === 0 ? this.waiters.shift()! : this.waiters.splice(i, 1)[0]!
+    const next = this.waiters.takeFor(server.startupKey)
+    if (next !== undefined) {
       if (next.counted) this.stats.recordCheckout((Date.now() - next.since) * 1000)
       return next.waiter.onCheckout(server)
     }
@@ -291,10 +204,10 @@ export class ServerPool {
     // A refusal of a client's own startup parameters is that client's error, not the server's health.
     if (error.code !== 'SERVER_REFUSED')
       log.warn('server connection failed', { pool: this.name, error: error.message })
-    const i = this.waiterFor(key)
-    if (i >= 0) {
+    const failed = this.waiters.takeFor(key)
+    if (failed !== undefined) {
       this.stats.checkoutErrors++
-      this.waiters.splice(i, 1)[0]!.waiter.onCheckoutError(error)
+      failed.waiter.onCheckoutError(error)
     }
     this.growForWaiters()
   }
@@ -310,26 +223,8 @@ export class ServerPool {
   /** Opens connections for waiters no connection under way will serve (as far as the count tells). */
   private growForWaiters(): void {
     const room = this.settings.poolSize - this.all.size - this.connecting
-    if (this.waiters.length > this.connecting && room > 0) this.grow(this.waiters[this.connecting]?.startup)
-  }
-
-  private armWaitTimer(now: number): void {
-    const limit = this.settings.queryWaitTimeout
-    const oldest = this.waiters[0]
-    if (limit <= 0 || oldest === undefined || this.closed) return
-    this.waitTimer = setTimeout(() => this.expireWaiters(), Math.max(0, oldest.since + limit - now))
-  }
-
-  /** Fails every waiter past query_wait_timeout, then re-arms for the next oldest. */
-  private expireWaiters(): void {
-    this.waitTimer = undefined
-    const now = Date.now()
-    const limit = this.settings.queryWaitTimeout
-    while (this.waiters.length > 0 && now - this.waiters[0]!.since >= limit) {
-      this.stats.checkoutErrors++
-      this.waiters.shift()!.waiter.onCheckoutError(this.waitTimeoutError())
-    }
-    this.armWaitTimer(now)
+    if (this.waiters.length > this.connecting && room > 0)
+      this.grow(this.waiters.at(this.connecting)?.startup)
   }
 
   private waitTimeoutError(): GatewayError {
@@ -371,8 +266,7 @@ export class ServerPool {
   /** Closes everything (shutdown or removal from config). */
   close(): void {
     this.closed = true
-    clearTimeout(this.waitTimer)
-    for (const w of this.waiters.splice(0)) {
+    for (const w of this.waiters.clear()) {
       w.waiter.onCheckoutError(
         new GatewayError('SHUTTING_DOWN', `pool ${this.name} is shutting down`, { severity: 'FATAL' }),
       )
@@ -384,3 +278,6 @@ export class ServerPool {
     return `${this.name} -> ${describeAddress(this.address)}`
   }
 }
+
+export type { CheckoutWaiter, ConnectionStartup } from './checkout-queue.js'
+export type { CheckinKind } from './connection-recovery.js'

@@ -71,3 +71,79 @@ export function applyClientSettings(
   server.sendInternal(query, [sql])
   return notices
 }
+
+/** The client as SettingsSync sees it. */
+export interface SettingsOwner {
+  readonly id: number
+  readonly params: Map<string, string>
+  readonly settings: ClientSettings
+}
+
+/**
+ * One client's settings and reported values kept true on the servers its transactions land on, and
+ * the ParameterStatus messages it is owed, sent ahead of its next reply.
+ */
+export class SettingsSync {
+  /** ParameterStatus messages to send the client before its next reply. */
+  notices?: Buffer
+  /**
+   * The server connections whose reported values agreed with this client's when it last let them go,
+   * with their paramsVersion then: landing on one again with nothing reported since needs no
+   * comparison (a client hops between the same few connections all day). Any change to the client's
+   * values forgets them all.
+   */
+  private agreed = new WeakMap<ServerConnection, number>()
+
+  constructor(private readonly owner: SettingsOwner) {}
+
+  /** A server was lent: bring it to the client's settings before the client's messages run there. */
+  attached(server: ServerConnection): void {
+    const o = this.owner
+    const agreed = this.agreed.get(server) === server.paramsVersion
+    if (agreed && o.settings.wanted.size === 0 && server.settings.size === 0) return
+    this.add(applyClientSettings(o.params, agreed, o.settings, server, o.id, this.changed))
+  }
+
+  /** The server goes back to its pool: remember that it agreed. */
+  detached(server: ServerConnection): void {
+    this.agreed.set(server, server.paramsVersion)
+  }
+
+  /** The client's settings changed while it keeps `server` (a probe's answer): apply them there. */
+  reapply(server: ServerConnection): void {
+    const o = this.owner
+    this.add(applyClientSettings(o.params, false, o.settings, server, o.id, this.changed))
+  }
+
+  /** One shard of a multi-shard transaction: settings only (the first shard speaks for reported values). */
+  prepareLeg(server: ServerConnection): void {
+    const o = this.owner
+    applyClientSettings(o.params, true, o.settings, server, o.id, this.changed)
+  }
+
+  /** A ParameterStatus from the client's server, already on its way to the client. */
+  reported(name: string, value: string): void {
+    const params = this.owner.params
+    if (params.get(name) === value) return
+    params.set(name, value)
+    this.changed()
+  }
+
+  /** Takes the notices owed, prepended to `bytes`. */
+  prepend(bytes: Buffer): Buffer {
+    const notices = this.notices
+    if (notices === undefined) return bytes
+    this.notices = undefined
+    return Buffer.concat([notices, bytes])
+  }
+
+  private add(more: Buffer | undefined): void {
+    if (more !== undefined)
+      this.notices = this.notices === undefined ? more : Buffer.concat([this.notices, more])
+  }
+
+  /** The client's values changed: no server connection is known to agree any more. */
+  private readonly changed = (): void => {
+    this.agreed = new WeakMap()
+  }
+}

@@ -18,7 +18,7 @@ import { TxnStatus } from '../protocol/codes.js'
 import { ClientRequest } from '../request/client-request.js'
 import { type RouteDecision, routeTransaction } from '../router/route.js'
 import { type ListenHost, ListenRequests } from './listen-requests.js'
-import { applyClientSettings } from './param-apply.js'
+import { SettingsSync } from './param-apply.js'
 import {
   failedRequestsReply,
   MULTI_SHARD_PROTOCOL,
@@ -61,14 +61,7 @@ export class TransactionBindings implements DirectClient {
   private pool: UserPool
   private poolVersion: number
   private routeError?: GatewayError
-  private notices?: Buffer
-  /**
-   * The server connections whose parameters agreed with this client's when it last let them go, with
-   * their paramsVersion then: landing on one again with nothing changed on either side needs no
-   * comparison (a client hops between the same few connections all day). Any change to the client's
-   * values forgets them all.
-   */
-  private paramsAgreed = new WeakMap<ServerConnection, number>()
+  private readonly sync: SettingsSync
 
   constructor(
     private readonly owner: QueryPhaseOwner,
@@ -87,6 +80,7 @@ export class TransactionBindings implements DirectClient {
       // Called from within a server reply: send once that reply has been dispatched.
       rewriter.onResume = () => queueMicrotask(() => this.direct.resumeSource())
     }
+    this.sync = new SettingsSync(owner)
     this.direct = new DirectBinding(this, rewriter)
     this.local = new LocalBinding(this)
     this.timers = new TransactionTimers(owner, () => this.pool.idleInTransactionTimeout)
@@ -157,11 +151,9 @@ export class TransactionBindings implements DirectClient {
       const decision = this.route()
       if (decision === undefined) return this.onBindFailed(this.routeError!, syncs)
       if (decision.shards.length > 1) {
-        this.multi = new MultiShardBinding(this, decision.candidates, shardNames(decision), (server) => {
-          const o = this.owner
-          // Each shard gets the client's settings; reported values are the first shard's (see ShardLeg).
-          applyClientSettings(o.params, true, o.settings, server, o.id, () => this.paramsChanged())
-        })
+        this.multi = new MultiShardBinding(this, decision.candidates, shardNames(decision), (server) =>
+          this.sync.prepareLeg(server),
+        )
         return this.sendMulti(bytes, syncs)
       }
       d.forward(bytes, syncs, decision.candidates)
@@ -214,15 +206,11 @@ export class TransactionBindings implements DirectClient {
 
   onAttached(server: ServerConnection): void {
     this.transactionCount++
-    const o = this.owner
-    // Reported values known to agree (the same server, nothing reported since): only settings may differ.
-    const agreed = this.paramsAgreed.get(server) === server.paramsVersion
-    if (agreed && o.settings.wanted.size === 0 && server.settings.size === 0) return
-    this.notices = applyClientSettings(o.params, agreed, o.settings, server, o.id, () => this.paramsChanged())
+    this.sync.attached(server)
   }
 
   onDetached(server: ServerConnection): void {
-    this.paramsAgreed.set(server, server.paramsVersion)
+    this.sync.detached(server)
   }
 
   onBindFailed(error: GatewayError, syncs: number): void {
@@ -237,11 +225,7 @@ export class TransactionBindings implements DirectClient {
   }
 
   reply(buf: Buffer, start: number, end: number): void {
-    let bytes = buf.subarray(start, end)
-    if (this.notices !== undefined) {
-      bytes = Buffer.concat([this.notices, bytes])
-      this.notices = undefined
-    }
+    const bytes = this.sync.prepend(buf.subarray(start, end))
     if (!this.owner.transport.write(bytes)) (this.multi ?? this.direct).pause()
   }
 
@@ -284,12 +268,7 @@ export class TransactionBindings implements DirectClient {
   private afterProbe(): void {
     this.afterTransaction()
     const server = this.direct.server
-    if (server !== undefined && !this.pins!.probing) {
-      const o = this.owner
-      const more = applyClientSettings(o.params, false, o.settings, server, o.id, () => this.paramsChanged())
-      if (more !== undefined)
-        this.notices = this.notices === undefined ? more : Buffer.concat([this.notices, more])
-    }
+    if (server !== undefined && !this.pins!.probing) this.sync.reapply(server)
     if (this.holdingForProbe) {
       this.holdingForProbe = false
       queueMicrotask(() => this.owner.resumeInput())
@@ -308,15 +287,7 @@ export class TransactionBindings implements DirectClient {
   }
 
   onParameterStatus(name: string, value: string): void {
-    const params = this.owner.params
-    if (params.get(name) === value) return
-    params.set(name, value)
-    this.paramsChanged()
-  }
-
-  /** The client's parameter values changed: no server connection is known to agree any more. */
-  private paramsChanged(): void {
-    this.paramsAgreed = new WeakMap()
+    this.sync.reported(name, value)
   }
 
   /** `reported`: the server's own FATAL already reached the client; Postgres would say nothing more. */
