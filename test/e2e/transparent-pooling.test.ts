@@ -149,6 +149,33 @@ describe('transaction mode: every setting follows its client (pool of 2, 20 clie
   })
 })
 
+describe('transaction mode: values are quoted for whatever the server connection is set to', () => {
+  let gw: TestGateway
+  before(async () => {
+    gw = await startTestGateway({ poolMode: 'transaction', poolSize: 1 })
+  })
+  after(() => gw.stop())
+
+  it('a value with quotes and backslashes follows its client onto a connection with standard_conforming_strings off', async () => {
+    await using a = await pgClient(gw.url())
+    await using b = await pgClient(gw.url())
+    const value = `it's a \\ back\\slash'; select 'injected`
+    const read = async (c: pg.Client) =>
+      (
+        await c.query(
+          `select current_setting('app.tricky', true) as v, current_setting('standard_conforming_strings') as s`,
+        )
+      ).rows[0]
+    await a.query('set standard_conforming_strings = off')
+    await a.query(`select set_config('app.tricky', $1, false)`, [value])
+    // b leaves the one connection with standard_conforming_strings off and without a's value, so a's
+    // value is set again on a connection that reads its literal with backslash escapes.
+    await b.query('set standard_conforming_strings = off')
+    assert.notEqual((await read(b)).v, value)
+    assert.deepEqual(await read(a), { v: value, s: 'off' })
+  })
+})
+
 describe('transaction mode: state that lives on one connection pins its client', () => {
   let gw: TestGateway
   before(async () => {

@@ -10,6 +10,7 @@
  * @module
  */
 import { BackendCode } from '../protocol/codes.js'
+import { quoteLiteral } from '../util/quote-literal.js'
 import { InternalQuery } from './internal-query.js'
 
 /** Bits of the state that pins a client to its server connection. */
@@ -43,7 +44,7 @@ export interface ProbeResult {
  * logs in as: a session authorization other than it pins.
  */
 export function probeSql(loginUser: string, customNames: ReadonlySet<string> = new Set()): string {
-  const user = `'${loginUser.replaceAll("'", "''")}'`
+  const user = quoteLiteral(loginUser)
   // role is left out of pg_settings (GUC_NO_SHOW_ALL): asked for by name.
   return `SELECT name, setting FROM pg_catalog.pg_settings WHERE source = 'session' UNION ALL SELECT 'role', pg_catalog.current_setting('role') WHERE pg_catalog.current_setting('role') <> 'none' UNION ALL SELECT NULL, (
 CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema()) THEN 1 ELSE 0 END +
@@ -60,7 +61,7 @@ CASE WHEN session_user <> ${user} THEN 32 ELSE 0 END)::text${customClause(custom
  */
 function customClause(names: ReadonlySet<string>): string {
   if (names.size === 0) return ''
-  const list = [...names].map((n) => `'${n.replaceAll("'", "''")}'`).join(', ')
+  const list = [...names].map(quoteLiteral).join(', ')
   return ` UNION ALL SELECT n, v FROM (SELECT n, pg_catalog.current_setting(n, true) AS v FROM pg_catalog.unnest(ARRAY[${list}]::text[]) AS n) c WHERE v <> ''`
 }
 

@@ -8,7 +8,7 @@
  * LOCAL, leaves nothing), and a RESET brings back the startup value, as it does on a backend.
  * @module
  */
-import { quoteLiteral } from './param-sync.js'
+import { quoteLiteral } from '../util/quote-literal.js'
 
 /** One client's settings: lower-cased parameter name → value. */
 export class ClientSettings {

@@ -93,6 +93,14 @@ export class SettingsSync {
    * values forgets them all.
    */
   private agreed = new WeakMap<ServerConnection, number>()
+  /**
+   * The server connections whose settings were brought to this client's, with both maps as they were
+   * then: maps are replaced, never changed in place, so the same two maps mean nothing to compare.
+   */
+  private applied = new WeakMap<
+    ServerConnection,
+    { server: Map<string, string>; wanted: Map<string, string> }
+  >()
 
   constructor(private readonly owner: SettingsOwner) {}
 
@@ -100,8 +108,13 @@ export class SettingsSync {
   attached(server: ServerConnection): void {
     const o = this.owner
     const agreed = this.agreed.get(server) === server.paramsVersion
-    if (agreed && o.settings.wanted.size === 0 && server.settings.size === 0) return
+    if (agreed) {
+      if (o.settings.wanted.size === 0 && server.settings.size === 0) return
+      const last = this.applied.get(server)
+      if (last !== undefined && last.server === server.settings && last.wanted === o.settings.wanted) return
+    }
     this.add(applyClientSettings(o.params, agreed, o.settings, server, o.id, this.changed))
+    this.applied.set(server, { server: server.settings, wanted: o.settings.wanted })
   }
 
   /** The server goes back to its pool: remember that it agreed. */

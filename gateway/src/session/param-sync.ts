@@ -8,11 +8,6 @@
  */
 import { serializeParameterStatus } from '../protocol/backend.js'
 
-/** Quotes a value as an SQL string literal (standard_conforming_strings is on in every supported Postgres). */
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`
-}
-
 /**
  * Compares the client's view with a server's reported values; returns the ParameterStatus messages
  * for values the client must be told of (and records them in `view`). Names in `chosen` and in
