@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
+import { serializeQuery } from '../../gateway/src/protocol/frontend.js'
 import { FIRST_PROCESS_ID } from '../../gateway/src/util/process-ids.js'
 import { pgClient } from '../helpers/clients.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { RawSocket } from '../helpers/raw-socket.js'
 import { directUrl, topology } from '../helpers/topology.js'
+
+/** A CopyData message carrying `text`. */
+function copyData(text: string): Buffer {
+  const body = Buffer.from(text)
+  const out = Buffer.alloc(5 + body.length)
+  out[0] = 0x64
+  out.writeUInt32BE(4 + body.length, 1)
+  body.copy(out, 5)
+  return out
+}
 
 /** A node-postgres client with a startup `options` string; `await using` ends it. */
 async function clientWithOptions(url: string, options: string): Promise<pg.Client & AsyncDisposable> {
@@ -272,6 +284,7 @@ describe('connection recovery: a client that vanishes mid-transaction or mid-res
     await using admin = await pgClient(directUrl())
     await admin.query('create table if not exists recovery_t (n int)')
     await admin.query(`grant all on recovery_t to ${topology().users.scram.username}`)
+    await admin.query(`grant all on recovery_t to ${topology().users.trust.username}`)
     gw = await startTestGateway({ poolMode: 'transaction', poolSize: 1 })
   })
   after(async () => {
@@ -287,6 +300,21 @@ describe('connection recovery: a client that vanishes mid-transaction or mid-res
     await a.query('insert into recovery_t values (1)')
     vanish(a)
     await using b = await pgClient(gw.url())
+    assert.equal((await b.query('select pg_backend_pid() as p')).rows[0].p, pid)
+    assert.equal((await b.query('select count(*)::int as n from recovery_t')).rows[0].n, 0)
+  })
+
+  it('mid-COPY FROM STDIN: the COPY is failed, nothing is loaded, the same backend serves the next client', async () => {
+    await using first = await pgClient(gw.url('trust'))
+    const pid = (await first.query('select pg_backend_pid() as p')).rows[0].p
+    await first.end()
+    const raw = await RawSocket.login(gw.port)
+    raw.write(serializeQuery('copy recovery_t from stdin'))
+    await raw.until(() => raw.messages.some((m) => m.code === 'G'))
+    raw.write(Buffer.concat([copyData('41\n'), copyData('42\n')]))
+    await new Promise((r) => setTimeout(r, 50))
+    raw.destroy()
+    await using b = await pgClient(gw.url('trust'))
     assert.equal((await b.query('select pg_backend_pid() as p')).rows[0].p, pid)
     assert.equal((await b.query('select count(*)::int as n from recovery_t')).rows[0].n, 0)
   })
@@ -365,5 +393,48 @@ describe('session mode: startup parameters pass through, and the backend is the 
       pidA,
       'reused by a client with the same options',
     )
+  })
+})
+
+describe('switches: session_server_reuse and notification_listener off', () => {
+  it('session_server_reuse = false: every session gets a backend of its own', async () => {
+    const gw = await startTestGateway({
+      poolMode: 'session',
+      poolSize: 1,
+      general: 'session_server_reuse = false',
+    })
+    try {
+      const pids: number[] = []
+      for (let i = 0; i < 3; i++) {
+        await using c = await pgClient(gw.url())
+        pids.push((await c.query('select pg_backend_pid() as p')).rows[0].p)
+      }
+      assert.equal(new Set(pids).size, 3, `three sessions, three backends: ${pids}`)
+    } finally {
+      await gw.stop()
+    }
+  })
+
+  it('notification_listener = false: LISTEN goes to the server and pins the client', async () => {
+    const gw = await startTestGateway({
+      poolMode: 'transaction',
+      poolSize: 2,
+      general: 'notification_listener = false',
+    })
+    try {
+      const pool = scramPool(gw)
+      await using c = await pgClient(gw.url())
+      await c.query('listen on_the_server')
+      await pinsReach(() => pool.pins.current, 1, 'pinned by its LISTEN')
+      const channels = await c.query('select pg_listening_channels() as ch')
+      assert.deepEqual(
+        channels.rows.map((r) => r.ch),
+        ['on_the_server'],
+      )
+      await c.query('unlisten *')
+      await pinsReach(() => pool.pins.current, 0, 'unpinned by UNLISTEN')
+    } finally {
+      await gw.stop()
+    }
   })
 })
