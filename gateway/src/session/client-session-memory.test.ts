@@ -143,6 +143,19 @@ describe('ClientSession in memory: transaction mode', () => {
     assert.deepEqual(g.cluster.servers[0]!.queries(), ['begin', 'commit'])
   })
 
+  it('set_config(..., true) alone needs no probe (nothing outlives the transaction); a session-level one does', async () => {
+    const g = gateway()
+    const a = await g.login()
+    const fake = g.cluster.servers[0]!
+    const probes = () =>
+      fake.queries().filter((q) => q.startsWith('SELECT name, setting FROM pg_catalog.pg_settings'))
+    await a.query(`select set_config('request.jwt.claims', '{"sub": "x"}', true)`)
+    await until(() => g.serverPool().idle.length === 1, 'the release')
+    assert.equal(probes().length, 0)
+    await a.query(`select set_config('app.user', 'x', false)`)
+    await until(() => probes().length === 1, 'the probe after a session-level set_config')
+  })
+
   it("a client's SET follows it to its next server; the next client gets the server's own value back", async () => {
     const g = gateway()
     const a = await g.login()

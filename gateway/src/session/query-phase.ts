@@ -12,7 +12,7 @@ import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
 import { FrontendCode, isFrontendCode, TxnStatus } from '../protocol/codes.js'
 import type { MessageFramer } from '../protocol/framer.js'
-import { collectCustomNames, startsWithSet } from './custom-settings.js'
+import { collectCustomNames, onlyLocalSetConfig, startsWithSet } from './custom-settings.js'
 import { deallocateReply, prepareReply } from './local-replies.js'
 import { invalidMessage, opensBatch, type QueryPhaseOwner } from './query-phase-support.js'
 import { StatementRewriter } from './statement-rewriter.js'
@@ -96,10 +96,15 @@ export class QueryPhase {
     this.queryCount++
     b.transactionQueries++
     if (!b.transactionMode) return
-    const flags = cleanupFromText(f.buffer, f.start + 5, f.end)
+    let flags = cleanupFromText(f.buffer, f.start + 5, f.end)
+    const set = startsWithSet(f.buffer, f.start + 5, f.end)
+    if (flags & Cleanup.Set || set) {
+      const text = f.buffer.toString('utf8', f.start + 5, f.end - 1)
+      collectCustomNames(text, this.owner.settings.customNames)
+      // set_config(..., true) only: nothing outlives the transaction, no probe needed for it.
+      if (!set && onlyLocalSetConfig(text)) flags &= ~Cleanup.Set
+    }
     b.direct.addCleanup(flags)
-    if (flags & Cleanup.Set || startsWithSet(f.buffer, f.start + 5, f.end))
-      collectCustomNames(f.buffer.toString('utf8', f.start + 5, f.end - 1), this.owner.settings.customNames)
   }
 
   /** Answers a lone LISTEN or UNLISTEN between transactions (see listen-requests.ts). */
