@@ -199,15 +199,21 @@ export class ServerConnection {
 
   /**
    * The client this connection was lent to left with replies still owed: from now on they go to
-   * `sink`, a COPY FROM STDIN under way is failed, replies the server holds back (a batch without a
-   * Sync) are flushed, and the running query is cancelled, so the gateway does not read a long result
-   * to its end before the connection can serve again.
+   * `sink`, a COPY FROM STDIN under way is failed, or else replies the server holds back (a batch
+   * without a Sync) are flushed and the running query is cancelled, so the gateway does not read a long
+   * result to its end before the connection can serve again. `settled` is called once no cancel can
+   * land any more: the connection must not run anyone's statement before (a cancel arriving late
+   * would cancel it).
    */
-  abandon(sink: ReplySink): void {
+  abandon(sink: ReplySink, settled: () => void): void {
     this.owner = undefined
     this.outstanding.retag(sink)
-    this.send(sink, this.outstanding.inCopyIn ? COPY_FAIL : FLUSH)
-    this.cancel()
+    if (this.outstanding.inCopyIn) {
+      this.send(sink, COPY_FAIL) // ends the COPY by itself: no cancel to race with what comes next
+      return settled()
+    }
+    this.send(sink, FLUSH)
+    this.cancel(settled)
   }
 
   /** Stops or restarts reading replies (backpressure from a slow client). */
@@ -305,8 +311,8 @@ export class ServerConnection {
   }
 
   /** Sends a CancelRequest for whatever this connection is running, on a fresh pipe. */
-  cancel(): void {
-    this.connector.cancel(this.address, this.processId, this.secretKey)
+  cancel(done?: () => void): void {
+    this.connector.cancel(this.address, this.processId, this.secretKey, done)
   }
 
   /** Closes the connection politely (Terminate) and fails any waiting route. */

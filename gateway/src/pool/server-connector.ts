@@ -36,8 +36,11 @@ export type OpenTransport = (address: ServerAddress) => ServerTransport
 export interface ServerConnector {
   /** Opens a pipe and logs in; rejects with a GatewayError naming the server on any failure. */
   connect(address: ServerAddress, login: ServerLogin): Promise<ServerConnection>
-  /** Asks the server to cancel what backend `processId` runs (a CancelRequest on a new pipe). */
-  cancel(address: ServerAddress, processId: number, secretKey: number): void
+  /**
+   * Asks the server to cancel what backend `processId` runs (a CancelRequest on a new pipe); `done`
+   * hears when the server closed that pipe (it has signalled the backend by then) or it failed.
+   */
+  cancel(address: ServerAddress, processId: number, secretKey: number, done?: () => void): void
 }
 
 /** How long a CancelRequest's pipe may stay open. */
@@ -80,12 +83,15 @@ export class StreamConnector implements ServerConnector {
     })
   }
 
-  cancel(address: ServerAddress, processId: number, secretKey: number): void {
+  cancel(address: ServerAddress, processId: number, secretKey: number, done?: () => void): void {
     const pipe = this.open(address)
     const timer = setTimeout(() => pipe.destroy(), CANCEL_TIMEOUT_MS)
     pipe.on('connect', () => pipe.end(serializeCancelRequest(processId, secretKey)))
     pipe.on('error', (err) => log.warn('cancel request failed', { server: processId, error: err.message }))
-    pipe.on('close', () => clearTimeout(timer))
+    pipe.on('close', () => {
+      clearTimeout(timer)
+      done?.()
+    })
   }
 }
 

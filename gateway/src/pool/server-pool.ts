@@ -124,7 +124,12 @@ export class ServerPool {
     if (state === 'busy') {
       // The client left while the server still owed it replies: read them into nothing, then again.
       const bound = timer ?? this.recoveryTimer(server)
-      return server.abandon(drainSink(() => this.checkin(server, ended, bound), bound))
+      // Go on once the replies are drained and the cancel, if any, has landed.
+      let waiting = 2
+      const step = () => {
+        if (--waiting === 0) this.checkin(server, ended, bound)
+      }
+      return server.abandon(drainSink(step, bound), step)
     }
     const recovering = state !== 'ready'
     const reset = resetCommandsAtCheckin(server, ended, this.settings.serverResetQuery)
