@@ -100,6 +100,19 @@ export class GatewayError extends Error {
   }
 }
 
+/**
+ * The server's refusal of a client's own setting (a startup parameter), as Postgres would send it at
+ * login: FATAL, with the server's SQLSTATE, message, detail and hint.
+ */
+export function serverRefusal(fields: ReadonlyMap<string, string>): GatewayError {
+  return new GatewayError('SERVER_REFUSED', fields.get('M') ?? 'invalid startup parameter', {
+    severity: 'FATAL',
+    sqlstate: fields.get('C'),
+    detail: fields.get('D'),
+    hint: fields.get('H'),
+  })
+}
+
 /** Wraps anything thrown into a GatewayError, keeping a GatewayError as it is. */
 export function asGatewayError(err: unknown, fallback: GatewayErrorCode = 'INTERNAL'): GatewayError {
   if (err instanceof GatewayError) return err

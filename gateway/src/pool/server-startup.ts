@@ -7,7 +7,7 @@
  */
 import { md5Response } from '../auth/md5.js'
 import { ScramClientSession } from '../auth/scram-client.js'
-import { GatewayError } from '../errors.js'
+import { GatewayError, serverRefusal } from '../errors.js'
 import {
   parseAuthentication,
   parseBackendKeyData,
@@ -141,12 +141,7 @@ export class ServerStartup {
     // With a client's own startup parameters, an error that is not about the login (class 28) or the
     // server's state (08, 3D, 53, 57) is about those parameters: the client gets it as Postgres sent it.
     if (this.login.clientParams !== undefined && !/^(28|08|3D|53|57)/.test(code) && code.length === 5)
-      return new GatewayError('SERVER_REFUSED', message, {
-        severity: 'FATAL',
-        sqlstate: code,
-        detail: fields.get('D'),
-        hint: fields.get('H'),
-      })
+      return serverRefusal(fields)
     return this.failure(`server refused the login: ${message} (SQLSTATE ${fields.get('C') ?? '?'})`)
   }
 

@@ -9,7 +9,7 @@
  *   the same ones logs in without a round trip.
  * @module
  */
-import { GatewayError } from '../errors.js'
+import { GatewayError, serverRefusal } from '../errors.js'
 import type { ServerConnection } from '../pool/server-conn.js'
 import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
@@ -86,7 +86,7 @@ function tryStartup(
         pool.acceptedStartups.set(startup.key, reported)
       }
       serverPool.checkin(server, 'transaction')
-      if (fields !== undefined) return done(refusedSetting(fields))
+      if (fields !== undefined) return done(serverRefusal(fields))
       if (lost !== undefined)
         return done(new GatewayError('SERVER_CONNECTION_LOST', lost, { severity: 'FATAL' }))
       done({ params: overlay(server.params, reported, startup), settings })
@@ -115,14 +115,4 @@ function overlay(
   const name = startup.settings.get('application_name')
   if (name !== undefined) params.set('application_name', name)
   return params
-}
-
-/** The server's refusal of a startup setting, as Postgres would have sent it at login: FATAL. */
-function refusedSetting(fields: Map<string, string>): GatewayError {
-  return new GatewayError('SERVER_REFUSED', fields.get('M') ?? 'invalid startup parameter', {
-    severity: 'FATAL',
-    sqlstate: fields.get('C'),
-    detail: fields.get('D'),
-    hint: fields.get('H'),
-  })
 }
