@@ -22,6 +22,9 @@ import {
 import type { UserPool } from '../pool/user-pool.js'
 import type { ClientSettings } from './client-settings.js'
 
+/** The probe's text per pool, built once (clients log in all day; the text is the same for a pool). */
+const probeSqlByPool = new WeakMap<UserPool, string>()
+
 /** The client as the pins see it. */
 export interface PinsOwner {
   readonly id: number
@@ -45,7 +48,9 @@ export class SessionPins {
     private readonly onProbed: () => void,
   ) {
     this.loginUser = pool.primary(0).login.username
-    this.sql = probeSql(this.loginUser)
+    let sql = probeSqlByPool.get(pool)
+    if (sql === undefined) probeSqlByPool.set(pool, (sql = probeSql(this.loginUser)))
+    this.sql = sql
   }
 
   /** Sends the probe when the transaction's traffic calls for one; true when it did. */
