@@ -49,7 +49,10 @@ export class SessionPins {
   ) {
     this.loginUser = pool.primary(0).login.username
     let sql = probeSqlByPool.get(pool)
-    if (sql === undefined) probeSqlByPool.set(pool, (sql = probeSql(this.loginUser)))
+    if (sql === undefined) {
+      sql = probeSql(this.loginUser)
+      probeSqlByPool.set(pool, sql)
+    }
     this.sql = sql
   }
 
