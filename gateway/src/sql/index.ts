@@ -14,6 +14,11 @@
  * LISTEN or UNLISTEN and name its channel as Postgres does (folded, unescaped, cut to 63 bytes), so
  * the gateway can answer it over its pool's notification listener (listen-command.ts).
  *
+ * `parseRoutingCommand(buf, start, end)` / `parseRoutingSql(text)` recognize a Query that is exactly
+ * one of PgCat's routing commands (`SET SERVER ROLE TO 'primary'`, `SHOW SERVER ROLE`, `SET PRIMARY
+ * READS TO on`, `SHOW PRIMARY READS`, `SET SHARD TO '1'`, `SET SHARDING KEY TO 42`, `SHOW SHARD`), with
+ * a value PgCat would not take reported as `invalid` (routing-command.ts), so the gateway can answer them.
+ *
  * Kinds by first word (`StatementKind` says what each means to a router):
  *
  * | first words                                  | kind      | unless                                   |
@@ -76,6 +81,19 @@
 export { classifySql, classifyStatement } from './classify.js'
 export type { ChannelCommand, ListenCommand } from './listen-command.js'
 export { parseListenCommand, parseListenSql, truncationNotice } from './listen-command.js'
+export type {
+  InvalidRoutingValue,
+  PrimaryReads,
+  RoutingCommand,
+  RoutingSetKind,
+  ServerRole,
+} from './routing-command.js'
+export {
+  invalidRoutingValueMessage,
+  parseRoutingCommand,
+  parseRoutingSql,
+  ROUTING_VALUES,
+} from './routing-command.js'
 export type { ParameterCommand, StatementInfo, StatementKind } from './statement-info.js'
 export { combineKinds, isTransactionControl } from './statement-info.js'
 export { sqlTables, statementTables } from './tables.js'
