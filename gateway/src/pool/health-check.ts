@@ -76,8 +76,7 @@ export function checkServer(
   const timer = setTimeout(() => {
     finish({ ok: false, reason: `no reply within healthcheck_timeout (${timeoutMs} ms)` })
     server.close()
-  }, timeoutMs)
-  timer.unref()
+  }, timeoutMs) // not unref'd: short, and cleared when the check ends (a pool's close ends it)
   server.sendInternal(new HealthCheckQuery(finish), [HEALTH_CHECK_SQL])
 }
 
