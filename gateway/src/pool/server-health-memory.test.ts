@@ -125,7 +125,7 @@ describe('ServerPool: health checks at checkout and bans', () => {
   })
 
   it('a failed check bans the server, closes the connection, and the waiter gets a new one', async () => {
-    const { pool: p, cluster } = pool({ healthcheckDelay: 0, banTime: 60_000 })
+    const { pool: p, cluster } = pool({ healthcheckDelay: 0, healthcheckTimeout: 30, banTime: 60_000 })
     const stale = await idleFor(p, 10)
     cluster.servers[0]!.hold()
     const fresh = await checkout(p)
