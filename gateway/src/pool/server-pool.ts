@@ -10,10 +10,12 @@ import { PoolCounters, TrafficCounters } from '../stats/counters.js'
 import { CheckoutQueue, type CheckoutWaiter, type ConnectionStartup, takeIdle } from './checkout-queue.js'
 import { Cleanup } from './cleanup-state.js'
 import { type CheckinKind, drainSink, resetCommandsAtCheckin } from './connection-recovery.js'
+import { checkServer } from './health-check.js'
 import { InternalQuery } from './internal-query.js'
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
 import type { ServerConnection } from './server-conn.js'
 import { defaultConnector, type ServerConnector } from './server-connector.js'
+import { ServerHealth } from './server-health.js'
 import { StatementCache } from './statement-cache.js'
 
 /** Limits and timeouts of one pool, resolved from the config (ms). */
@@ -32,6 +34,15 @@ export interface ServerPoolSettings {
   recoveryTimeout: number
   /** Session mode: a connection whose session ended serves the next one (session_server_reuse). */
   sessionReuse?: boolean
+  /**
+   * ms a connection may sit idle and still be lent without a health check first (healthcheck_delay;
+   * 0: check before every lend). Undefined: never check, as before health checks existed.
+   */
+  healthcheckDelay?: number
+  /** ms a health check may take before the server counts as down (healthcheck_timeout; default 1000). */
+  healthcheckTimeout?: number
+  /** ms a failed server stays banned (ban_time, which the config gives in seconds); undefined or 0: no bans. */
+  banTime?: number
 }
 
 /** Connections to one server address for one pool. */
@@ -45,6 +56,8 @@ export class ServerPool {
   /** Parameters of the newest server connection, reported to clients at login. */
   serverParams?: Map<string, string>
   closed = false
+  /** Bans and last known role of this pool's server (read by the router; see health-candidates.ts). */
+  readonly health: ServerHealth
 
   constructor(
     readonly name: string,
@@ -54,6 +67,7 @@ export class ServerPool {
     /** How connections are opened and logged in (TCP; in-memory in tests); the pool's listener uses it too. */
     readonly connector: ServerConnector = defaultConnector,
   ) {
+    this.health = new ServerHealth(this.toString(), settings.banTime ?? 0)
     this.waiters = new CheckoutQueue(settings.queryWaitTimeout, (w) => {
       this.stats.checkoutErrors++
       w.waiter.onCheckoutError(this.waitTimeoutError())
@@ -68,11 +82,17 @@ export class ServerPool {
     const now = Date.now()
     const key = startup?.key ?? ''
     for (let server = takeIdle(this.idle, key); server !== undefined; server = takeIdle(this.idle, key)) {
-      if (now - server.createdAt <= this.settings.serverLifetime) {
+      if (now - server.createdAt > this.settings.serverLifetime) {
+        server.close() // past server_lifetime: never lend it again
+        continue
+      }
+      if (!this.healthCheckDue(server, now)) {
         if (counted) this.stats.recordCheckout(0)
         return waiter.onCheckout(server)
       }
-      server.close() // past server_lifetime: never lend it again
+      // The waiter queues like any other; the connection reaches it through reuse() if it passes.
+      this.waiters.push({ waiter, since: now, counted, startup })
+      return this.healthCheck(server)
     }
     this.waiters.push({ waiter, since: now, counted, startup })
     if (this.all.size + this.connecting < this.settings.poolSize) this.grow(startup)
@@ -162,6 +182,27 @@ export class ServerPool {
     return timer
   }
 
+  /** Whether `server` must pass a health check before it is lent (healthcheck_delay, a lifted ban). */
+  private healthCheckDue(server: ServerConnection, now: number): boolean {
+    const delay = this.settings.healthcheckDelay
+    if (delay === undefined) return false
+    return this.health.checkOwed || now - server.idleSince > delay
+  }
+
+  /**
+   * Checks an idle connection before lending it: if it passes it goes to the first waiter for it (or
+   * back to idle); if not, the server is banned and the connection closed, and its closing opens a
+   * new one for the waiters, whose connect fails fast if the server is really down.
+   */
+  private healthCheck(server: ServerConnection): void {
+    checkServer(server, this.settings.healthcheckTimeout ?? 1000, (result) => {
+      if (this.closed) return server.close() // shutting down: not the server's fault
+      this.health.recordCheck(result)
+      if (result.ok) this.reuse(server)
+      else this.discard(server, `health check failed: ${result.reason}`)
+    })
+  }
+
   /** Closes a connection that must not be reused. */
   discard(server: ServerConnection, why: string): void {
     log.debug('closing server connection', { server: server.id, why })
@@ -207,8 +248,10 @@ export class ServerPool {
   private connectFailed(error: GatewayError, key: string): void {
     this.connecting--
     // A refusal of a client's own startup parameters is that client's error, not the server's health.
-    if (error.code !== 'SERVER_REFUSED')
+    if (error.code !== 'SERVER_REFUSED') {
       log.warn('server connection failed', { pool: this.name, error: error.message })
+      this.health.ban(`connect failed: ${error.message}`)
+    }
     const failed = this.waiters.takeFor(key)
     if (failed !== undefined) {
       this.stats.checkoutErrors++

@@ -9,6 +9,7 @@ import { MessageWriter } from '../../protocol/writer.js'
 
 /** Type OIDs the fake uses (pg_type.oid). */
 export const TypeOid = {
+  bool: 16,
   int4: 23,
   text: 25,
 } as const
@@ -22,6 +23,7 @@ export interface Column {
 
 /** Type lengths as pg_type.typlen gives them (-1: variable). */
 function typeLength(type: number): number {
+  if (type === TypeOid.bool) return 1
   return type === TypeOid.int4 ? 4 : -1
 }
 

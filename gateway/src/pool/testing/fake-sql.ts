@@ -3,7 +3,8 @@
  * state a pooler must get right (transaction status, reported parameters). Deliberately tiny and
  * literal: `select <n>` returns n, text containing `error` fails, BEGIN/COMMIT/ROLLBACK move the
  * transaction status, SET and RESET change reported parameters, LISTEN and UNLISTEN change the
- * channels listened on (see FakeServer.notify); anything else succeeds with a tag.
+ * channels listened on (see FakeServer.notify), the health check's `pg_is_in_recovery()` answers `f`
+ * (a primary; a test's handler makes a standby); anything else succeeds with a tag.
  * @module
  */
 import { TxnStatus } from '../../protocol/codes.js'
@@ -22,6 +23,8 @@ const ENDS_TRANSACTION = /^(commit|end|rollback|abort)\b/i
 const SET = /^set\s+(?:session\s+|local\s+)?([a-z_][\w.]*)\s*(?:=|\s+to\s+)\s*(.+?)\s*$/i
 const SELECT_NUMBER = /^select\s+(-?\d+)(?:\s+as\s+(\w+))?\s*$/i
 const PROBE = 'select name, setting from pg_catalog.pg_settings'
+/** The gateway's health check (pool/health-check.ts). */
+const RECOVERY = 'select pg_catalog.pg_is_in_recovery()'
 const SET_CONFIG = 'select pg_catalog.set_config('
 const SET_CONFIG_CALL = /pg_catalog\.set_config\(('(?:[^']|'')*'), ('(?:[^']|'')*'|NULL), false\)/g
 /** LISTEN or UNLISTEN of one name, quoted (`""` for `"`) or not; `UNLISTEN *`. */
@@ -214,6 +217,7 @@ export class FakeSql implements HandlerContext {
 /** Rows for SELECT and SHOW, built without changing any state. */
 function selectOutcome(text: string, sql: FakeSql): Outcome | undefined {
   const lower = text.toLowerCase()
+  if (lower === RECOVERY) return rows([{ name: 'pg_is_in_recovery', type: TypeOid.bool }], [['f']])
   if (lower === 'select pg_backend_pid()')
     return rows([{ name: 'pg_backend_pid', type: TypeOid.int4 }], [[String(sql.processId)]])
   const n = SELECT_NUMBER.exec(text)
