@@ -59,7 +59,7 @@ pool_size = 2
 min_pool_size = 5
 [pools.app.shards.0]
 database = "app"
-servers = [["127.0.0.1", 5432, "replica"]]
+servers = [["127.0.0.1", 5432, "primary"], ["127.0.0.2", 5432, "primary"]]
 `,
     )
     const r = await run('node', [SKIFF, 'check-config', bad])

@@ -35,6 +35,7 @@ describe('HTTP /sql contract', () => {
   before(async () => {
     gw = await startTestGateway({
       replicas: true,
+      pool: 'default_role = "primary"',
       http: `max_response_bytes = 20000
 request_timeout = 400
 [[http.api_tokens]]

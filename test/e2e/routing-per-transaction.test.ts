@@ -23,7 +23,7 @@ for (const poolMode of ['transaction', 'session'] as const) {
   describe(`routing per transaction (${poolMode} mode)`, () => {
     let gw: TestGateway
     before(async () => {
-      gw = await startTestGateway({ poolMode, replicas: true })
+      gw = await startTestGateway({ poolMode, replicas: true, pool: 'default_role = "primary"' })
     })
     after(() => gw.stop())
 

@@ -24,6 +24,10 @@ export interface TestGatewayOptions {
   database?: string
   /** Extra lines appended to [http] (which listens on a free loopback port). */
   http?: string
+  /** Extra lines for the `[pools.<db>]` table (default_role, query parser keys, …). */
+  pool?: string
+  /** The servers of shard 0 as written between `[` and `]` (instead of the primary and `replicas`). */
+  serverList?: string
   /** Add the topology's replicas to shard 0 (role "replica"). */
   replicas?: boolean
   /** Shard 0 and up are the topology's shard primaries (same database name) instead of its primary. */
@@ -102,13 +106,14 @@ ${o.http ?? ''}
 
 [pools.${db}]
 pool_mode = "${o.poolMode ?? 'transaction'}"
+${o.pool ?? ''}
 
 ${
   o.shards
     ? shardSections(db)
     : `[pools.${db}.shards.0]
 database = "${db}"
-servers = [["127.0.0.1", ${o.serverPort ?? t.primary.port}, "primary"]${replicaServers(o)}]`
+servers = [${o.serverList ?? `["127.0.0.1", ${o.serverPort ?? t.primary.port}, "primary"]${replicaServers(o)}`}]`
 }
 ${userBlock(0, u.scram.username, u.scram.password, o)}
 ${userBlock(1, u.md5.username, u.md5.password, o, 'auth_type = "md5"')}

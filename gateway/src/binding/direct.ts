@@ -51,6 +51,9 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
   /** performance.now() when the server was lent (for xact time). */
   private lentAt = 0
   private closed = false
+  /** The route decision's servers still to try if the current checkout fails (best first). */
+  private fallbacks: readonly ServerPool[] = []
+  private fallbackAt = 0
 
   constructor(
     private readonly client: DirectClient,
@@ -79,7 +82,8 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
 
   /**
    * Sends to the lent server, or queues and checks one out of `candidates[0]` (the route decision's
-   * first choice; failover over the rest belongs to the router's health data, later).
+   * first choice); when that checkout fails (the server is down: its pool bans it), the next candidate
+   * is tried, so a read finds another replica or the primary before the client sees an error.
    * `bytes` undefined: the message source's messages.
    */
   forward(bytes: Buffer | undefined, syncs: number, candidates?: readonly ServerPool[]): void {
@@ -94,6 +98,8 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
     if (this.waiting) return
     this.waiting = true
     this.pool = candidates![0]!
+    this.fallbacks = candidates!
+    this.fallbackAt = 1
     this.pool.checkout(this)
   }
 
@@ -117,6 +123,7 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
 
   onCheckout(server: ServerConnection): void {
     this.waiting = false
+    this.fallbacks = []
     if (this.closed) return this.pool!.checkin(server, 'transaction')
     this.server = server
     server.owner = this
@@ -143,6 +150,15 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
   }
 
   onCheckoutError(error: GatewayError): void {
+    const next = this.fallbacks[this.fallbackAt++]
+    // Only a server that is down sends the checkout elsewhere: a full pool or a refused setting would
+    // be the same there.
+    const down = error.code === 'SERVER_UNAVAILABLE' || error.code === 'SERVER_CONNECTION_LOST'
+    if (next !== undefined && !this.closed && down) {
+      this.pool = next
+      return next.checkout(this)
+    }
+    this.fallbacks = []
     this.waiting = false
     const syncs = this.queuedSyncs
     this.queued = []

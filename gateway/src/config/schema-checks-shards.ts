@@ -1,6 +1,6 @@
 /**
- * Cross-field rules for `[pools.<database>.shards.<n>]`: numbering, one primary per
- * shard, no server listed twice, mirrors pointing at real servers.
+ * Cross-field rules for `[pools.<database>.shards.<n>]`: numbering, at most one primary per
+ * shard, no server listed twice in one role, mirrors pointing at real servers.
  */
 import { formatPath, type Report } from './schema-common.js'
 import type { PoolConfig } from './schema-pool.js'
@@ -42,8 +42,8 @@ function checkNumbering(path: string[], keys: string[], report: Report): void {
 
 function checkShard(path: string[], shard: ShardConfig, report: Report): void {
   const primaries = shard.servers.flatMap((server, index) => (server.role === 'primary' ? [index] : []))
-  if (primaries.length === 0) {
-    report(path, 'no server has role "primary"; add one [host, port, "primary"] entry to servers')
+  if (shard.servers.length === 0) {
+    report(path, 'no servers; add a [host, port, "primary"] entry to servers')
   } else if (primaries.length > 1) {
     const which = primaries.map((index) => `servers.${index}`).join(', ')
     report(
@@ -53,13 +53,15 @@ function checkShard(path: string[], shard: ShardConfig, report: Report): void {
   }
   const seen = new Map<string, number>()
   shard.servers.forEach((server, index) => {
-    const address = `${server.host}:${server.port}`
+    // As a primary and as a replica is allowed (PgCat's own example does it): the primary then takes
+    // reads as one of the replicas too. Twice in the same role is a mistake.
+    const address = `${server.host}:${server.port} as ${server.role}`
     const first = seen.get(address)
     if (first === undefined) seen.set(address, index)
     else
       report(
         [...path, 'servers', index],
-        `${address} is already listed as servers.${first}; list each server once`,
+        `${address} is already listed as servers.${first}; list each server once per role`,
       )
   })
   shard.mirrors?.forEach((mirror, index) => {

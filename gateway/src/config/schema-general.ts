@@ -44,22 +44,28 @@ export const generalSchema = z.object(
       .describe(
         'Milliseconds a client may stay idle inside an open transaction before it is disconnected; 0 disables.',
       ),
-    healthcheck_timeout: later(
-      msSchema().default(1000),
-      'Milliseconds the health check query (";") may take before the server counts as down.',
-    ),
-    healthcheck_delay: later(
-      msSchema().default(30000),
-      'Milliseconds a server connection can be idle and still be reused without a health check first.',
-    ),
+    healthcheck_timeout: msSchema()
+      .default(1000)
+      .describe('Milliseconds a health check may take before the server counts as down and is banned.'),
+    healthcheck_delay: msSchema()
+      .default(30000)
+      .describe(
+        'Milliseconds a server connection can be idle and still be lent without a health check first (a check reads pg_is_in_recovery(), so it also tells a primary from a standby).',
+      ),
+    healthcheck_interval: msSchema()
+      .default(2000)
+      .describe(
+        'Beyond PgCat: milliseconds between background checks of every server of a pool with replicas (pg_is_in_recovery(), WAL positions and replay lag), which find a promoted primary, a demoted one and lagging replicas. 0 turns them off.',
+      ),
     shutdown_timeout: later(
       msSchema().default(60000),
       'Milliseconds clients get to finish after a shutdown starts before they are disconnected.',
     ),
-    ban_time: later(
-      countSchema().default(60),
-      'Seconds a server that failed a health check is left out of routing.',
-    ),
+    ban_time: countSchema()
+      .default(60)
+      .describe(
+        'Seconds a server that failed a health check or a connect is left out of routing; it is checked again before it serves once the ban ends. 0 turns bans off.',
+      ),
     log_client_connections: z.boolean().default(false).describe('Log each client connection.'),
     log_client_disconnections: z.boolean().default(false).describe('Log each client disconnection.'),
     worker_threads: later(

@@ -15,26 +15,34 @@ export const poolSchema = z.object({
     .describe(
       '"transaction": a server connection is lent for one transaction. "session": a client keeps one server connection until it disconnects.',
     ),
-  default_role: later(
-    looseEnum(['any', 'replica', 'primary']).default('any'),
-    'Where queries go when nothing else decides: "any" (primary and replicas), "replica" (replicas only) or "primary".',
-  ),
-  load_balancing_mode: later(
-    looseEnum(['random', 'loc'], { least_outstanding_connections: 'loc' }).default('random'),
-    'How a server is picked among candidates: "random", or "loc" (least outstanding connections).',
-  ),
-  query_parser_enabled: later(
-    z.boolean().default(false),
-    'Parse each statement so it can be routed by what it does (needed for read/write splitting).',
-  ),
-  query_parser_read_write_splitting: later(
-    z.boolean().default(false),
-    'Send statements that only read to replicas and everything else to the primary. Needs query_parser_enabled = true.',
-  ),
-  primary_reads_enabled: later(
-    z.boolean().default(false),
-    'Let the primary serve reads alongside the replicas when reads are load balanced.',
-  ),
+  default_role: looseEnum(['any', 'replica', 'primary'])
+    .default('any')
+    .describe(
+      'Where statements go when the query parser does not split them: "any" (reads spread over the primary and the replicas), "replica" (reads to the replicas) or "primary". A statement that may write always goes to the primary, whatever the role.',
+    ),
+  load_balancing_mode: looseEnum(['random', 'loc'], { least_outstanding_connections: 'loc' })
+    .default('random')
+    .describe(
+      'How a server is picked among the candidates for a read: "random" (weighted by each server\'s weight), or "loc" (least outstanding connections: the one with the fewest connections lent, ties broken at random).',
+    ),
+  query_parser_enabled: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Read each statement so it can be routed by what it does. Skiff classifies with a byte tokenizer and a cache of statement shapes, never a full parse per query.',
+    ),
+  query_parser_read_write_splitting: z
+    .boolean()
+    .default(false)
+    .describe(
+      'With query_parser_enabled: statements that only read go to the replicas, everything else (writes, DDL, SELECT … FOR UPDATE, writable CTEs, nextval() and other primary-only functions, anything not known to read) to the primary.',
+    ),
+  primary_reads_enabled: z
+    .boolean()
+    .default(false)
+    .describe(
+      'With read/write splitting: the primary serves reads too, alongside the replicas. Off: reads reach the primary only when no replica is healthy.',
+    ),
   sharding_function: later(
     looseEnum(['pg_bigint_hash', 'sha1']).default('pg_bigint_hash'),
     'How a sharding key picks a shard: "pg_bigint_hash" (same as Postgres PARTITION BY HASH on a bigint) or "sha1".',
@@ -59,6 +67,22 @@ export const poolSchema = z.object({
     z.string().default('shard_0'),
     'Shard used when a statement names none: `"shard_<n>"` (n below the shard count), "random", or "random_healthy" (random, avoiding shards with recent errors).',
   ),
+  read_your_writes: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Beyond PgCat: after a client's write commits, its reads go only to replicas that have replayed that commit (else to the primary). Over HTTP the commit's LSN comes back in the Skiff-Lsn header and a request carrying it gets the same guarantee.",
+    ),
+  max_replica_lag_ms: msSchema()
+    .optional()
+    .describe(
+      'Beyond PgCat: a replica whose replay is more than this many milliseconds behind is skipped for reads until it catches up (checked every general.healthcheck_interval). Unset: no limit.',
+    ),
+  max_replica_lag_bytes: countSchema()
+    .optional()
+    .describe(
+      "Beyond PgCat: a replica whose replay is more than this many bytes of WAL behind the primary's is skipped for reads until it catches up. Unset: no limit.",
+    ),
   idle_timeout: msSchema()
     .optional()
     .describe('Overrides general.idle_timeout (milliseconds) for this pool.'),

@@ -16,10 +16,19 @@ function tupleOf<const T extends [z.ZodType, ...z.ZodType[]]>(items: T, example:
   return z.array(z.unknown(), { error }).length(items.length, { error }).pipe(z.tuple(items))
 }
 
-const serverTuple = tupleOf(
-  [hostSchema, portSchema(), serverRoleSchema],
-  '[host, port, role], e.g. ["127.0.0.1", 5432, "primary"]',
-)
+const SERVER_EXAMPLE =
+  '[host, port, role] or [host, port, role, weight], e.g. ["127.0.0.1", 5432, "replica", 2]'
+
+/**
+ * A server: PgCat's `[host, port, role]`, with Skiff's optional fourth element, the server's weight
+ * in load balancing (beyond PgCat: a replica of weight 2 gets twice the reads of one of weight 1; 0
+ * takes reads only when no other candidate is left). Default 1.
+ */
+const serverTuple = z
+  .array(z.unknown(), { error: `expected ${SERVER_EXAMPLE}` })
+  .min(3, { error: `expected ${SERVER_EXAMPLE}` })
+  .max(4, { error: `expected ${SERVER_EXAMPLE}` })
+  .pipe(z.tuple([hostSchema, portSchema(), serverRoleSchema], countSchema()))
 const mirrorTuple = tupleOf(
   [hostSchema, portSchema(), countSchema()],
   '[host, port, server_index], e.g. ["10.0.0.9", 5432, 0]',
@@ -29,9 +38,11 @@ const mirrorTuple = tupleOf(
 export const shardSchema = z.object({
   servers: z
     .array(serverTuple)
-    .transform((list) => list.map(([host, port, role]) => ({ host, port, role })))
+    .transform((list) =>
+      list.map(([host, port, role, weight]) => ({ host, port, role, weight: weight ?? 1 })),
+    )
     .describe(
-      'Servers holding this shard, each as [host, port, role] with role "primary" or "replica". Exactly one primary.',
+      'Servers holding this shard, each as [host, port, role] with role "primary" or "replica", and optionally a fourth element, the weight of the server in load balancing (Skiff\'s addition; default 1). At most one primary; a shard of replicas only serves reads. The same host and port may be listed once as primary and once as replica (it then also takes reads as a replica).',
     ),
   database: z.string().min(1).describe('Name of the database on the servers.'),
   mirrors: later(

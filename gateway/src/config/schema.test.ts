@@ -55,22 +55,25 @@ describe('servers and mirrors', () => {
       shard({
         servers: [
           ['10.0.0.1', 5432, 'Primary'],
-          ['10.0.0.2', 5433, 'replica'],
+          ['10.0.0.2', 5433, 'replica', 3],
         ],
         mirrors: [['10.0.0.9', 5432, 1]],
       }),
     ).config
     const first = config.pools.app!.shards['0']!
     assert.deepEqual(first.servers, [
-      { host: '10.0.0.1', port: 5432, role: 'primary' },
-      { host: '10.0.0.2', port: 5433, role: 'replica' },
+      { host: '10.0.0.1', port: 5432, role: 'primary', weight: 1 },
+      { host: '10.0.0.2', port: 5433, role: 'replica', weight: 3 },
     ])
     assert.deepEqual(first.mirrors, [{ host: '10.0.0.9', port: 5432, server_index: 1 }])
   })
 
   test('a malformed entry names the expected shape', () => {
     assert.deepEqual(issues(shard({ servers: [['10.0.0.1', 5432]] })), [
-      'pools.app.shards.0.servers.0: expected [host, port, role], e.g. ["127.0.0.1", 5432, "primary"]',
+      'pools.app.shards.0.servers.0: expected [host, port, role] or [host, port, role, weight], e.g. ["127.0.0.1", 5432, "replica", 2]',
+    ])
+    assert.deepEqual(issues(shard({ servers: [['10.0.0.1', 5432, 'primary', 1, 2]] })), [
+      'pools.app.shards.0.servers.0: expected [host, port, role] or [host, port, role, weight], e.g. ["127.0.0.1", 5432, "replica", 2]',
     ])
   })
 })
@@ -112,9 +115,9 @@ describe('single-key rules', () => {
 describe('cross-field rules', () => {
   const cases: [string, Table, string][] = [
     [
-      'no primary',
-      shard({ servers: [['h', 5432, 'replica']] }),
-      'pools.app.shards.0: no server has role "primary"; add one [host, port, "primary"] entry to servers',
+      'no servers',
+      shard({ servers: [] }),
+      'pools.app.shards.0: no servers; add a [host, port, "primary"] entry to servers',
     ],
     [
       'two primaries',
@@ -131,11 +134,12 @@ describe('cross-field rules', () => {
       'duplicate server',
       shard({
         servers: [
-          ['a', 1, 'primary'],
+          ['a', 1, 'replica'],
+          ['b', 1, 'primary'],
           ['a', 1, 'replica'],
         ],
       }),
-      'pools.app.shards.0.servers.1: a:1 is already listed as servers.0; list each server once',
+      'pools.app.shards.0.servers.2: a:1 as replica is already listed as servers.0; list each server once per role',
     ],
     [
       'mirror of a missing server',

@@ -71,8 +71,8 @@ export function batchBegin(get: HeaderGetter): string {
 }
 
 /**
- * `Skiff-Shard: <n>` and `Skiff-Role: primary|replica` choose where the request runs, as `SET SHARD TO`
- * and `SET SERVER ROLE TO` do on TCP; `Skiff-Sharding-Key` is accepted only where the key cannot matter.
+ * `Skiff-Shard: <n>` and `Skiff-Role: primary|replica|any|auto|default` choose where the request runs,
+ * as `SET SHARD TO` and `SET SERVER ROLE TO` do on TCP (the same router reads them); `Skiff-Sharding-Key` is accepted only where the key cannot matter.
  */
 export function routingHeaders(get: HeaderGetter, pool: UserPool | undefined): Partial<RoutingState> {
   const routing: Partial<RoutingState> = {}
@@ -93,10 +93,10 @@ export function routingHeaders(get: HeaderGetter, pool: UserPool | undefined): P
     })
   }
   const role = get('Skiff-Role')?.toLowerCase()
-  if (role === 'replica' || role === 'primary') routing.role = role
-  else if (role !== undefined && role !== 'auto' && role !== 'any') {
+  if (role === 'replica' || role === 'primary' || role === 'any' || role === 'auto') routing.role = role
+  else if (role !== undefined && role !== 'default') {
     throw new GatewayError('BAD_REQUEST', `invalid Skiff-Role ${shown(role)}`, {
-      hint: 'use primary, replica or auto',
+      hint: 'use primary, replica, any, auto or default (as SET SERVER ROLE TO takes)',
     })
   }
   return routing

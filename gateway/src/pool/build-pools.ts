@@ -6,7 +6,7 @@ import type { Config, PoolConfig, UserConfig } from '../config/schema.js'
 import type { PoolMap } from './pool-registry.js'
 import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { ServerPool } from './server-pool.js'
-import { UserPool } from './user-pool.js'
+import { type PoolRouting, UserPool } from './user-pool.js'
 
 /**
  * Builds every pool named by the config. Connections open lazily (or at min_pool_size), through
@@ -49,6 +49,9 @@ function buildUserPool(
     serverResetQuery: g.server_reset_query,
     recoveryTimeout: g.server_recovery_timeout,
     sessionReuse: g.session_server_reuse,
+    healthcheckDelay: g.healthcheck_delay,
+    healthcheckTimeout: g.healthcheck_timeout,
+    banTime: g.ban_time * 1000,
   }
   const shardKeys = Object.keys(pool.shards).sort((a, b) => Number(a) - Number(b))
   const shards = shardKeys.map((key) =>
@@ -62,6 +65,7 @@ function buildUserPool(
             role: s.role,
             database: pool.shards[key]!.database,
             shard: Number(key),
+            weight: s.weight,
           },
           login,
           settings,
@@ -85,5 +89,19 @@ function buildUserPool(
     cacheSize,
     g.pin_session_state,
     g.notification_listener,
+    poolRouting(pool),
   )
+}
+
+/** The pool's routing keys as the router reads them. */
+function poolRouting(pool: PoolConfig): PoolRouting {
+  return {
+    defaultRole: pool.default_role,
+    splitting: pool.query_parser_enabled && pool.query_parser_read_write_splitting,
+    primaryReads: pool.primary_reads_enabled,
+    loadBalancing: pool.load_balancing_mode,
+    readYourWrites: pool.read_your_writes,
+    maxLagMs: pool.max_replica_lag_ms,
+    maxLagBytes: pool.max_replica_lag_bytes,
+  }
 }

@@ -11,6 +11,8 @@ export interface ServerAddress {
   /** The real database name on that server (`shards.<n>.database`). */
   database: string
   shard: number
+  /** Share of the reads in random load balancing (the server entry's fourth element; default 1). */
+  weight?: number
 }
 
 /** The login the gateway uses towards the server (`server_username`/`server_password`, else the user's own). */

@@ -74,6 +74,11 @@ export class ServerPool {
     })
   }
 
+  /** Connections lent or being waited for: load_balancing_mode = "loc" picks the server with fewest. */
+  get outstanding(): number {
+    return this.all.size - this.idle.length + this.waiters.length
+  }
+
   /**
    * Lends a connection: at once when one is idle, else after a connect or a check-in. `counted`: a
    * client's checkout (statistics); the gateway's own (learning server parameters) is not.

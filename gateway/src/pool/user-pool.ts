@@ -10,6 +10,35 @@ import type { ServerPool } from './server-pool.js'
 /** How long a client keeps a server connection. */
 export type PoolMode = 'transaction' | 'session'
 
+/** Where a pool's reads go when the client has not chosen (`default_role` and the query parser keys). */
+export type DefaultRole = 'any' | 'replica' | 'primary'
+
+/** A pool's routing settings, resolved from the config (see router/route.ts for what they mean). */
+export interface PoolRouting {
+  /** default_role. */
+  readonly defaultRole: DefaultRole
+  /** query_parser_enabled and query_parser_read_write_splitting: reads to the replicas by statement. */
+  readonly splitting: boolean
+  /** primary_reads_enabled: with splitting, the primary takes reads alongside the replicas. */
+  readonly primaryReads: boolean
+  /** load_balancing_mode: random (weighted) or least outstanding connections. */
+  readonly loadBalancing: 'random' | 'loc'
+  /** read_your_writes: a client's reads after its write only where that write has been replayed. */
+  readonly readYourWrites: boolean
+  /** max_replica_lag_ms / _bytes: replicas further behind are skipped for reads. */
+  readonly maxLagMs?: number
+  readonly maxLagBytes?: number
+}
+
+/** Everything to the primary: a pool without replicas, and tests that build pools by hand. */
+export const PRIMARY_ONLY: PoolRouting = {
+  defaultRole: 'any',
+  splitting: false,
+  primaryReads: false,
+  loadBalancing: 'random',
+  readYourWrites: false,
+}
+
 /** Everything the sessions of one (database, user) pair share. */
 export class UserPool {
   private replicaTurn = -1
@@ -33,6 +62,8 @@ export class UserPool {
     readonly pinSessionState = true,
     /** Transaction mode: LISTEN/UNLISTEN go through one listener connection (notification_listener). */
     readonly listenerEnabled = true,
+    /** Where reads go (default_role, the query parser keys, load balancing, replica lag). */
+    readonly routing: PoolRouting = PRIMARY_ONLY,
   ) {}
 
   private listenerInstance?: NotificationListener
@@ -67,13 +98,21 @@ export class UserPool {
     return `${this.database}/${this.username}`
   }
 
-  /** The primary of a shard (config validation guarantees there is one). */
+  /**
+   * The configured primary of a shard; a shard of replicas only gives its first server (where a write
+   * is refused by the server itself, never written to a guessed place).
+   */
   primary(shard: number): ServerPool {
     const servers = this.shards[shard] ?? []
     return servers.find((p) => p.address.role === 'primary') ?? servers[0]!
   }
 
-  /** The shard's replicas in turn (round robin); undefined when it has none. */
+  /** True when some shard lists a replica: reads may leave the primary, background checks are worth it. */
+  get hasReplicas(): boolean {
+    return this.shards.some((servers) => servers.some((p) => p.address.role === 'replica'))
+  }
+
+  /** The shard's configured replicas in turn (round robin); undefined when it has none. */
   nextReplica(shard: number): ServerPool | undefined {
     this.replicasByShard ??= this.shards.map((servers) => servers.filter((p) => p.address.role === 'replica'))
     const replicas = this.replicasByShard[shard] ?? []

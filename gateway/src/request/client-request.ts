@@ -6,6 +6,7 @@
  * @module
  */
 import { FrontendCode } from '../protocol/codes.js'
+import { readBindStatement } from '../protocol/extended.js'
 import type { RouteRequest } from '../router/route.js'
 import { classifyStatement, type StatementInfo, statementTables } from '../sql/index.js'
 
@@ -16,6 +17,12 @@ export class ClientRequest implements RouteRequest {
   private start = 0
   private end = 0
   private info?: StatementInfo
+  /**
+   * The session's named statements: a Bind of one prepared in an earlier transaction is classified
+   * by its statement, whose classification is cached with it (one classification per statement, not
+   * per execution).
+   */
+  statementLookup?: (name: string) => StatementInfo | undefined
 
   /** Points at message `buf[start, end)` with type `code`. Valid until the framer's next push. */
   set(code: number, buf: Buffer, start: number, end: number): void {
@@ -42,8 +49,14 @@ export class ClientRequest implements RouteRequest {
    * router reads it.
    */
   get statement(): StatementInfo {
-    this.info ??= classifyStatement(this.buf, ...this.textRange())
+    this.info ??= this.boundStatement() ?? classifyStatement(this.buf, ...this.textRange())
     return this.info
+  }
+
+  /** A Bind's statement as the session knows it; undefined for other messages and unknown names. */
+  private boundStatement(): StatementInfo | undefined {
+    if (this.code !== FrontendCode.Bind || this.statementLookup === undefined) return undefined
+    return this.statementLookup(readBindStatement(this.buf, this.start, this.end).name)
   }
 
   /** The tables the statement names (a second pass over the text, only when asked). */

@@ -1,27 +1,50 @@
 /**
  * The router: for every transaction (and every request outside one) it decides which shard or shards
- * serve it, in which role, and which servers to try in order. A pure function of the request, the
- * client's routing state and the pool, with no I/O, so its rules are unit-tested without servers.
+ * serve it, in which role, and which servers to try in order. A function of the request, the client's
+ * routing state, the pool's settings and its servers' health, with no I/O, so its rules are
+ * unit-tested without servers.
  *
- * Today: the session's shard (0 unless a front or a test chose another; `'all'` fans a read out to the
- * primary of every shard), the primary unless the session asked for replicas (HTTP's
- * `Skiff-Role: replica`), replicas in turn with the primary as the last candidate. Read/write splitting
- * by statement, replica health and sharding by key plug in here, reading the request's statement shape
- * (request/client-request.ts: a fast tokenizer, never a full parse per query).
+ * Reads and writes (issue 19; PgCat's rules, with every doubt going to the primary):
+ * - what may run on a replica is decided by statement-target.ts from the request's classification (a
+ *   byte tokenizer, never a full parse per query); everything else goes to the shard's primary, the
+ *   server its last health check found out of recovery (else the configured one), never a server
+ *   known to be in recovery;
+ * - where a read goes depends on the client's role (`SET SERVER ROLE`, `Skiff-Role`) or else the
+ *   pool's: `auto` (query_parser_enabled and query_parser_read_write_splitting) sends reads to the
+ *   replicas, and to the primary too with primary reads on; `any` (default_role, parser off) spreads
+ *   them over the primary and the replicas; `replica` over the replicas; `primary` sends everything to
+ *   the primary. Banned servers, replicas past max_replica_lag and (read_your_writes) replicas that
+ *   have not replayed the client's last write are skipped; with no replica left a read goes to the
+ *   primary instead of failing.
  * @see ../../../shared/reference/pgcat.md (routing rules)
  * @module
  */
 import { GatewayError } from '../errors.js'
+import { effectiveRole } from '../pool/health-candidates.js'
 import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
 import type { StatementInfo } from '../sql/index.js'
+import { orderCandidates } from './balance.js'
+import { replicaFits } from './replica-fit.js'
+import { statementTarget } from './statement-target.js'
 
-/** Routing state a client session carries (grows with SET SHARD TO, SET SERVER ROLE TO, …). */
+/** A client's choice of servers (`SET SERVER ROLE TO …`, `Skiff-Role`); `auto` splits by statement. */
+export type ClientRole = 'primary' | 'replica' | 'any' | 'auto'
+
+/** Routing state a client session carries (SET SHARD TO, SET SERVER ROLE TO, …). */
 export interface RoutingState {
   /** The shard of the client's transactions; 'all' sends each to every shard (a multi-shard read). */
   shard: number | 'all'
-  /** Which server role serves the session; unset means the primary. */
-  role?: 'primary' | 'replica'
+  /** The client's role; unset means the pool's (default_role and the query parser keys). */
+  role?: ClientRole
+  /** `SET PRIMARY READS`; unset means the pool's primary_reads_enabled. */
+  primaryReads?: boolean
+  /**
+   * Read-your-writes: the WAL position the client's reads must see (a replica that has not replayed
+   * it is skipped), or 'pending' while the position of its last commit is being learned (reads go to
+   * the primary meanwhile). Unset: no write of its own to wait for.
+   */
+  minLsn?: bigint | 'pending'
 }
 
 /** What the router knows of a request (see request/client-request.ts). */
@@ -41,21 +64,59 @@ export interface RouteDecision {
   readonly candidates: readonly ServerPool[]
 }
 
-/** Decisions for a single shard's primary never change for a pool: made once, shared by all clients. */
+/** How the request may run, as the session knows it: 'read' for a transaction already read only. */
+export type RouteHint = 'read' | 'primary' | undefined
+
+/** Decisions for a single shard's primary, made once per pool and shared while it stays healthy. */
 const primaryDecisions = new WeakMap<UserPool, RouteDecision[]>()
 
-/** Decides where the client's next transaction goes. */
-export function routeTransaction(_request: RouteRequest, state: RoutingState, pool: UserPool): RouteDecision {
-  const role = state.role ?? 'primary'
-  if (state.shard === 'all') return allShards(pool, role)
+/**
+ * Decides where the client's next transaction goes. `hint` overrides the request's own target (the
+ * session held a BEGIN and knows what the transaction is); the target `hold` never reaches here.
+ */
+export function routeTransaction(
+  request: RouteRequest,
+  state: RoutingState,
+  pool: UserPool,
+  hint?: RouteHint,
+): RouteDecision {
+  if (state.shard === 'all') return allShards(pool)
   const shard = state.shard
-  if (role === 'replica') {
-    const replica = pool.nextReplica(shard)
-    const primary = pool.primary(shard)
-    const candidates = replica === undefined ? [primary] : [replica, primary]
-    return { shards: [shard], role, candidates }
-  }
-  return primaryDecision(pool, shard)
+  const role = state.role ?? poolRole(pool)
+  if (role === 'primary' || !pool.hasReplicas) return writeDecision(pool, shard)
+  const target = hint ?? statementTarget(request.statement)
+  if (target !== 'read') return writeDecision(pool, shard)
+  return readDecision(pool, shard, role, state)
+}
+
+/** Whether a request may be held until the transaction's first statement (a lone plain BEGIN). */
+export function mayHoldBegin(request: RouteRequest, state: RoutingState, pool: UserPool): boolean {
+  if (state.shard === 'all' || !pool.hasReplicas) return false
+  if ((state.role ?? poolRole(pool)) === 'primary') return false
+  return statementTarget(request.statement) === 'hold'
+}
+
+/** The pool's role when the client chose none. */
+function poolRole(pool: UserPool): ClientRole {
+  const r = pool.routing
+  return r.splitting ? 'auto' : r.defaultRole
+}
+
+/** The shard's primary: the cached decision while the configured one is healthy and not in recovery. */
+function writeDecision(pool: UserPool, shard: number): RouteDecision {
+  const configured = primaryDecision(pool, shard)
+  const primary = configured.candidates[0]!
+  if (effectiveRole(primary) === 'primary' && !primary.health.banned()) return configured
+  const servers = pool.shards[shard]!
+  const now = Date.now()
+  const healthy = servers.find((p) => effectiveRole(p) === 'primary' && !p.health.banned(now))
+  if (healthy !== undefined) return { shards: [shard], role: 'primary', candidates: [healthy] }
+  const known = servers.find((p) => effectiveRole(p) === 'primary')
+  if (known !== undefined) return { shards: [shard], role: 'primary', candidates: [known] }
+  throw new GatewayError('SERVER_UNAVAILABLE', `pool ${pool.name} has no primary for shard ${shard}`, {
+    detail: 'every server of the shard is a standby (in recovery) as far as the last health checks tell',
+    hint: 'promote a replica, or run only reads (SET SERVER ROLE TO replica) until a primary is back',
+  })
 }
 
 function primaryDecision(pool: UserPool, shard: number): RouteDecision {
@@ -72,10 +133,30 @@ function primaryDecision(pool: UserPool, shard: number): RouteDecision {
   return decision
 }
 
-function allShards(pool: UserPool, role: 'primary' | 'replica'): RouteDecision {
+/** A read: the shard's servers the role allows, fit and healthy, balanced; the primary last. */
+function readDecision(pool: UserPool, shard: number, role: ClientRole, state: RoutingState): RouteDecision {
+  const servers = pool.shards[shard]
+  if (servers === undefined) return primaryDecision(pool, shard)
+  const now = Date.now()
+  const withPrimary = role === 'any' || (role === 'auto' && (state.primaryReads ?? pool.routing.primaryReads))
+  const fits: ServerPool[] = []
+  let primary: ServerPool | undefined
+  for (const p of servers) {
+    if (p.health.banned(now)) continue
+    if (effectiveRole(p) === 'primary') {
+      primary ??= p
+      if (withPrimary) fits.push(p)
+    } else if (replicaFits(p, pool, state, now)) fits.push(p)
+  }
+  if (fits.length === 0) return writeDecision(pool, shard)
+  const candidates = orderCandidates(fits, pool.routing.loadBalancing, primary)
+  const first = candidates[0]!
+  return { shards: [shard], role: effectiveRole(first), candidates }
+}
+
+/** A multi-shard read: the primary of every shard. */
+function allShards(pool: UserPool): RouteDecision {
   const shards = pool.shards.map((_, i) => i)
-  const candidates = shards.map(
-    (i) => (role === 'replica' ? pool.nextReplica(i) : undefined) ?? pool.primary(i),
-  )
-  return { shards, role, candidates }
+  const candidates = shards.map((i) => writeDecision(pool, i).candidates[0]!)
+  return { shards, role: 'primary', candidates }
 }

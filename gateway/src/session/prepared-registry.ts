@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { classifyStatement, type StatementInfo } from '../sql/index.js'
 /**
  * Gateway-wide names for prepared statements: every distinct statement text and parameter type list
  * gets one name, so that server connections can share it between clients.
@@ -13,6 +14,20 @@ export interface GlobalStatement {
   readonly body: Buffer
   /** A server accepted it once: a client's lone Parse of it can be answered without a server. */
   validated: boolean
+  /**
+   * What the statement does, classified once at the first Bind that opens a transaction with it
+   * and kept for every client and execution after (the router's read/write decision).
+   */
+  info?: StatementInfo
+}
+
+/** The classification of a statement, cached with it (see {@link GlobalStatement.info}). */
+export function statementInfo(stmt: GlobalStatement): StatementInfo {
+  if (stmt.info === undefined) {
+    const textEnd = stmt.body.indexOf(0)
+    stmt.info = classifyStatement(stmt.body, 0, textEnd < 0 ? stmt.body.length : textEnd)
+  }
+  return stmt.info
 }
 
 /** Maps Parse bodies to gateway-wide statements. */

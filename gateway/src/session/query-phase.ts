@@ -15,6 +15,7 @@ import type { MessageFramer } from '../protocol/framer.js'
 import { collectCustomNames, onlyLocalSetConfig, startsWithSet } from './custom-settings.js'
 import { deallocateReply, prepareReply } from './local-replies.js'
 import { invalidMessage, opensBatch, type QueryPhaseOwner } from './query-phase-support.js'
+import { routingCommandReply } from './routing-commands.js'
 import { StatementRewriter } from './statement-rewriter.js'
 import { TransactionBindings } from './transaction-bindings.js'
 
@@ -68,6 +69,7 @@ export class QueryPhase {
           if (b.holdingForListen) return
           continue
         }
+        if (runStart < 0 && !rw?.hasItems && this.answerRouting(f)) continue
         if (rw !== undefined && this.answerDeallocate(rw, f)) continue
         syncs++
         this.countQuery(f)
@@ -112,8 +114,24 @@ export class QueryPhase {
     const b = this.bindings
     const listen = b.listen
     if (listen === undefined || this.rewriter?.hasItems || !b.canAnswerLocally()) return false
-    if (b.direct.txnStatus !== TxnStatus.Idle) return false // inside a transaction: the server's, at commit
+    if (b.txnStatus !== TxnStatus.Idle) return false // inside a transaction: the server's, at commit
     return listen.take(f.buffer, f.start, f.end)
+  }
+
+  /** Answers PgCat's SET/SHOW SERVER ROLE and PRIMARY READS between transactions (routing-commands.ts). */
+  private answerRouting(f: MessageFramer): boolean {
+    const b = this.bindings
+    if (b.bound || !b.canAnswerLocally() || b.txnStatus !== TxnStatus.Idle) return false
+    const reply = routingCommandReply(
+      f.buffer,
+      f.start,
+      f.end,
+      this.owner.routing,
+      b.currentPool(),
+      TxnStatus.Idle,
+    )
+    if (reply !== undefined) b.local.answer(reply, TxnStatus.Idle)
+    return reply !== undefined
   }
 
   /** Answers a lone DEALLOCATE of the client's own statements (see local-replies.ts). */
@@ -122,7 +140,7 @@ export class QueryPhase {
     // behind messages still queued in the rewriter.
     const b = this.bindings
     if (!b.sharing || rw.hasItems || !b.canAnswerLocally()) return false
-    const status = b.direct.txnStatus
+    const status = b.txnStatus
     const reply = deallocateReply(rw, f.buffer, f.start, f.end, status)
     if (reply !== undefined) b.local.answer(reply, status)
     return reply !== undefined
@@ -132,7 +150,7 @@ export class QueryPhase {
   private answerPrepare(rw: StatementRewriter): boolean {
     const b = this.bindings
     if (!b.canAnswerLocally()) return false // takeLocalPrepare checks that the Parse is all that is queued
-    const status = b.direct.txnStatus
+    const status = b.txnStatus
     const reply = prepareReply(rw, status)
     if (reply === undefined) return false
     b.local.answer(reply, status)

@@ -28,7 +28,8 @@ import {
   serializeDescribe,
   TARGET_STATEMENT,
 } from '../protocol/extended.js'
-import type { PreparedRegistry } from './prepared-registry.js'
+import type { StatementInfo } from '../sql/index.js'
+import { type PreparedRegistry, statementInfo } from './prepared-registry.js'
 import {
   ABSENT,
   type ClientStatement,
@@ -179,6 +180,19 @@ export class StatementRewriter implements StatementOwner {
   /** True when messages wait for a server, or for a reply before they can be sent. */
   get hasItems(): boolean {
     return this.items.length > 0
+  }
+
+  /** What the client's statement `name` does (classified once per statement), or undefined if unknown. */
+  statementInfo(name: string): StatementInfo | undefined {
+    const cs = this.statements.get(name)
+    return cs === undefined ? undefined : statementInfo(cs.stmt)
+  }
+
+  /** The plain messages waiting when they are all there is, left in place; else undefined. */
+  peekRun(): Buffer | undefined {
+    const only = this.items[0]
+    if (this.items.length !== 1 || only?.kind !== 'run' || this.route.awaiting !== undefined) return undefined
+    return only.buf.subarray(only.start, only.end)
   }
 
   /** The bytes to send when the only thing waiting is plain messages (the hot path), else undefined. */

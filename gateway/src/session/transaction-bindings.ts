@@ -16,7 +16,9 @@ import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
 import { TxnStatus } from '../protocol/codes.js'
 import { ClientRequest } from '../request/client-request.js'
-import { type RouteDecision, routeTransaction } from '../router/route.js'
+import { mayHoldBegin, type RouteDecision, type RouteHint, routeTransaction } from '../router/route.js'
+import { afterBegin } from '../router/statement-target.js'
+import { BEGIN_REPLY, holdableBegin, runHeldBegin } from './held-begin.js'
 import { type ListenHost, ListenRequests } from './listen-requests.js'
 import { SettingsSync } from './param-apply.js'
 import {
@@ -58,6 +60,8 @@ export class TransactionBindings implements DirectClient {
   /** Queries run in the current transaction (for the statistics). */
   transactionQueries = 0
   readonly timers: TransactionTimers
+  /** A BEGIN answered by the gateway, to run ahead of the transaction's first statement (held-begin.ts). */
+  private heldBegin?: string
   private pool: UserPool
   private poolVersion: number
   private routeError?: GatewayError
@@ -76,6 +80,7 @@ export class TransactionBindings implements DirectClient {
       this.listen = new ListenRequests(this.listenHost())
     }
     if (rewriter !== undefined) {
+      this.request.statementLookup = (name) => rewriter.statementInfo(name)
       rewriter.onServerPolluted = () => this.direct.addCleanup(Cleanup.Discard)
       // Called from within a server reply: send once that reply has been dispatched.
       rewriter.onResume = () => queueMicrotask(() => this.direct.resumeSource())
@@ -96,10 +101,16 @@ export class TransactionBindings implements DirectClient {
     this.direct.adopt(server, pool)
   }
 
+  /** The client's transaction status: the server's, or `T` after a held BEGIN. */
+  get txnStatus(): number {
+    return this.heldBegin !== undefined ? TxnStatus.InTransaction : this.direct.txnStatus
+  }
+
   /** True when nothing of the client's runs or waits: a notification may go out now. */
   get betweenTransactions(): boolean {
     return (
       this.multi === undefined &&
+      this.heldBegin === undefined &&
       !this.direct.busy &&
       this.direct.txnStatus === TxnStatus.Idle &&
       !this.holding &&
@@ -148,6 +159,7 @@ export class TransactionBindings implements DirectClient {
     const d = this.direct
     if (d.attached) d.forward(bytes, syncs)
     else {
+      if (syncs === 1 && this.holdBegin(bytes)) return
       const decision = this.route()
       if (decision === undefined) return this.onBindFailed(this.routeError!, syncs)
       if (decision.shards.length > 1) {
@@ -178,10 +190,29 @@ export class TransactionBindings implements DirectClient {
     this.multi = undefined
   }
 
+  /**
+   * A lone plain BEGIN while reads may go to replicas: answered now, routed with the transaction's
+   * first statement (held-begin.ts). True when it was held.
+   */
+  private holdBegin(bytes: Buffer | undefined): boolean {
+    if (!this.sharing || this.heldBegin !== undefined) return false
+    if (!mayHoldBegin(this.request, this.owner.routing, this.pool)) return false
+    const plain = bytes ?? this.rewriter?.peekRun()
+    const text = plain === undefined ? undefined : holdableBegin(plain)
+    if (text === undefined) return false
+    if (bytes === undefined) this.rewriter!.discardItems()
+    this.heldBegin = text
+    this.local.answer(BEGIN_REPLY, TxnStatus.InTransaction)
+    this.timers.armIdleInTransaction()
+    return true
+  }
+
   /** The route decision for the transaction starting now; undefined (with routeError) when there is none. */
   private route(): RouteDecision | undefined {
+    this.routeError = undefined
+    const hint: RouteHint = this.heldBegin !== undefined ? afterBegin(this.request.statement) : undefined
     try {
-      return routeTransaction(this.request, this.owner.routing, this.currentPool())
+      return routeTransaction(this.request, this.owner.routing, this.currentPool(), hint)
     } catch (err) {
       if (!(err instanceof GatewayError)) throw err
       this.routeError = err
@@ -190,7 +221,7 @@ export class TransactionBindings implements DirectClient {
   }
 
   /** The client's pool now: after a reload swapped the pools, the new one of the same (database, user). */
-  private currentPool(): UserPool {
+  currentPool(): UserPool {
     const registry = this.owner.context.pools
     if (registry.version === this.poolVersion) return this.pool
     const pool = registry.get(this.owner.database, this.owner.username)
@@ -207,6 +238,10 @@ export class TransactionBindings implements DirectClient {
   onAttached(server: ServerConnection): void {
     this.transactionCount++
     this.sync.attached(server)
+    if (this.heldBegin !== undefined) {
+      runHeldBegin(server, this.heldBegin, this.owner.id)
+      this.heldBegin = undefined
+    }
   }
 
   onDetached(server: ServerConnection): void {
@@ -215,6 +250,9 @@ export class TransactionBindings implements DirectClient {
 
   onBindFailed(error: GatewayError, syncs: number): void {
     this.rewriter?.discardItems()
+    // The held BEGIN's transaction never reached a server: the client is told it ended (a failed
+    // statement in a block would leave it 'E', but there is nothing to roll back, and 'I' is the truth).
+    this.heldBegin = undefined
     // A multi-shard binding that owes nothing outside a transaction holds its shards for nothing: give
     // them back (and cancel checkouts still under way), whether a shard failed or the request did.
     const multi = this.multi

@@ -20,6 +20,10 @@ describe('classify: transaction control', () => {
       ['begin isolation level repeatable read, read only, deferrable', true],
       ['begin isolation level read uncommitted read only', true],
       ['begin read only, read write', false],
+      // A hot standby refuses serializable transactions: never read only to the router.
+      ['begin isolation level serializable', false],
+      ['begin isolation level serializable read only deferrable', false],
+      ['begin read only isolation level serializable', false],
     ]
     for (const [text, readOnly] of cases) {
       const info = classifySql(text)

@@ -20,7 +20,7 @@ const KEYWORDS = [
   ...['table', 'truncate', 'unlisten', 'update', 'vacuum', 'values', 'with'],
   // transaction control, locking clauses, EXPLAIN and COPY options
   ...['and', 'chain', 'no', 'prepared', 'to', 'transaction', 'work', 'read', 'only', 'write'],
-  ...['into', 'for', 'share', 'key', 'from', 'verbose', 'true', 'false', 'on', 'off'],
+  ...['into', 'for', 'share', 'key', 'from', 'verbose', 'true', 'false', 'on', 'off', 'serializable'],
   // SET, RESET and SHOW
   ...['local', 'session', 'time', 'zone', 'names', 'schema', 'role', 'authorization'],
   ...['characteristics', 'as', 'constraints', 'xml', 'option', 'isolation', 'level', 'all', 'default'],

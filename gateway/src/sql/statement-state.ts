@@ -53,6 +53,8 @@ export class StatementState {
   /** A keyword waiting for the next token to mean something (FOR, READ, AND, a function name, …). */
   pending = 0
   readOnly: boolean | undefined = undefined
+  /** ISOLATION LEVEL SERIALIZABLE was named: a hot standby refuses it, so readOnly stays false. */
+  serializable = false
   chain = false
   /** EXPLAIN: the kind is the explained statement's, and it only runs with ANALYZE. */
   explain = false
@@ -76,6 +78,7 @@ export class StatementState {
     this.prevParen = false
     this.pending = 0
     this.readOnly = undefined
+    this.serializable = false
     this.chain = false
     this.explain = false
     this.analyze = false

@@ -2,6 +2,8 @@
  * The words after a transaction-control keyword that change what the statement does:
  * - BEGIN / START TRANSACTION / SET TRANSACTION: `READ ONLY` or `READ WRITE` anywhere in the mode list
  *   (the last one wins, as Postgres applies the modes in order; `READ COMMITTED` is an isolation level);
+ *   `SERIALIZABLE` makes it READ WRITE for the router whatever else it says, since a hot standby
+ *   refuses serializable transactions ("cannot use serializable mode in a hot standby");
  * - COMMIT / END / ROLLBACK / ABORT: `AND CHAIN` (`AND NO CHAIN` is the default); `ROLLBACK … TO`
  *   is a savepoint rollback; `COMMIT PREPARED` / `ROLLBACK PREPARED` finish a two-phase transaction
  *   prepared earlier, from outside any transaction block: writes, not transaction control;
@@ -16,13 +18,15 @@ import { Kw } from './keywords.js'
 import { Token } from './lexer.js'
 import { type StatementState, Step } from './statement-state.js'
 
-/** Step.TxModes: READ ONLY / READ WRITE. */
+/** Step.TxModes: READ ONLY / READ WRITE, SERIALIZABLE. */
 export function onTxModes(st: StatementState, t: Token, kw: number): void {
   if (t !== Token.Word) {
     st.pending = 0
     return
   }
-  if (st.pending === Kw.read) {
+  if (kw === Kw.serializable) st.serializable = true
+  if (st.serializable) st.readOnly = false
+  else if (st.pending === Kw.read) {
     if (kw === Kw.only) st.readOnly = true
     else if (kw === Kw.write) st.readOnly = false
   }
