@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { compareLsn, formatLsn, lsnDiff, minReplayLsn, parseLsn } from './lsn.js'
+import { compareLsn, formatLsn, lsnDiff, minReplayLsn, parseLsn, replayedUpTo } from './lsn.js'
 
 describe('LSN text form', () => {
   it('parses high/low hex halves into one byte position', () => {
@@ -73,5 +73,18 @@ describe('minReplayLsn: the replay LSN that proves an insert LSN replayed', () =
     assert.equal(minReplayLsn(0n), 0n)
     assert.equal(minReplayLsn(24n), 0n)
     assert.equal(minReplayLsn(40n), 0n)
+  })
+})
+
+describe('replayedUpTo', () => {
+  it('compares a replay LSN with the replay target of an insert LSN', () => {
+    assert.equal(
+      replayedUpTo(parseLsn('0/3000000')!, parseLsn('0/3000028')!),
+      true,
+      'idle at a segment start',
+    )
+    assert.equal(replayedUpTo(parseLsn('0/3001308')!, parseLsn('0/3001330')!), false, 'a commit held back')
+    assert.equal(replayedUpTo(parseLsn('0/3001330')!, parseLsn('0/3001330')!), true)
+    assert.equal(replayedUpTo(parseLsn('0/3002000')!, parseLsn('0/3001330')!), true)
   })
 })

@@ -75,3 +75,8 @@ export function minReplayLsn(insertLsn: bigint): bigint {
   const header = insertLsn % MIN_SEGMENT === LONG_PAGE_HEADER ? LONG_PAGE_HEADER : SHORT_PAGE_HEADER
   return insertLsn > header ? insertLsn - header : 0n
 }
+
+/** True when a standby at `replayLsn` has replayed everything the primary had at `insertLsn`. */
+export function replayedUpTo(replayLsn: bigint, insertLsn: bigint): boolean {
+  return replayLsn >= minReplayLsn(insertLsn)
+}
