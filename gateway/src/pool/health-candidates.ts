@@ -8,7 +8,7 @@
 import type { ServerPool } from './server-pool.js'
 
 /** A server's role as far as the gateway knows: the last check's answer, else the configured role. */
-export function effectiveRole(pool: ServerPool): 'primary' | 'replica' {
+export function effectiveRole(pool: Pick<ServerPool, 'address' | 'health'>): 'primary' | 'replica' {
   const inRecovery = pool.health.inRecovery
   if (inRecovery === undefined) return pool.address.role === 'primary' ? 'primary' : 'replica'
   return inRecovery ? 'replica' : 'primary'

@@ -122,6 +122,14 @@ export class ServerConnection {
     })
   }
 
+  /**
+   * Lets the process exit while this connection is open and idle: for the gateway's own background
+   * connections (the server monitor's), which must not keep a process alive that has nothing else to do.
+   */
+  unref(): void {
+    this.socket.unref?.()
+  }
+
   /** Called once when the connection closes, for whatever reason. */
   setCloseHandler(handler: (conn: ServerConnection) => void): void {
     this.onClosed = handler

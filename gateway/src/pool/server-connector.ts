@@ -27,6 +27,8 @@ export interface ServerTransport {
   on(event: 'error', listener: (err: Error) => void): unknown
   on(event: 'close' | 'connect', listener: () => void): unknown
   removeAllListeners(event?: string): unknown
+  /** Lets the process exit while the pipe is open (a net.Socket can; an in-memory pipe holds nothing). */
+  unref?(): unknown
 }
 
 /** Opens a pipe to `address`; it emits 'connect' once open. */

@@ -9,6 +9,7 @@ import { TxnStatus } from '../protocol/codes.js'
 import { PoolCounters, TrafficCounters } from '../stats/counters.js'
 import { CheckoutQueue, type CheckoutWaiter, type ConnectionStartup, takeIdle } from './checkout-queue.js'
 import { Cleanup } from './cleanup-state.js'
+import type { CommitLsn } from './commit-lsn.js'
 import { type CheckinKind, drainSink, resetCommandsAtCheckin } from './connection-recovery.js'
 import { checkServer } from './health-check.js'
 import { InternalQuery } from './internal-query.js'
@@ -16,6 +17,7 @@ import { describeAddress, type ServerAddress, type ServerLogin } from './server-
 import type { ServerConnection } from './server-conn.js'
 import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { ServerHealth } from './server-health.js'
+import { ServerMonitor } from './server-monitor.js'
 import { StatementCache } from './statement-cache.js'
 
 /** Limits and timeouts of one pool, resolved from the config (ms). */
@@ -43,6 +45,11 @@ export interface ServerPoolSettings {
   healthcheckTimeout?: number
   /** ms a failed server stays banned (ban_time, which the config gives in seconds); undefined or 0: no bans. */
   banTime?: number
+  /**
+   * ms between the server monitor's readings (role, WAL position, replica lag; see server-monitor.ts),
+   * on a connection of its own outside pool_size; each may take healthcheckTimeout. Undefined: no monitor.
+   */
+  monitorInterval?: number
 }
 
 /** Connections to one server address for one pool. */
@@ -58,6 +65,12 @@ export class ServerPool {
   closed = false
   /** Bans and last known role of this pool's server (read by the router; see health-candidates.ts). */
   readonly health: ServerHealth
+  /**
+   * The server's background monitor, when `monitorInterval` is set: its last reading (`reading`,
+   * `lsn`, `lagMs`, `readAt`) and the commit-LSN queries that ride its connection. Started with the
+   * pool, closed with it.
+   */
+  readonly monitor?: ServerMonitor
 
   constructor(
     readonly name: string,
@@ -68,6 +81,11 @@ export class ServerPool {
     readonly connector: ServerConnector = defaultConnector,
   ) {
     this.health = new ServerHealth(this.toString(), settings.banTime ?? 0)
+    if (settings.monitorInterval !== undefined) {
+      const timings = { intervalMs: settings.monitorInterval, timeoutMs: settings.healthcheckTimeout ?? 1000 }
+      this.monitor = new ServerMonitor(this.toString(), address, login, connector, this.health, timings)
+      this.monitor.start()
+    }
     this.waiters = new CheckoutQueue(settings.queryWaitTimeout, (w) => {
       this.stats.checkoutErrors++
       w.waiter.onCheckoutError(this.waitTimeoutError())
@@ -105,6 +123,14 @@ export class ServerPool {
     // makes room, and the room goes to the waiters).
     else if (this.idle.length > 0)
       this.discard(this.idle[0]!, 'room for a client with other startup parameters')
+  }
+
+  /**
+   * Read-your-writes on this server while it is a primary: `commitLsn.request(cb)` gives its insert
+   * LSN after the caller's commit (see commit-lsn.ts). Undefined without a monitor.
+   */
+  get commitLsn(): CommitLsn | undefined {
+    return this.monitor?.commitLsn
   }
 
   /** Forgets a waiter whose client went away. */
@@ -319,6 +345,7 @@ export class ServerPool {
   /** Closes everything (shutdown or removal from config). */
   close(): void {
     this.closed = true
+    this.monitor?.close()
     for (const w of this.waiters.clear()) {
       w.waiter.onCheckoutError(
         new GatewayError('SHUTTING_DOWN', `pool ${this.name} is shutting down`, { severity: 'FATAL' }),

@@ -55,6 +55,22 @@ export function parseSASLMechanisms(data: Buffer): string[] {
 }
 
 /**
+ * DataRow ('D'): each column's value as text (a text-format result, decoded as UTF-8), null for a SQL
+ * NULL (length -1). For the gateway's own queries; a client's rows are forwarded undecoded.
+ * @throws MessageFormatError when the values run past the message's end
+ */
+export function parseDataRowText(buf: Buffer, start: number, end: number): Array<string | null> {
+  const r = new MessageReader(buf, start + 5, end)
+  const count = r.int16()
+  const values: Array<string | null> = []
+  for (let i = 0; i < count; i++) {
+    const length = r.int32()
+    values.push(length < 0 ? null : r.bytes(length).toString('utf8'))
+  }
+  return values
+}
+
+/**
  * The result shape a RowDescription `buf[start, end)` describes: each column's name, type OID and type
  * modifier, the parts Postgres compares when it decides that a cached plan changed its result type
  * (table OIDs and format codes are left out: they do not change what a client decodes).

@@ -8,7 +8,8 @@ import {
   serializeParameterDescription,
   serializeRowDescription,
 } from './backend.js'
-import { rowShape } from './backend-decode.js'
+import { parseDataRowText, rowShape } from './backend-decode.js'
+import { MessageFormatError } from './reader.js'
 
 const hex = (b: Buffer) => b.toString('hex')
 
@@ -27,6 +28,15 @@ describe('backend serializers for result messages', () => {
     const msg = serializeDataRow(['é', null])
     // D, length 16, 2 values, length 2 + "é", length -1
     assert.equal(hex(msg), '44' + '00000010' + '0002' + '00000002' + 'c3a9' + 'ffffffff')
+    assert.deepEqual(parseDataRowText(msg, 0, msg.length), ['é', null])
+  })
+
+  it('parseDataRowText: empty strings, no columns, and a row cut short', () => {
+    const msg = serializeDataRow(['', 't', '0/3000028'])
+    assert.deepEqual(parseDataRowText(msg, 0, msg.length), ['', 't', '0/3000028'])
+    const none = serializeDataRow([])
+    assert.deepEqual(parseDataRowText(none, 0, none.length), [])
+    assert.throws(() => parseDataRowText(msg, 0, msg.length - 1), MessageFormatError)
   })
 
   it('ParameterDescription, NotificationResponse, CopyOutResponse and bodiless messages', () => {
