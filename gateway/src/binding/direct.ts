@@ -7,6 +7,7 @@
  * @module
  */
 import type { GatewayError } from '../errors.js'
+import { log } from '../log.js'
 import type { ReplySink } from '../pool/reply-route.js'
 import type { Outgoing, ServerConnection } from '../pool/server-conn.js'
 import type { CheckinKind, CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
@@ -14,6 +15,7 @@ import type { StatementCache } from '../pool/statement-cache.js'
 import { TxnStatus } from '../protocol/codes.js'
 import { micros } from '../stats/counters.js'
 import type { Binding, BindingClient } from './binding.js'
+import { ReadRetry } from './read-retry.js'
 
 /** A client as the Direct binding sees it: told when a server joins or leaves it. */
 export interface DirectClient extends BindingClient {
@@ -31,6 +33,8 @@ export interface MessageSource {
   readonly hasItems: boolean
   /** A run of messages that need no rewriting, if that is all there is. */
   takeRun(): Buffer | undefined
+  /** The same run, left in place. */
+  peekRun(): Buffer | undefined
   /** The messages as they must be sent to a server holding `cache`. */
   materialize(cache: StatementCache, skippingToSync: boolean): Outgoing[]
 }
@@ -54,6 +58,10 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
   /** The route decision's servers still to try if the current checkout fails (best first). */
   private fallbacks: readonly ServerPool[] = []
   private fallbackAt = 0
+  /** A read outside a transaction, sent again to the next candidate if its server dies unheard. */
+  private readonly retry = new ReadRetry()
+  /** The queued bytes are a retried read's (sent as they are, even with a message source). */
+  private resending = false
 
   constructor(
     private readonly client: DirectClient,
@@ -67,6 +75,11 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
 
   get txnStatus(): number {
     return this.server?.txnStatus ?? TxnStatus.Idle
+  }
+
+  /** The pool of the server lent now, if any. */
+  get serverPool(): ServerPool | undefined {
+    return this.server === undefined ? undefined : this.pool
   }
 
   /** True while a server is lent or being waited for. */
@@ -86,13 +99,22 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
    * is tried, so a read finds another replica or the primary before the client sees an error.
    * `bytes` undefined: the message source's messages.
    */
-  forward(bytes: Buffer | undefined, syncs: number, candidates?: readonly ServerPool[]): void {
+  forward(
+    bytes: Buffer | undefined,
+    syncs: number,
+    candidates?: readonly ServerPool[],
+    retryable = false,
+  ): void {
     const server = this.server
     if (server !== undefined) {
+      this.retry.disarm() // more of the client's messages: the transaction is no longer one read
       if (bytes !== undefined) server.send(this, bytes)
       else this.sendRewritten(server)
       return
     }
+    const retryBytes = bytes ?? this.source?.peekRun()
+    if (retryable && retryBytes !== undefined && candidates !== undefined && candidates.length > 1)
+      this.retry.arm(retryBytes, syncs)
     if (bytes !== undefined) this.queued.push(bytes)
     this.queuedSyncs += syncs
     if (this.waiting) return
@@ -123,7 +145,6 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
 
   onCheckout(server: ServerConnection): void {
     this.waiting = false
-    this.fallbacks = []
     if (this.closed) return this.pool!.checkin(server, 'transaction')
     this.server = server
     server.owner = this
@@ -135,8 +156,10 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
     this.client.onAttached(server)
     if (this.queued.length === 0 && !this.source?.hasItems) return // adopted at login: nothing sent yet
     const queued = this.queued
-    const bytes =
-      this.source !== undefined ? undefined : queued.length === 1 ? queued[0]! : Buffer.concat(queued)
+    // With a message source the queued bytes are its own, except a retried read's, sent as they were.
+    const raw = this.source === undefined || this.resending
+    this.resending = false
+    const bytes = !raw ? undefined : queued.length === 1 ? queued[0]! : Buffer.concat(queued)
     this.queued = []
     this.queuedSyncs = 0
     this.forward(bytes, 0)
@@ -159,6 +182,7 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
       return next.checkout(this)
     }
     this.fallbacks = []
+    this.retry.disarm()
     this.waiting = false
     const syncs = this.queuedSyncs
     this.queued = []
@@ -168,10 +192,16 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
   }
 
   onServerData(buf: Buffer, start: number, end: number): void {
+    if (this.retry.armed) {
+      if (this.retry.hold(buf, start, end)) return
+      const held = this.retry.takeHeld()
+      if (held !== undefined) this.client.reply(held, 0, held.length)
+    }
     this.client.reply(buf, start, end)
   }
 
   onReadyForQuery(status: number, done: boolean): void {
+    if (done) this.retry.disarm()
     this.client.onReadyForQuery(status, done)
   }
 
@@ -184,9 +214,28 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
   }
 
   onServerLost(error: GatewayError, reported: boolean): void {
+    const lost = this.pool
     this.server = undefined
     this.paused = false
+    if (this.retryElsewhere(lost)) return
     this.client.onServerLost(error, reported)
+  }
+
+  /** Sends a read whose server died unheard to the next candidate; false when it cannot be retried. */
+  private retryElsewhere(lost: ServerPool | undefined): boolean {
+    const again = this.retry.take()
+    if (again === undefined || this.closed) return false
+    let next = this.fallbacks[this.fallbackAt++]
+    while (next === lost && next !== undefined) next = this.fallbacks[this.fallbackAt++]
+    if (next === undefined) return false
+    log.info('read retried on another server', { lost: `${lost}`, next: `${next}` })
+    this.queued = [again.bytes]
+    this.queuedSyncs = again.syncs
+    this.resending = true
+    this.waiting = true
+    this.pool = next
+    next.checkout(this)
+    return true
   }
 
   cancel(): void {
@@ -220,6 +269,8 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
   }
 
   private detach(ended: CheckinKind, queries: number): void {
+    this.fallbacks = []
+    this.retry.disarm()
     const server = this.server
     if (server === undefined) return
     this.server = undefined

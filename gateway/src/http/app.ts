@@ -41,6 +41,7 @@ const ALLOWED_HEADERS = [
   'Skiff-Shard',
   'Skiff-Sharding-Key',
   'Skiff-Role',
+  'Skiff-Lsn',
 ]
 
 type Env = { Bindings: HttpBindings }
@@ -68,7 +69,8 @@ export function createHttpApp(services: HttpServices): Hono<Env> {
     // The row-by-row estimate stops runaway results early; this is the exact limit on what is sent.
     if (reply.status === 200 && Buffer.byteLength(text) > http.max_response_bytes)
       throw responseTooLarge(http.max_response_bytes)
-    return sendJson(c, reply.status, text, allowOrigin(c))
+    const lsn = reply.status === 200 ? reply.lsn : undefined // an error wrote nothing to read back
+    return sendJson(c, reply.status, text, allowOrigin(c), lsn)
   })
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/ready', async (c) => {
@@ -133,11 +135,24 @@ async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlRe
   })
 }
 
-/** Sends a JSON text (`body` already serialized) with the CORS header the origin gets. */
-function sendJson(c: Context, status: number, body: string, origin: string | undefined): Response {
+/**
+ * Sends a JSON text (`body` already serialized) with the CORS header the origin gets, and the
+ * read-your-writes position (`Skiff-Lsn`) when the request has one.
+ */
+function sendJson(
+  c: Context,
+  status: number,
+  body: string,
+  origin: string | undefined,
+  lsn?: string,
+): Response {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' }
   if (origin !== undefined) headers['Access-Control-Allow-Origin'] = origin
   if (origin !== undefined && origin !== '*') headers.Vary = 'Origin'
+  if (lsn !== undefined) {
+    headers['Skiff-Lsn'] = lsn
+    if (origin !== undefined) headers['Access-Control-Expose-Headers'] = 'Skiff-Lsn'
+  }
   return c.body(body, status as 200, headers)
 }
 

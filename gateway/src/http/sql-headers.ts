@@ -4,6 +4,7 @@
  * @module
  */
 import { GatewayError } from '../errors.js'
+import { parseLsn } from '../pool/lsn.js'
 import type { UserPool } from '../pool/user-pool.js'
 import type { RoutingState } from '../router/route.js'
 
@@ -91,6 +92,15 @@ export function routingHeaders(get: HeaderGetter, pool: UserPool | undefined): P
     throw new GatewayError('FEATURE_NOT_SUPPORTED', 'routing by sharding key is not available yet', {
       hint: 'send Skiff-Shard with the shard number instead',
     })
+  }
+  const lsn = get('Skiff-Lsn')
+  if (lsn !== undefined) {
+    const parsed = parseLsn(lsn.trim())
+    if (parsed === undefined)
+      throw new GatewayError('BAD_REQUEST', `invalid Skiff-Lsn ${shown(lsn)}`, {
+        hint: 'send back the Skiff-Lsn value of an earlier response as it came, e.g. 0/16B3748',
+      })
+    routing.minLsn = parsed
   }
   const role = get('Skiff-Role')?.toLowerCase()
   if (role === 'replica' || role === 'primary' || role === 'any' || role === 'auto') routing.role = role

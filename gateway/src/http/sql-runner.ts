@@ -8,6 +8,7 @@
  */
 import { serialize } from 'pg-protocol'
 import { GatewayError } from '../errors.js'
+import { formatLsn } from '../pool/lsn.js'
 import { serializePasswordMessage, serializeStartupMessage } from '../protocol/frontend.js'
 import { EmbeddedNulError } from '../protocol/writer.js'
 import type { RoutingState } from '../router/route.js'
@@ -38,8 +39,13 @@ export interface SqlLimits {
   timeoutMs: number
 }
 
-/** What the endpoint sends back. */
-export type SqlReply = { status: 200; body: ResultJson | { results: ResultJson[] } } | HttpError
+/**
+ * What the endpoint sends back. `lsn`: read-your-writes, the position the caller's later requests
+ * send back in `Skiff-Lsn` to read what this one wrote (or what the request brought, carried on).
+ */
+export type SqlReply = ({ status: 200; body: ResultJson | { results: ResultJson[] } } | HttpError) & {
+  lsn?: string
+}
 
 /**
  * Runs the request; GatewayErrors (timeouts, limits, a lost session) are thrown for the caller to map.
@@ -60,7 +66,10 @@ export async function runSql(
     // the Sync, so only there can a COPY be failed cleanly (see CopyInAnswer).
     const copyIn = req.body.kind === 'single' ? 'fail' : 'none'
     const exchange = await client.send(requestBytes(req), 2, copyIn)
-    return await reply(client, req, exchange, limits.maxResponseBytes)
+    const out = await reply(client, req, exchange, limits.maxResponseBytes)
+    if (out.status !== 200) return out
+    const lsn = await new Promise<bigint | undefined>((r) => client.session.whenCommitKnown(r))
+    return lsn === undefined ? out : { ...out, lsn: formatLsn(lsn) }
   } finally {
     clearTimeout(timer)
     client.close('HTTP request done')

@@ -52,6 +52,7 @@ function buildUserPool(
     healthcheckDelay: g.healthcheck_delay,
     healthcheckTimeout: g.healthcheck_timeout,
     banTime: g.ban_time * 1000,
+    monitorInterval: monitorInterval(config, pool),
   }
   const shardKeys = Object.keys(pool.shards).sort((a, b) => Number(a) - Number(b))
   const shards = shardKeys.map((key) =>
@@ -91,6 +92,17 @@ function buildUserPool(
     g.notification_listener,
     poolRouting(pool),
   )
+}
+
+/**
+ * Background monitors (server-monitor.ts) watch the servers of pools that list replicas, where roles,
+ * bans and lag decide where reads go and a promoted replica must be found; a pool of primaries only
+ * has nothing to choose between.
+ */
+function monitorInterval(config: Config, pool: PoolConfig): number | undefined {
+  const interval = config.general.healthcheck_interval
+  const replicas = Object.values(pool.shards).some((s) => s.servers.some((v) => v.role === 'replica'))
+  return replicas && interval > 0 ? interval : undefined
 }
 
 /** The pool's routing keys as the router reads them. */

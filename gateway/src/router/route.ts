@@ -62,6 +62,8 @@ export interface RouteDecision {
    * One shard: the servers to try, best first. Several shards: one server per shard, in `shards` order.
    */
   readonly candidates: readonly ServerPool[]
+  /** The transaction only reads (wherever it runs): no commit position to learn for read-your-writes. */
+  readonly readOnly?: boolean
 }
 
 /** How the request may run, as the session knows it: 'read' for a transaction already read only. */
@@ -148,10 +150,10 @@ function readDecision(pool: UserPool, shard: number, role: ClientRole, state: Ro
       if (withPrimary) fits.push(p)
     } else if (replicaFits(p, pool, state, now)) fits.push(p)
   }
-  if (fits.length === 0) return writeDecision(pool, shard)
+  if (fits.length === 0) return { ...writeDecision(pool, shard), readOnly: true }
   const candidates = orderCandidates(fits, pool.routing.loadBalancing, primary)
   const first = candidates[0]!
-  return { shards: [shard], role: effectiveRole(first), candidates }
+  return { shards: [shard], role: effectiveRole(first), candidates, readOnly: true }
 }
 
 /** A multi-shard read: the primary of every shard. */

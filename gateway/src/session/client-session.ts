@@ -190,6 +190,15 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
   }
 
   /** The client's socket can take more: resume reading the server. */
+  /**
+   * Calls `cb` with the position of the client's last commit once it is known (read_your_writes), or
+   * undefined when there is none: HTTP sends it back as `Skiff-Lsn`.
+   */
+  whenCommitKnown(cb: (lsn: bigint | undefined) => void): void {
+    if (this.query === undefined) return cb(undefined)
+    this.query.commits.whenKnown(cb)
+  }
+
   onTransportDrain(): void {
     this.query?.onTransportDrain()
   }

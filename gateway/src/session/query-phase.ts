@@ -12,6 +12,7 @@ import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
 import { FrontendCode, isFrontendCode, TxnStatus } from '../protocol/codes.js'
 import type { MessageFramer } from '../protocol/framer.js'
+import type { CommitPosition } from './commit-position.js'
 import { collectCustomNames, onlyLocalSetConfig, startsWithSet } from './custom-settings.js'
 import { deallocateReply, prepareReply } from './local-replies.js'
 import { invalidMessage, opensBatch, type QueryPhaseOwner } from './query-phase-support.js'
@@ -33,6 +34,11 @@ export class QueryPhase {
     if (pool.poolMode === 'transaction' && pool.preparedStatementsCacheSize > 0)
       this.rewriter = new StatementRewriter(owner.context.preparedStatements)
     this.bindings = new TransactionBindings(owner, pool, this.rewriter)
+  }
+
+  /** read_your_writes: where the client's last commit is. */
+  get commits(): CommitPosition {
+    return this.bindings.commits
   }
 
   get transactionCount(): number {

@@ -18,6 +18,7 @@ import { TxnStatus } from '../protocol/codes.js'
 import { ClientRequest } from '../request/client-request.js'
 import { mayHoldBegin, type RouteDecision, type RouteHint, routeTransaction } from '../router/route.js'
 import { afterBegin } from '../router/statement-target.js'
+import { CommitPosition } from './commit-position.js'
 import { BEGIN_REPLY, holdableBegin, runHeldBegin } from './held-begin.js'
 import { type ListenHost, ListenRequests } from './listen-requests.js'
 import { SettingsSync } from './param-apply.js'
@@ -60,6 +61,10 @@ export class TransactionBindings implements DirectClient {
   /** Queries run in the current transaction (for the statistics). */
   transactionQueries = 0
   readonly timers: TransactionTimers
+  /** read_your_writes: where the client's last commit is (see commit-position.ts). */
+  readonly commits: CommitPosition
+  /** The transaction under way may write on a primary: learn its commit position when it ends. */
+  private learnPosition = false
   /** A BEGIN answered by the gateway, to run ahead of the transaction's first statement (held-begin.ts). */
   private heldBegin?: string
   private pool: UserPool
@@ -86,6 +91,7 @@ export class TransactionBindings implements DirectClient {
       rewriter.onResume = () => queueMicrotask(() => this.direct.resumeSource())
     }
     this.sync = new SettingsSync(owner)
+    this.commits = new CommitPosition(owner.routing)
     this.direct = new DirectBinding(this, rewriter)
     this.local = new LocalBinding(this)
     this.timers = new TransactionTimers(owner, () => this.pool.idleInTransactionTimeout)
@@ -168,7 +174,8 @@ export class TransactionBindings implements DirectClient {
         )
         return this.sendMulti(bytes, syncs)
       }
-      d.forward(bytes, syncs, decision.candidates)
+      this.learnPosition = !decision.readOnly && this.pool.routing.readYourWrites
+      d.forward(bytes, syncs, decision.candidates, this.retryable(decision))
     }
     // Nothing will come back until the client sends more: it is idle, holding a server.
     if (this.openBatch && d.server !== undefined) this.timers.armIdleInTransaction()
@@ -205,6 +212,16 @@ export class TransactionBindings implements DirectClient {
     this.local.answer(BEGIN_REPLY, TxnStatus.InTransaction)
     this.timers.armIdleInTransaction()
     return true
+  }
+
+  /**
+   * A read on a replica outside a transaction may run again on the next candidate if its server dies
+   * before answering (binding/read-retry.ts).
+   */
+  private retryable(decision: RouteDecision): boolean {
+    if (decision.role !== 'replica' || this.heldBegin !== undefined) return false
+    const info = this.request.statement
+    return !info.transactionControl && info.kind === 'read'
   }
 
   /** The route decision for the transaction starting now; undefined (with routeError) when there is none. */
@@ -280,9 +297,17 @@ export class TransactionBindings implements DirectClient {
       return
     }
     if (status === TxnStatus.Idle) {
+      if (this.learnPosition) this.learnCommit()
       this.afterTransaction()
       this.listen?.flush()
     } else this.timers.armIdleInTransaction()
+  }
+
+  /** The transaction that may have written ended: its position, for the client's next reads. */
+  private learnCommit(): void {
+    this.learnPosition = false
+    const pool = this.direct.serverPool
+    if (pool !== undefined) this.commits.committed(pool)
   }
 
   /**
