@@ -3,6 +3,7 @@ export { describeTopology, type ServerDescription, type TopologyDescription } fr
 export {
   findPgBin,
   type PgServer,
+  type StopMode,
   startTopology,
   TOPOLOGY_DATABASE,
   type Topology,

@@ -5,7 +5,7 @@ import { freePort } from './free-port.js'
 import { findPgBin } from './pg-binaries.js'
 import { SERVER_LOG, SKIFF_CONF, serverConf, writeOwned } from './pg-config.js'
 import { childPids, isAlive, pgEnv, type RunAs, runPgTool, signal, sleep, withTimeout } from './pg-process.js'
-import { fileSize, isReadyPidFile, readText, startError } from './server-files.js'
+import { fileSize, isReadyPidFile, lastLines, readText, startError } from './server-files.js'
 import { SUPERUSER } from './users.js'
 
 /** What every server of one topology shares. */
@@ -17,6 +17,8 @@ export interface ServerContext {
   closed: boolean
   /** Extra settings for skiff.conf (TopologyOptions.settings). */
   settings?: Record<string, string | number>
+  /** Extra settings for the skiff.conf of replicas, after `settings` (TopologyOptions.replicaSettings). */
+  replicaSettings?: Record<string, string | number>
 }
 
 /** Log lines that mean "someone else took the port" (worth retrying on another auto-picked port). */
@@ -32,7 +34,8 @@ export class PgInstance {
   constructor(
     readonly ctx: ServerContext,
     readonly name: string,
-    readonly role: 'primary' | 'replica',
+    /** Changes once, from replica to primary, when {@link promote} succeeds. */
+    public role: 'primary' | 'replica',
     public port: number,
     private portFixed: boolean,
   ) {}
@@ -58,11 +61,7 @@ export class PgInstance {
       if (this.ctx.closed) throw new Error(`${this.name}: topology in ${this.ctx.baseDir} was stopped`)
       const logOffset = fileSize(this.logFile)
       try {
-        writeOwned(
-          join(this.dataDir, SKIFF_CONF),
-          serverConf(this.port, this.ctx.baseDir, this.ctx.settings),
-          this.ctx.runAs,
-        )
+        writeOwned(join(this.dataDir, SKIFF_CONF), this.conf(), this.ctx.runAs)
         await this.waitReady(this.spawnPostmaster())
         this.portFixed = true // clients now know this port; restarts must keep it
         return
@@ -75,13 +74,23 @@ export class PgInstance {
     }
   }
 
-  /** Fast shutdown (SIGINT), escalating to immediate (SIGQUIT) and finally SIGKILL. */
-  async stop(): Promise<void> {
+  private conf(): string {
+    const replica = this.role === 'replica' ? this.ctx.replicaSettings : undefined
+    return serverConf(this.port, this.ctx.baseDir, { ...this.ctx.settings, ...replica })
+  }
+
+  /**
+   * The signals of `pg_ctl stop -m fast|immediate` (SIGINT, SIGQUIT), sent by us since we are the
+   * postmaster's parent; fast escalates to immediate after 20 s, immediate to SIGKILL after 5 s.
+   */
+  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
     const pid = this.pid()
     if (pid === undefined) return
     // The postmaster only exits after all its children, so waiting for it alone is enough.
-    signal(pid, 'SIGINT')
-    if (await this.waitExit([pid], 20_000)) return
+    if (mode === 'fast') {
+      signal(pid, 'SIGINT')
+      if (await this.waitExit([pid], 20_000)) return
+    }
     signal(pid, 'SIGQUIT')
     if (await this.waitExit([pid], 5_000)) return
     await this.kill()
@@ -96,6 +105,26 @@ export class PgInstance {
     const victims = [pid, ...childPids(pid)]
     for (const victim of victims) signal(victim, 'SIGKILL')
     if (!(await this.waitExit(victims, 10_000))) throw new Error(`${this.name}: processes survived SIGKILL`)
+  }
+
+  /**
+   * `pg_ctl promote -w` (it signals the postmaster, which ends recovery), then waits until the server
+   * says `pg_is_in_recovery()` is false; the role is `primary` from then on.
+   */
+  async promote(timeoutMs = 60_000): Promise<void> {
+    if (this.role !== 'replica') throw new Error(`${this.name}: only a replica can be promoted`)
+    if (this.pid() === undefined) throw new Error(`${this.name}: cannot promote a stopped server`)
+    const args = ['promote', '-w', '-t', String(Math.ceil(timeoutMs / 1000)), '-D', this.dataDir]
+    await runPgTool('pg_ctl', args, { cwd: this.ctx.baseDir, runAs: this.ctx.runAs })
+    this.role = 'primary'
+    const deadline = Date.now() + timeoutMs
+    while (!(await this.inExpectedRecoveryState())) {
+      if (Date.now() > deadline) {
+        const tail = lastLines(this.logFile, 20)
+        throw new Error(`${this.name}: still in recovery ${timeoutMs / 1000}s after promote\n${tail}`)
+      }
+      await sleep(20)
+    }
   }
 
   /** Immediate shutdown request, for the synchronous exit path (the caller waits with waitGoneSync). */

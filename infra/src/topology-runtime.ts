@@ -2,7 +2,7 @@ import { removeBaseDir } from './base-dir.js'
 import { cleanupOnExit } from './exit-hooks.js'
 import { waitGoneSync } from './pg-process.js'
 import type { PgInstance, ServerContext } from './pg-server.js'
-import type { PgServer, Topology, TopologyUsers } from './types.js'
+import type { PgServer, StopMode, Topology, TopologyUsers } from './types.js'
 
 /** The servers of one topology, in start order. */
 export interface InstanceSet {
@@ -55,11 +55,34 @@ export class TopologyRuntime {
 
   /** kill -9 + start for one server given by its public view. */
   async restart(server: PgServer): Promise<void> {
-    const inst = this.all.find((i) => i.name === server.name && i.dataDir === server.dataDir)
-    if (!inst) throw new Error(`server ${server.name} does not belong to the topology in ${this.baseDir}`)
-    if (this.stopping) throw new Error(`topology in ${this.baseDir} is stopped`)
+    const inst = this.instance(server)
     await inst.kill()
     await inst.start()
+  }
+
+  /** Stops one server; the others keep running. */
+  async stopServer(server: PgServer, mode: StopMode): Promise<void> {
+    await this.instance(server).stop(mode)
+  }
+
+  /** Starts one server that was stopped, in its current role. */
+  async startServer(server: PgServer): Promise<void> {
+    const inst = this.instance(server)
+    if (inst.pid() !== undefined) throw new Error(`${inst.name} (port ${inst.port}) is already running`)
+    await inst.start()
+  }
+
+  /** Promotes one running replica (see PgInstance.promote). */
+  async promote(server: PgServer): Promise<void> {
+    await this.instance(server).promote()
+  }
+
+  /** The instance behind a public server view, while the topology is not stopping. */
+  private instance(server: PgServer | undefined): PgInstance {
+    const inst = this.all.find((i) => i.name === server?.name && i.dataDir === server?.dataDir)
+    if (!inst) throw new Error(`server ${server?.name} does not belong to the topology in ${this.baseDir}`)
+    if (this.stopping) throw new Error(`topology in ${this.baseDir} is stopped`)
+    return inst
   }
 
   /** The public {@link Topology}; call once every server has started (ports are final then). */
@@ -72,7 +95,11 @@ export class TopologyRuntime {
       database,
       shardDatabase: database,
       baseDir: this.baseDir,
-      stop: () => this.stop(),
+      // One name for both: stop() is the whole topology, stop(server, mode) one server.
+      stop: (...args: [] | [PgServer, StopMode]) =>
+        args.length === 0 ? this.stop() : this.stopServer(...args),
+      start: (server) => this.startServer(server),
+      promote: (server) => this.promote(server),
       restart: (server) => this.restart(server),
     }
   }
@@ -83,7 +110,9 @@ function serverView(inst: PgInstance): PgServer {
     name: inst.name,
     host: '127.0.0.1',
     port: inst.port,
-    role: inst.role,
+    get role() {
+      return inst.role
+    },
     dataDir: inst.dataDir,
     pid: () => inst.pid(),
   }

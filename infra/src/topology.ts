@@ -10,7 +10,14 @@ import type { Topology, TopologyOptions, TopologyUsers } from './types.js'
 import { SUPERUSER, topologyUsers } from './users.js'
 
 export { findPgBin } from './pg-binaries.js'
-export type { PgServer, Topology, TopologyOptions, TopologyUser, TopologyUsers } from './types.js'
+export type {
+  PgServer,
+  StopMode,
+  Topology,
+  TopologyOptions,
+  TopologyUser,
+  TopologyUsers,
+} from './types.js'
 
 /** Name of the database on the primary (with pgbench data) and on every shard (empty). */
 export const TOPOLOGY_DATABASE = 'skiff'
@@ -31,7 +38,14 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   const ports = await allocatePorts(opts)
   const baseDir = prepareBaseDir(opts.baseDir, runAs)
   const timedLog = (line: string) => log(`[+${Date.now() - startedAt}ms] ${line}`)
-  const ctx: ServerContext = { baseDir, runAs, log: timedLog, closed: false, settings: opts.settings }
+  const ctx: ServerContext = {
+    baseDir,
+    runAs,
+    log: timedLog,
+    closed: false,
+    settings: opts.settings,
+    replicaSettings: opts.replicaSettings,
+  }
   const set = createInstances(ctx, ports, opts.basePort !== undefined)
   const runtime = new TopologyRuntime(ctx, set, opts.keepDir ?? false)
   const users = topologyUsers()

@@ -4,6 +4,7 @@
  */
 import { parseConfigText } from '../../gateway/src/config/load.js'
 import { Gateway } from '../../gateway/src/gateway.js'
+import type { TopologyDescription } from '../../infra/src/describe.js'
 import { topology } from './topology.js'
 
 /** Options of a test gateway; anything else takes the config defaults. */
@@ -20,12 +21,19 @@ export interface TestGatewayOptions {
   connectTimeout?: number
   /** Port of the one server (default: the topology's primary), e.g. a dead port for fault tests. */
   serverPort?: number
-  /** Database served (pool name = server database name); default: the topology's database. */
+  /** Database served (the pool's name); default: the topology's database. */
   database?: string
+  /** Database on the servers of shard 0 when it differs from the pool's name (`database`). */
+  serverDatabase?: string
+  /** Extra lines appended to [pools.<database>] (routing keys such as default_role). */
+  pool?: string
+  /**
+   * The servers and users behind the gateway: a private topology (test/helpers/ha-topology.ts) for
+   * tests that stop or promote servers; default: the run's shared topology.
+   */
+  topology?: TopologyDescription
   /** Extra lines appended to [http] (which listens on a free loopback port). */
   http?: string
-  /** Extra lines for the `[pools.<db>]` table (default_role, query parser keys, …). */
-  pool?: string
   /** The servers of shard 0 as written between `[` and `]` (instead of the primary and `replicas`). */
   serverList?: string
   /** Add the topology's replicas to shard 0 (role "replica"). */
@@ -45,6 +53,9 @@ export interface TestGateway {
   stop(): Promise<void>
 }
 
+/** The topology behind a gateway with these options. */
+const topologyOf = (o: TestGatewayOptions): TopologyDescription => o.topology ?? topology()
+
 function userBlock(
   index: number,
   username: string,
@@ -54,7 +65,7 @@ function userBlock(
 ): string {
   const pw = password === '' ? '' : `password = "${password}"`
   return `
-[pools.${o.database ?? topology().database}.users.${index}]
+[pools.${o.database ?? topologyOf(o).database}.users.${index}]
 username = "${username}"
 ${pw}
 pool_size = ${o.poolSize ?? 4}
@@ -65,24 +76,24 @@ ${extra}`
 
 function replicaServers(o: TestGatewayOptions): string {
   if (!o.replicas) return ''
-  return topology()
+  return topologyOf(o)
     .replicas.map((r) => `, ["127.0.0.1", ${r.port}, "replica"]`)
     .join('')
 }
 
 /** One shard per shard primary of the topology. */
-function shardSections(db: string): string {
-  return topology()
-    .shards.map(
+function shardSections(db: string, t: TopologyDescription): string {
+  return t.shards
+    .map(
       (s, i) =>
-        `[pools.${db}.shards.${i}]\ndatabase = "${topology().shardDatabase}"\nservers = [["127.0.0.1", ${s.port}, "primary"]]\n`,
+        `[pools.${db}.shards.${i}]\ndatabase = "${t.shardDatabase}"\nservers = [["127.0.0.1", ${s.port}, "primary"]]\n`,
     )
     .join('\n')
 }
 
 /** The config text for a test gateway on port 0 (any free port). */
 export function testConfigText(o: TestGatewayOptions = {}): string {
-  const t = topology()
+  const t = topologyOf(o)
   const u = t.users
   const db = o.database ?? t.database
   const lifetime = o.serverLifetime !== undefined ? `server_lifetime = ${o.serverLifetime}` : ''
@@ -110,9 +121,9 @@ ${o.pool ?? ''}
 
 ${
   o.shards
-    ? shardSections(db)
+    ? shardSections(db, t)
     : `[pools.${db}.shards.0]
-database = "${db}"
+database = "${o.serverDatabase ?? db}"
 servers = [${o.serverList ?? `["127.0.0.1", ${o.serverPort ?? t.primary.port}, "primary"]${replicaServers(o)}`}]`
 }
 ${userBlock(0, u.scram.username, u.scram.password, o)}
@@ -127,7 +138,7 @@ export async function startTestGateway(o: TestGatewayOptions = {}): Promise<Test
   const { config } = parseConfigText(testConfigText(o), 'test-gateway.toml')
   const gateway = new Gateway(config)
   await gateway.start()
-  const t = topology()
+  const t = topologyOf(o)
   return {
     gateway,
     port: gateway.port,
