@@ -1,12 +1,14 @@
 /** Turns the per-round samples into the Markdown summary (medians, ratios, CPU per transaction). */
 import type { Workload } from './workloads.js'
 
-export type TargetName = 'direct' | 'pgbouncer' | 'skiff'
+export type TargetName = 'direct' | 'pgbouncer' | 'skiff' | 'split-off' | 'split-on'
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   direct: 'direct',
   pgbouncer: 'PgBouncer',
   skiff: 'Skiff',
+  'split-off': 'Skiff split off',
+  'split-on': 'Skiff split on',
 }
 
 /** One pgbench run against one target. */
@@ -19,6 +21,11 @@ export interface Sample {
   txns?: number
   /** Proxy CPU (utime+stime) per processed transaction; proxies only. */
   cpuUsPerTxn?: number
+  /**
+   * `--split` only: the replicas' share of the Postgres CPU spent during the run (0–1), which shows
+   * where the reads went.
+   */
+  replicaShare?: number
   /** Set when the run failed (its tps, if any, is then left out of medians and ratios). */
   error?: string
 }
@@ -46,23 +53,46 @@ function tpsCell(samples: Sample[]): string {
   return good.length === samples.length ? cell : `${cell} (${good.length}/${samples.length} ok)`
 }
 
-/**
- * Median of per-round ratios, not the ratio of medians: both runs of a round saw the same machine
- * noise (the box is shared; absolute tps moves 15–25 % between runs).
- */
-function ratioCell(samples: Sample[], num: TargetName, den: TargetName): string {
+/** Per-round ratios of `num`'s tps to `den`'s (both runs of a round saw the same machine noise). */
+function roundRatios(samples: Sample[], num: TargetName, den: TargetName): number[] {
   const ratios: number[] = []
   for (const a of samples.filter((s) => s.target === num && ok(s))) {
     const b = samples.find((s) => s.target === den && s.round === a.round && ok(s))
     if (b?.tps) ratios.push((a.tps ?? 0) / b.tps)
   }
-  const m = median(ratios)
+  return ratios
+}
+
+/**
+ * Median of per-round ratios, not the ratio of medians: both runs of a round saw the same machine
+ * noise (the box is shared; absolute tps moves 15–25 % between runs).
+ */
+function ratioCell(samples: Sample[], num: TargetName, den: TargetName): string {
+  const m = median(roundRatios(samples, num, den))
   return m === undefined ? '—' : `${fmt(m, 2)}×`
 }
 
+/** "0.98× (0.91–1.04)": the median per-round ratio and the spread of the rounds. */
+function ratioSpreadCell(samples: Sample[], num: TargetName, den: TargetName): string {
+  const ratios = roundRatios(samples, num, den)
+  const m = median(ratios)
+  if (m === undefined) return '—'
+  return `${fmt(m, 2)}× (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})`
+}
+
+/** Median of a field over the successful runs. */
+function medianOf(samples: Sample[], field: 'cpuUsPerTxn' | 'replicaShare'): number | undefined {
+  return median(samples.filter((s) => ok(s) && s[field] !== undefined).map((s) => s[field] ?? 0))
+}
+
 function cpuCell(samples: Sample[]): string {
-  const values = samples.filter((s) => ok(s) && s.cpuUsPerTxn !== undefined).map((s) => s.cpuUsPerTxn ?? 0)
-  return fmt(median(values), 1)
+  return fmt(medianOf(samples, 'cpuUsPerTxn'), 1)
+}
+
+/** "97 %" of the Postgres CPU on the replicas (median over the rounds). */
+function shareCell(samples: Sample[]): string {
+  const share = medianOf(samples, 'replicaShare')
+  return share === undefined ? '—' : `${fmt(share * 100)} %`
 }
 
 /** Groups samples by (workload, clients), in first-seen order. */
@@ -95,6 +125,49 @@ export function summaryTable(samples: Sample[]): string {
   return [head, `|${'---|'.repeat(9)}`, ...rows].join('\n')
 }
 
+/**
+ * The `--split` table: Skiff with read/write splitting off and on, tps, the median per-round on/off
+ * ratio, CPU per transaction, and where the reads went.
+ */
+export function splitTable(samples: Sample[]): string {
+  const head =
+    '| workload | clients | split off tps | split on tps | on / off (rounds: min–max) | split off CPU µs/txn | split on CPU µs/txn | Postgres CPU on replicas, off | on replicas, on |'
+  const rows = groups(samples).map((g) => {
+    const off = g.filter((s) => s.target === 'split-off')
+    const on = g.filter((s) => s.target === 'split-on')
+    const first = g[0] as Sample
+    const cells = [first.workload.label, String(first.clients), tpsCell(off), tpsCell(on)]
+    cells.push(
+      ratioSpreadCell(g, 'split-on', 'split-off'),
+      cpuCell(off),
+      cpuCell(on),
+      shareCell(off),
+      shareCell(on),
+    )
+    return `| ${cells.join(' | ')} |`
+  })
+  return [head, `|${'---|'.repeat(9)}`, ...rows].join('\n')
+}
+
+/**
+ * Issue 19's acceptance for the `--split` row: split on within 10 % of split off (median per-round
+ * ratio ≥ 0.90) at every client count. It only counts when the reads did go to the replicas: until
+ * Skiff routes by statement, both sides run on the primary and the row is a null check.
+ */
+export function splitVerdict(samples: Sample[]): string {
+  const gs = groups(samples)
+  const ratios = gs.map((g) => median(roundRatios(g, 'split-on', 'split-off')))
+  if (ratios.some((r) => r === undefined))
+    return 'Split on within 10 % of split off: no verdict (failed runs).'
+  const pass = ratios.every((r) => (r ?? 0) >= 0.9)
+  const list = ratios.map((r) => `${fmt(r, 2)}×`).join(', ')
+  const verdict = `Split on within 10 % of split off (on / off ≥ 0.90× at every client count): ${pass ? 'yes' : '**no**'} (${list}).`
+  const splitOn = gs.map((g) => g.filter((s) => s.target === 'split-on'))
+  const shares = splitOn.map((g) => medianOf(g, 'replicaShare') ?? 0)
+  if (shares.every((share) => share >= 0.5)) return verdict
+  return `${verdict} **Null check only**: with splitting on, most Postgres CPU was still on the primary, so the reads did not go to the replicas (does this Skiff route by statement yet?).`
+}
+
 /** One line per distinct failure: which target, how often, and pgbench's first error line. */
 export function failureLines(samples: Sample[]): string[] {
   const counts = new Map<string, number>()
@@ -105,12 +178,20 @@ export function failureLines(samples: Sample[]): string[] {
   return [...counts].map(([key, n]) => `- ${key} (${n}×)`)
 }
 
-/** Every run, for the file: lets a reader check the medians and see the spread. */
+/**
+ * Every run, for the file: lets a reader check the medians and see the spread. The replicas' share
+ * of Postgres CPU only when measured (`--split`).
+ */
 export function rawTable(samples: Sample[]): string {
+  const shares = samples.some((s) => s.replicaShare !== undefined)
   const rows = samples.map((s) => {
     const cells = [s.workload.name, s.clients, s.round, TARGET_LABELS[s.target], fmt(s.tps), s.txns ?? '—']
-    return `| ${[...cells, fmt(s.cpuUsPerTxn, 1), s.error ?? ''].join(' | ')} |`
+    cells.push(fmt(s.cpuUsPerTxn, 1))
+    if (shares) cells.push(s.replicaShare === undefined ? '—' : `${fmt(s.replicaShare * 100)} %`)
+    return `| ${[...cells, s.error ?? ''].join(' | ')} |`
   })
-  const head = '| workload | clients | round | target | tps | txns | CPU µs/txn | error |'
-  return [head, `|${'---|'.repeat(8)}`, ...rows].join('\n')
+  const head = ['workload', 'clients', 'round', 'target', 'tps', 'txns', 'CPU µs/txn']
+  if (shares) head.push('Postgres CPU on replicas')
+  head.push('error')
+  return [`| ${head.join(' | ')} |`, `|${'---|'.repeat(head.length)}`, ...rows].join('\n')
 }
