@@ -15,8 +15,9 @@ import { fileURLToPath } from 'node:url'
 import { machineLines, settingsLines } from './machine.js'
 import { type BenchOptions, parseBenchArgs, USAGE } from './options.js'
 import { killAll } from './procs.js'
-import { failureLines, rawTable, type Sample, splitTable, splitVerdict, summaryTable } from './report.js'
+import { failureLines, rawTable, type Sample, summaryTable } from './report.js'
 import { runAll, warmUp } from './runner.js'
+import { splitTable, splitVerdict } from './split-report.js'
 import { type BenchEnv, makeWorkDir, setUp, targetsOf, tearDown } from './targets.js'
 import { SPLIT_WORKLOAD, selectWorkloads, type Workload } from './workloads.js'
 
@@ -28,7 +29,7 @@ let env: BenchEnv | undefined
 function report(e: BenchEnv, workloads: Workload[], samples: Sample[], startedAt: Date): string {
   const failures = failureLines(samples)
   const what = e.opts.split ? 'read/write splitting benchmark' : 'benchmark'
-  const table = e.opts.split ? [splitTable(samples), '', splitVerdict(samples)] : [summaryTable(samples)]
+  const table = e.opts.split ? [splitTable(samples), '', ...splitVerdict(samples)] : [summaryTable(samples)]
   return [
     `# Skiff ${what}, ${startedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC`,
     '',

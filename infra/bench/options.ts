@@ -30,7 +30,7 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [options]
   --quick           smoke test: scale 1, 1 round, 3 s runs (explicit options still win)
   --scale N         pgbench scale of the database (default 10)
-  --rounds N        rounds per workload, each running every target once (default 3; --split 8)
+  --rounds N        rounds per workload, each running every target once (default 3; --split 12)
   --duration S      seconds per pgbench run (default 8; --split 4)
   --clients N[,N]   pgbench clients; every workload runs at each count (default 16)
   --pool-size N     server connections in PgBouncer and Skiff alike (default 4)
@@ -85,7 +85,7 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions |
   const defaultOut = split ? 'bench-results/split-latest.md' : 'bench-results/latest.md'
   // --split compares two near-equal sides against a 10 % bar: more, shorter rounds, so the two runs
   // of a pair see nearly the same machine and the median has more pairs to work with.
-  const [rounds, duration] = quick ? [1, 3] : split ? [8, 4] : [3, 8]
+  const [rounds, duration] = quick ? [1, 3] : split ? [12, 4] : [3, 8]
   return {
     scale: positiveInt(v.scale, 'scale', quick ? 1 : 10),
     rounds: positiveInt(v.rounds, 'rounds', rounds),

@@ -38,27 +38,33 @@ export function median(values: number[]): number | undefined {
   return sorted.length % 2 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
 
-const ok = (s: Sample): boolean => s.error === undefined && s.tps !== undefined
+export const ok = (s: Sample): boolean => s.error === undefined && s.tps !== undefined
 
-const fmt = (n: number | undefined, digits = 0): string =>
+export const fmt = (n: number | undefined, digits = 0): string =>
   n === undefined
     ? '—'
     : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 /** "12,345" (median of the successful runs), "12,345 (2/3 ok)", or "fails". */
-function tpsCell(samples: Sample[]): string {
+export function tpsCell(samples: Sample[]): string {
   const good = samples.filter(ok)
   if (good.length === 0) return samples.length === 0 ? '—' : '**fails**'
   const cell = fmt(median(good.map((s) => s.tps ?? 0)))
   return good.length === samples.length ? cell : `${cell} (${good.length}/${samples.length} ok)`
 }
 
-/** Per-round ratios of `num`'s tps to `den`'s (both runs of a round saw the same machine noise). */
-function roundRatios(samples: Sample[], num: TargetName, den: TargetName): number[] {
+/** Per-round ratios of `num`'s tps (or CPU per transaction) to `den`'s. */
+export function roundRatios(
+  samples: Sample[],
+  num: TargetName,
+  den: TargetName,
+  field: 'tps' | 'cpuUsPerTxn' = 'tps',
+): number[] {
   const ratios: number[] = []
   for (const a of samples.filter((s) => s.target === num && ok(s))) {
     const b = samples.find((s) => s.target === den && s.round === a.round && ok(s))
-    if (b?.tps) ratios.push((a.tps ?? 0) / b.tps)
+    const [x, y] = [a[field], b?.[field]]
+    if (x !== undefined && y) ratios.push(x / y)
   }
   return ratios
 }
@@ -72,31 +78,17 @@ function ratioCell(samples: Sample[], num: TargetName, den: TargetName): string 
   return m === undefined ? '—' : `${fmt(m, 2)}×`
 }
 
-/** "0.98× (0.91–1.04)": the median per-round ratio and the spread of the rounds. */
-function ratioSpreadCell(samples: Sample[], num: TargetName, den: TargetName): string {
-  const ratios = roundRatios(samples, num, den)
-  const m = median(ratios)
-  if (m === undefined) return '—'
-  return `${fmt(m, 2)}× (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})`
-}
-
 /** Median of a field over the successful runs. */
-function medianOf(samples: Sample[], field: 'cpuUsPerTxn' | 'replicaShare'): number | undefined {
+export function medianOf(samples: Sample[], field: 'cpuUsPerTxn' | 'replicaShare'): number | undefined {
   return median(samples.filter((s) => ok(s) && s[field] !== undefined).map((s) => s[field] ?? 0))
 }
 
-function cpuCell(samples: Sample[]): string {
+export function cpuCell(samples: Sample[]): string {
   return fmt(medianOf(samples, 'cpuUsPerTxn'), 1)
 }
 
-/** "97 %" of the Postgres CPU on the replicas (median over the rounds). */
-function shareCell(samples: Sample[]): string {
-  const share = medianOf(samples, 'replicaShare')
-  return share === undefined ? '—' : `${fmt(share * 100)} %`
-}
-
 /** Groups samples by (workload, clients), in first-seen order. */
-function groups(samples: Sample[]): Sample[][] {
+export function groups(samples: Sample[]): Sample[][] {
   const map = new Map<string, Sample[]>()
   for (const s of samples) {
     const key = `${s.workload.name}/${s.clients}`
@@ -123,49 +115,6 @@ export function summaryTable(samples: Sample[]): string {
     return `| ${cells.join(' | ')} |`
   })
   return [head, `|${'---|'.repeat(9)}`, ...rows].join('\n')
-}
-
-/**
- * The `--split` table: Skiff with read/write splitting off and on, tps, the median per-round on/off
- * ratio, CPU per transaction, and where the reads went.
- */
-export function splitTable(samples: Sample[]): string {
-  const head =
-    '| workload | clients | split off tps | split on tps | on / off (rounds: min–max) | split off CPU µs/txn | split on CPU µs/txn | Postgres CPU on replicas, off | on replicas, on |'
-  const rows = groups(samples).map((g) => {
-    const off = g.filter((s) => s.target === 'split-off')
-    const on = g.filter((s) => s.target === 'split-on')
-    const first = g[0] as Sample
-    const cells = [first.workload.label, String(first.clients), tpsCell(off), tpsCell(on)]
-    cells.push(
-      ratioSpreadCell(g, 'split-on', 'split-off'),
-      cpuCell(off),
-      cpuCell(on),
-      shareCell(off),
-      shareCell(on),
-    )
-    return `| ${cells.join(' | ')} |`
-  })
-  return [head, `|${'---|'.repeat(9)}`, ...rows].join('\n')
-}
-
-/**
- * Issue 19's acceptance for the `--split` row: split on within 10 % of split off (median per-round
- * ratio ≥ 0.90) at every client count. It only counts when the reads did go to the replicas: until
- * Skiff routes by statement, both sides run on the primary and the row is a null check.
- */
-export function splitVerdict(samples: Sample[]): string {
-  const gs = groups(samples)
-  const ratios = gs.map((g) => median(roundRatios(g, 'split-on', 'split-off')))
-  if (ratios.some((r) => r === undefined))
-    return 'Split on within 10 % of split off: no verdict (failed runs).'
-  const pass = ratios.every((r) => (r ?? 0) >= 0.9)
-  const list = ratios.map((r) => `${fmt(r, 2)}×`).join(', ')
-  const verdict = `Split on within 10 % of split off (on / off ≥ 0.90× at every client count): ${pass ? 'yes' : '**no**'} (${list}).`
-  const splitOn = gs.map((g) => g.filter((s) => s.target === 'split-on'))
-  const shares = splitOn.map((g) => medianOf(g, 'replicaShare') ?? 0)
-  if (shares.every((share) => share >= 0.5)) return verdict
-  return `${verdict} **Null check only**: with splitting on, most Postgres CPU was still on the primary, so the reads did not go to the replicas (does this Skiff route by statement yet?).`
 }
 
 /** One line per distinct failure: which target, how often, and pgbench's first error line. */

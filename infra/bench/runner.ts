@@ -112,7 +112,9 @@ const WARM_UP: Workload = { name: 'warm-up', label: 'warm-up', args: ['-S'], not
 
 /** A short unrecorded `-S` run per target: fills pools, warms caches and Skiff's JIT. */
 export async function warmUp(e: BenchEnv): Promise<void> {
-  const spec = { workload: WARM_UP, clients: Math.max(...e.opts.clients), round: 0, duration: 2 }
+  // --split: longer, so the first pair's second run is not the one still paying for JIT warm-up.
+  const duration = e.opts.split ? 5 : 2
+  const spec = { workload: WARM_UP, clients: Math.max(...e.opts.clients), round: 0, duration }
   for (const target of targetsOf(e.opts)) {
     const s = await runOne(e, target, spec)
     if (s.error) say(`warm-up ${TARGET_LABELS[target]} failed: ${s.error}`)
