@@ -4,6 +4,10 @@
  * "How to benchmark" section). Prints a Markdown summary and writes it to bench-results/latest.md.
  *
  *   npm run bench -- [--quick] [--scale N] [--rounds N] [--duration S] [--clients N,...] ...
+ *
+ * `--split` (`npm run bench:split`) runs issue 19's read/write splitting row instead: Skiff with
+ * splitting off and on, in front of a primary and two streaming replicas; report in
+ * bench-results/split-latest.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -12,9 +16,10 @@ import { machineLines, settingsLines } from './machine.js'
 import { type BenchOptions, parseBenchArgs, USAGE } from './options.js'
 import { killAll } from './procs.js'
 import { failureLines, rawTable, type Sample, summaryTable } from './report.js'
-import { runAll, TARGETS, warmUp } from './runner.js'
-import { type BenchEnv, makeWorkDir, setUp, tearDown } from './targets.js'
-import { selectWorkloads, type Workload } from './workloads.js'
+import { runAll, warmUp } from './runner.js'
+import { splitTable, splitVerdict } from './split-report.js'
+import { type BenchEnv, makeWorkDir, setUp, targetsOf, tearDown } from './targets.js'
+import { SPLIT_WORKLOAD, selectWorkloads, type Workload } from './workloads.js'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const say = (line: string): void => console.error(`[bench] ${line}`)
@@ -23,13 +28,15 @@ let env: BenchEnv | undefined
 
 function report(e: BenchEnv, workloads: Workload[], samples: Sample[], startedAt: Date): string {
   const failures = failureLines(samples)
+  const what = e.opts.split ? 'read/write splitting benchmark' : 'benchmark'
+  const table = e.opts.split ? [splitTable(samples), '', ...splitVerdict(samples)] : [summaryTable(samples)]
   return [
-    `# Skiff benchmark, ${startedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC`,
+    `# Skiff ${what}, ${startedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC`,
     '',
     ...machineLines(),
     ...settingsLines(e.opts, workloads),
     '',
-    summaryTable(samples),
+    ...table,
     '',
     ...(failures.length > 0 ? ['Failures:', ...failures, ''] : []),
     ...(e.restarts.length > 0 ? ['Proxy restarts:', ...e.restarts.map((r) => `- ${r}`), ''] : []),
@@ -38,7 +45,8 @@ function report(e: BenchEnv, workloads: Workload[], samples: Sample[], startedAt
 
 /** Hard upper bound on the whole run, so a wedged proxy can never leave it hanging. */
 function watchdog(opts: BenchOptions, workloads: Workload[]): void {
-  const runs = workloads.length * opts.clients.length * opts.rounds * TARGETS.length + TARGETS.length
+  const targets = targetsOf(opts).length
+  const runs = workloads.length * opts.clients.length * opts.rounds * targets + targets
   const seconds = runs * (opts.duration + 70) + 900 // + topology start at the reference scale
   setTimeout(() => {
     say(`watchdog: still running after ${seconds} s; giving up`)
@@ -65,12 +73,12 @@ async function main(): Promise<number> {
     console.log(USAGE)
     return 0
   }
-  const workloads = selectWorkloads(opts.only)
+  const workloads = opts.split ? [SPLIT_WORKLOAD] : selectWorkloads(opts.only)
   process.on('SIGINT', () => void shutdown(130))
   process.on('SIGTERM', () => void shutdown(143))
   watchdog(opts, workloads)
   const startedAt = new Date()
-  env = { repoRoot, opts, dir: makeWorkDir(), restarts: [] }
+  env = { repoRoot, opts, dir: makeWorkDir(), proxies: {}, restarts: [] }
   let failed = true
   try {
     await setUp(env)

@@ -28,11 +28,27 @@ export function machineLines(): string[] {
 /** Settings as Markdown bullet lines. */
 export function settingsLines(opts: BenchOptions, workloads: Workload[]): string[] {
   const user = opts.user === 'md5' ? 'skiff_md5 (md5)' : 'skiff_scram (SCRAM-SHA-256)'
-  return [
+  const common = [
     `- Settings: pgbench scale ${opts.scale}, ${opts.rounds} round(s) × ${opts.duration} s per run, clients ${opts.clients.join(', ')} (\`-j\` = min(2, clients)), user ${user}, all on 127.0.0.1 TCP`,
+  ]
+  const cpu = `- CPU µs/txn: proxy process utime+stime delta (/proc/<pid>/stat, CLK_TCK ${CLK_TCK}) over the run ÷ transactions processed`
+  const list = `- Workloads: ${workloads.map((w) => `${w.label}: ${w.note}`).join('; ')}`
+  if (opts.split) {
+    return [
+      ...common,
+      `- Servers: a primary and 2 streaming replicas (fsync off), VACUUM ANALYZE replayed on the replicas, then \`pg_prewarm\` of pgbench_accounts and its index on all three`,
+      `- Skiff, two processes with the same config but for the pool's splitting keys, transaction mode, \`pool_size = ${opts.poolSize}\` per server, servers = primary + both replicas. **Split on**: \`query_parser_enabled = true\`, \`query_parser_read_write_splitting = true\`, \`primary_reads_enabled = false\`, \`default_role = "any"\` (reads on the replicas only: up to ${2 * opts.poolSize} server connections). **Split off**: both parser keys false, \`default_role = "primary"\` (everything on the primary: up to ${opts.poolSize})`,
+      `- Order: each round runs split off and split on, the order flipping every round; ratios are medians of per-round ratios`,
+      cpu,
+      `- Postgres CPU on replicas: the replicas' share of the CPU of the three servers' process trees (postmaster, backends, background processes) over the run: where the reads went`,
+      list,
+    ]
+  }
+  return [
+    ...common,
     `- Pools: PgBouncer transaction mode \`default_pool_size = ${opts.poolSize}\`; Skiff transaction mode \`pool_size = ${opts.poolSize}\`; both in front of the same single primary that "direct" uses (fsync off). PgBouncer's auth_file holds the hashes from pg_authid (its usual setup), Skiff's config the plaintext passwords`,
     `- Order: each round runs direct, PgBouncer, Skiff, starting one later each round so no target always runs first; ratios are medians of per-round ratios`,
-    `- CPU µs/txn: proxy process utime+stime delta (/proc/<pid>/stat, CLK_TCK ${CLK_TCK}) over the run ÷ transactions processed`,
-    `- Workloads: ${workloads.map((w) => `${w.label}: ${w.note}`).join('; ')}`,
+    cpu,
+    list,
   ]
 }

@@ -18,6 +18,11 @@ export interface BenchOptions {
   user: 'scram' | 'md5'
   /** Workload names to run (all when empty). */
   only: string[]
+  /**
+   * Issue 19's read/write splitting row instead of the usual three targets: Skiff with splitting on
+   * and off in front of a primary and two streaming replicas, pgbench `-S -M simple`.
+   */
+  split: boolean
   /** Markdown report path. */
   out: string
 }
@@ -25,13 +30,15 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [options]
   --quick           smoke test: scale 1, 1 round, 3 s runs (explicit options still win)
   --scale N         pgbench scale of the database (default 10)
-  --rounds N        rounds per workload, each running every target once (default 3)
-  --duration S      seconds per pgbench run (default 8)
+  --rounds N        rounds per workload, each running every target once (default 3; --split 12)
+  --duration S      seconds per pgbench run (default 8; --split 4)
   --clients N[,N]   pgbench clients; every workload runs at each count (default 16)
   --pool-size N     server connections in PgBouncer and Skiff alike (default 4)
   --user scram|md5  login user and auth method (default scram)
   --only W[,W]      workloads: select, extended, prepared, tpcb, connect (default all)
-  --out FILE        report file (default bench-results/latest.md)`
+  --split           only the read/write splitting row (npm run bench:split): Skiff with splitting
+                    on vs off over a primary + 2 streaming replicas, pgbench -S -M simple
+  --out FILE        report file (default bench-results/latest.md, with --split bench-results/split-latest.md)`
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback
@@ -64,6 +71,7 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions |
       user: { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
+      split: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -72,14 +80,21 @@ export function parseBenchArgs(argv: string[], repoRoot: string): BenchOptions |
   const clients = list(v.clients).map((c) => positiveInt(c, 'clients', 16))
   if (v.user !== undefined && v.user !== 'scram' && v.user !== 'md5')
     throw new Error('--user must be scram or md5')
+  const split = v.split ?? false
+  if (split && v.only !== undefined) throw new Error('--only does not apply to --split (it has one workload)')
+  const defaultOut = split ? 'bench-results/split-latest.md' : 'bench-results/latest.md'
+  // --split compares two near-equal sides against a 10 % bar: more, shorter rounds, so the two runs
+  // of a pair see nearly the same machine and the median has more pairs to work with.
+  const [rounds, duration] = quick ? [1, 3] : split ? [12, 4] : [3, 8]
   return {
     scale: positiveInt(v.scale, 'scale', quick ? 1 : 10),
-    rounds: positiveInt(v.rounds, 'rounds', quick ? 1 : 3),
-    duration: positiveInt(v.duration, 'duration', quick ? 3 : 8),
+    rounds: positiveInt(v.rounds, 'rounds', rounds),
+    duration: positiveInt(v.duration, 'duration', duration),
     clients: clients.length > 0 ? clients : [16],
     poolSize: positiveInt(v['pool-size'], 'pool-size', 4),
     user: v.user ?? 'scram',
     only: list(v.only),
-    out: resolve(v.out ?? resolve(repoRoot, 'bench-results/latest.md')),
+    split,
+    out: resolve(v.out ?? resolve(repoRoot, defaultOut)),
   }
 }

@@ -23,10 +23,34 @@ export function storedSecrets(topology: Topology): { username: string; secret: s
     })
 }
 
-/** Runs psql as the superuser over TCP against the primary's database; returns its stdout. */
-function superuserPsql(topology: Topology, args: string[]): string {
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * `--split`: waits until every replica has replayed the primary's WAL up to now (the VACUUM, the
+ * extension), then loads `pgbench_accounts` and its index into each server's shared buffers, so the
+ * replicas start as warm as the primary the data was generated on.
+ * @throws when a replica is still behind after a minute.
+ */
+export async function prepareReplicas(topology: Topology): Promise<void> {
+  superuserPsql(topology, ['-c', 'CREATE EXTENSION IF NOT EXISTS pg_prewarm'])
+  const lsn = superuserPsql(topology, ['-A', '-t', '-c', 'SELECT pg_current_wal_lsn()']).trim()
+  const caughtUp = `SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn`
+  for (const replica of topology.replicas) {
+    const deadline = Date.now() + 60_000
+    while (superuserPsql(topology, ['-A', '-t', '-c', caughtUp], replica.port).trim() !== 't') {
+      if (Date.now() > deadline) throw new Error(`${replica.name} has not replayed up to ${lsn} after 60 s`)
+      await sleep(200)
+    }
+  }
+  const prewarm = "SELECT pg_prewarm('pgbench_accounts'), pg_prewarm('pgbench_accounts_pkey')"
+  for (const server of [topology.primary, ...topology.replicas])
+    superuserPsql(topology, ['-c', prewarm], server.port)
+}
+
+/** Runs psql as the superuser over TCP against the database on a server (the primary by default); returns its stdout. */
+function superuserPsql(topology: Topology, args: string[], port = topology.primary.port): string {
   const { username, password } = topology.users.superuser
-  const conn = ['-X', '-q', '-h', '127.0.0.1', '-p', String(topology.primary.port), '-U', username]
+  const conn = ['-X', '-q', '-h', '127.0.0.1', '-p', String(port), '-U', username]
   const env = { ...process.env, PGPASSWORD: password }
   const opts = { env, encoding: 'utf8' as const, timeout: 600_000 }
   const result = spawnSync(findPgBin('psql'), [...conn, ...args, topology.database], opts)

@@ -3,7 +3,7 @@
  * and cleanup. Every child is registered so nothing outlives the benchmark, even on a crash.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { openSync, readFileSync } from 'node:fs'
+import { openSync, readdirSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 
 const live = new Set<ChildProcess>()
@@ -150,4 +150,33 @@ export function cpuMicros(pid: number | undefined): number | undefined {
   } catch {
     return undefined
   }
+}
+
+/** Fields of /proc/<pid>/stat after the command name: [0] is field 3 (state), [1] field 4 (ppid). */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return raw.slice(raw.lastIndexOf(')') + 2).split(' ')
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * CPU of a process and all its children, in microseconds: its own utime + stime, that of its
+ * waited-for children (cutime + cstime), and that of its live children. For a postmaster that is its
+ * backends and background workers. Undefined if the process is gone.
+ */
+export function treeCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  const own = statFields(pid)
+  if (own === undefined) return undefined
+  // fields 14-17: utime, stime, cutime, cstime
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const fields = statFields(entry)
+    if (fields !== undefined && Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12])
+  }
+  return (ticks * 1e6) / CLK_TCK
 }

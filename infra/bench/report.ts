@@ -1,12 +1,14 @@
 /** Turns the per-round samples into the Markdown summary (medians, ratios, CPU per transaction). */
 import type { Workload } from './workloads.js'
 
-export type TargetName = 'direct' | 'pgbouncer' | 'skiff'
+export type TargetName = 'direct' | 'pgbouncer' | 'skiff' | 'split-off' | 'split-on'
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   direct: 'direct',
   pgbouncer: 'PgBouncer',
   skiff: 'Skiff',
+  'split-off': 'Skiff split off',
+  'split-on': 'Skiff split on',
 }
 
 /** One pgbench run against one target. */
@@ -19,6 +21,11 @@ export interface Sample {
   txns?: number
   /** Proxy CPU (utime+stime) per processed transaction; proxies only. */
   cpuUsPerTxn?: number
+  /**
+   * `--split` only: the replicas' share of the Postgres CPU spent during the run (0–1), which shows
+   * where the reads went.
+   */
+  replicaShare?: number
   /** Set when the run failed (its tps, if any, is then left out of medians and ratios). */
   error?: string
 }
@@ -31,19 +38,35 @@ export function median(values: number[]): number | undefined {
   return sorted.length % 2 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
 
-const ok = (s: Sample): boolean => s.error === undefined && s.tps !== undefined
+export const ok = (s: Sample): boolean => s.error === undefined && s.tps !== undefined
 
-const fmt = (n: number | undefined, digits = 0): string =>
+export const fmt = (n: number | undefined, digits = 0): string =>
   n === undefined
     ? '—'
     : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 /** "12,345" (median of the successful runs), "12,345 (2/3 ok)", or "fails". */
-function tpsCell(samples: Sample[]): string {
+export function tpsCell(samples: Sample[]): string {
   const good = samples.filter(ok)
   if (good.length === 0) return samples.length === 0 ? '—' : '**fails**'
   const cell = fmt(median(good.map((s) => s.tps ?? 0)))
   return good.length === samples.length ? cell : `${cell} (${good.length}/${samples.length} ok)`
+}
+
+/** Per-round ratios of `num`'s tps (or CPU per transaction) to `den`'s. */
+export function roundRatios(
+  samples: Sample[],
+  num: TargetName,
+  den: TargetName,
+  field: 'tps' | 'cpuUsPerTxn' = 'tps',
+): number[] {
+  const ratios: number[] = []
+  for (const a of samples.filter((s) => s.target === num && ok(s))) {
+    const b = samples.find((s) => s.target === den && s.round === a.round && ok(s))
+    const [x, y] = [a[field], b?.[field]]
+    if (x !== undefined && y) ratios.push(x / y)
+  }
+  return ratios
 }
 
 /**
@@ -51,22 +74,21 @@ function tpsCell(samples: Sample[]): string {
  * noise (the box is shared; absolute tps moves 15–25 % between runs).
  */
 function ratioCell(samples: Sample[], num: TargetName, den: TargetName): string {
-  const ratios: number[] = []
-  for (const a of samples.filter((s) => s.target === num && ok(s))) {
-    const b = samples.find((s) => s.target === den && s.round === a.round && ok(s))
-    if (b?.tps) ratios.push((a.tps ?? 0) / b.tps)
-  }
-  const m = median(ratios)
+  const m = median(roundRatios(samples, num, den))
   return m === undefined ? '—' : `${fmt(m, 2)}×`
 }
 
-function cpuCell(samples: Sample[]): string {
-  const values = samples.filter((s) => ok(s) && s.cpuUsPerTxn !== undefined).map((s) => s.cpuUsPerTxn ?? 0)
-  return fmt(median(values), 1)
+/** Median of a field over the successful runs. */
+export function medianOf(samples: Sample[], field: 'cpuUsPerTxn' | 'replicaShare'): number | undefined {
+  return median(samples.filter((s) => ok(s) && s[field] !== undefined).map((s) => s[field] ?? 0))
+}
+
+export function cpuCell(samples: Sample[]): string {
+  return fmt(medianOf(samples, 'cpuUsPerTxn'), 1)
 }
 
 /** Groups samples by (workload, clients), in first-seen order. */
-function groups(samples: Sample[]): Sample[][] {
+export function groups(samples: Sample[]): Sample[][] {
   const map = new Map<string, Sample[]>()
   for (const s of samples) {
     const key = `${s.workload.name}/${s.clients}`
@@ -105,12 +127,20 @@ export function failureLines(samples: Sample[]): string[] {
   return [...counts].map(([key, n]) => `- ${key} (${n}×)`)
 }
 
-/** Every run, for the file: lets a reader check the medians and see the spread. */
+/**
+ * Every run, for the file: lets a reader check the medians and see the spread. The replicas' share
+ * of Postgres CPU only when measured (`--split`).
+ */
 export function rawTable(samples: Sample[]): string {
+  const shares = samples.some((s) => s.replicaShare !== undefined)
   const rows = samples.map((s) => {
     const cells = [s.workload.name, s.clients, s.round, TARGET_LABELS[s.target], fmt(s.tps), s.txns ?? '—']
-    return `| ${[...cells, fmt(s.cpuUsPerTxn, 1), s.error ?? ''].join(' | ')} |`
+    cells.push(fmt(s.cpuUsPerTxn, 1))
+    if (shares) cells.push(s.replicaShare === undefined ? '—' : `${fmt(s.replicaShare * 100)} %`)
+    return `| ${[...cells, s.error ?? ''].join(' | ')} |`
   })
-  const head = '| workload | clients | round | target | tps | txns | CPU µs/txn | error |'
-  return [head, `|${'---|'.repeat(8)}`, ...rows].join('\n')
+  const head = ['workload', 'clients', 'round', 'target', 'tps', 'txns', 'CPU µs/txn']
+  if (shares) head.push('Postgres CPU on replicas')
+  head.push('error')
+  return [`| ${head.join(' | ')} |`, `|${'---|'.repeat(head.length)}`, ...rows].join('\n')
 }

@@ -1,11 +1,11 @@
 /** The measuring loop: pgbench runs against each target in alternation, with proxy CPU accounting. */
+import type { Topology } from '../src/index.js'
 import { runPgbench } from './pgbench.js'
-import { cpuMicros } from './procs.js'
+import { cpuMicros, treeCpuMicros } from './procs.js'
 import { type Sample, TARGET_LABELS, type TargetName } from './report.js'
-import { type BenchEnv, ensureProxy } from './targets.js'
+import { type BenchEnv, ensureProxy, targetsOf } from './targets.js'
 import type { Workload } from './workloads.js'
 
-export const TARGETS: TargetName[] = ['direct', 'pgbouncer', 'skiff']
 const say = (line: string): void => console.error(`[bench] ${line}`)
 
 /** What to run in one pgbench invocation; round 0 is the unrecorded warm-up. */
@@ -19,7 +19,26 @@ interface RunSpec {
 
 /** Where pgbench connects for a target. */
 function portOf(e: BenchEnv, target: TargetName): number {
-  return (target === 'direct' ? e.topology?.primary.port : e[target]?.port) ?? 0
+  return (target === 'direct' ? e.topology?.primary.port : e.proxies[target]?.port) ?? 0
+}
+
+/** CPU so far of the primary's and the replicas' whole process trees (postmaster, backends, workers). */
+function postgresCpu(topology: Topology): { primary?: number; replicas?: number } {
+  const replicas = topology.replicas.map((r) => treeCpuMicros(r.pid()))
+  if (replicas.length === 0 || replicas.some((us) => us === undefined)) return {}
+  return {
+    primary: treeCpuMicros(topology.primary.pid()),
+    replicas: replicas.reduce<number>((sum, us) => sum + (us ?? 0), 0),
+  }
+}
+
+/** The replicas' share of the Postgres CPU between two readings, if both are complete. */
+function replicaShare(before: ReturnType<typeof postgresCpu>, after: ReturnType<typeof postgresCpu>) {
+  const { primary: p0, replicas: r0 } = before
+  const { primary: p1, replicas: r1 } = after
+  if (p0 === undefined || r0 === undefined || p1 === undefined || r1 === undefined) return undefined
+  const total = p1 - p0 + (r1 - r0)
+  return total > 0 ? (r1 - r0) / total : undefined
 }
 
 /**
@@ -31,9 +50,10 @@ async function runOne(e: BenchEnv, target: TargetName, spec: RunSpec): Promise<S
   const sample: Sample = { workload, clients, round, target }
   const problem = target === 'direct' ? undefined : await ensureProxy(e, target)
   if (problem) return { ...sample, error: problem }
-  const proxy = target === 'direct' ? undefined : e[target]
+  const proxy = target === 'direct' ? undefined : e.proxies[target]
   const topology = e.topology!
   const user = e.opts.user === 'md5' ? topology.users.md5 : topology.users.scram
+  const pgBefore = postgresCpu(topology)
   const cpuBefore = cpuMicros(proxy?.daemon.pid())
   const result = await runPgbench({
     port: portOf(e, target),
@@ -44,7 +64,9 @@ async function runOne(e: BenchEnv, target: TargetName, spec: RunSpec): Promise<S
     duration,
   })
   const cpuAfter = cpuMicros(proxy?.daemon.pid())
+  const share = replicaShare(pgBefore, postgresCpu(topology))
   Object.assign(sample, result)
+  if (share !== undefined) sample.replicaShare = share
   if (cpuBefore !== undefined && cpuAfter !== undefined && result.txns) {
     sample.cpuUsPerTxn = (cpuAfter - cpuBefore) / result.txns
   }
@@ -58,7 +80,9 @@ async function runOne(e: BenchEnv, target: TargetName, spec: RunSpec): Promise<S
 function progress(s: Sample, rounds: number): void {
   const what = `${s.workload.name} c${s.clients} round ${s.round}/${rounds} ${TARGET_LABELS[s.target].padEnd(9)}`
   const cpu = s.cpuUsPerTxn === undefined ? '' : `, ${s.cpuUsPerTxn.toFixed(1)} µs/txn`
-  say(`${what} ${s.error ? `FAILED: ${s.error}` : `${s.tps?.toFixed(0)} tps${cpu}`}`)
+  const share =
+    s.replicaShare === undefined ? '' : `, ${(s.replicaShare * 100).toFixed(0)} % of Postgres CPU on replicas`
+  say(`${what} ${s.error ? `FAILED: ${s.error}` : `${s.tps?.toFixed(0)} tps${cpu}${share}`}`)
 }
 
 /**
@@ -67,10 +91,11 @@ function progress(s: Sample, rounds: number): void {
  */
 export async function runAll(e: BenchEnv, workloads: Workload[]): Promise<Sample[]> {
   const samples: Sample[] = []
+  const targets = targetsOf(e.opts)
   for (const workload of workloads) {
     for (const clients of e.opts.clients) {
       for (let round = 1; round <= e.opts.rounds; round++) {
-        const order = TARGETS.map((_, i) => TARGETS[(i + round - 1) % TARGETS.length] as TargetName)
+        const order = targets.map((_, i) => targets[(i + round - 1) % targets.length] as TargetName)
         for (const target of order) {
           if (e.aborted) return samples
           const sample = await runOne(e, target, { workload, clients, round, duration: e.opts.duration })
@@ -87,8 +112,10 @@ const WARM_UP: Workload = { name: 'warm-up', label: 'warm-up', args: ['-S'], not
 
 /** A short unrecorded `-S` run per target: fills pools, warms caches and Skiff's JIT. */
 export async function warmUp(e: BenchEnv): Promise<void> {
-  const spec = { workload: WARM_UP, clients: Math.max(...e.opts.clients), round: 0, duration: 2 }
-  for (const target of TARGETS) {
+  // --split: longer, so the first pair's second run is not the one still paying for JIT warm-up.
+  const duration = e.opts.split ? 5 : 2
+  const spec = { workload: WARM_UP, clients: Math.max(...e.opts.clients), round: 0, duration }
+  for (const target of targetsOf(e.opts)) {
     const s = await runOne(e, target, spec)
     if (s.error) say(`warm-up ${TARGET_LABELS[target]} failed: ${s.error}`)
   }

@@ -17,11 +17,34 @@ export interface SkiffOptions {
   poolSize: number
   /** Port of the HTTP/WebSocket listener; unset turns it off (the pgbench runs do not use it). */
   httpPort?: number
+  /** Names the config and log files (`<name>.toml`, `<name>.log`); default `skiff`. */
+  name?: string
+  /** `--split`: the streaming replicas listed next to the primary, and whether reads go to them. */
+  splitting?: { on: boolean; replicaPorts: number[] }
+}
+
+/**
+ * Issue 19's pool keys. On: every statement is parsed and reads go to the replicas only. Off: the
+ * same servers, nothing parsed, everything on the primary.
+ */
+function splittingKeys(splitting: NonNullable<SkiffOptions['splitting']>): string {
+  const { on } = splitting
+  return `query_parser_enabled = ${on}
+query_parser_read_write_splitting = ${on}
+primary_reads_enabled = false
+default_role = "${on ? 'any' : 'primary'}"
+`
+}
+
+function servers(opts: SkiffOptions): string {
+  const replicas = (opts.splitting?.replicaPorts ?? []).map((port) => `["127.0.0.1", ${port}, "replica"]`)
+  return `[${[`["127.0.0.1", ${opts.serverPort}, "primary"]`, ...replicas].join(', ')}]`
 }
 
 /**
  * One pool, one shard, primary only: the same single server that PgBouncer and the direct runs
- * use, so the three targets differ only in the hop in front of Postgres.
+ * use, so the three targets differ only in the hop in front of Postgres. With `splitting`, the
+ * replicas too, and the splitting keys.
  */
 export function skiffConfig(opts: SkiffOptions, port: number): string {
   const q = JSON.stringify
@@ -37,10 +60,10 @@ ${opts.httpPort === undefined ? '[http]\nenabled = false' : `[http]\nhost = "127
 
 [pools.${opts.database}]
 pool_mode = "transaction"
-
+${opts.splitting ? splittingKeys(opts.splitting) : ''}
 [pools.${opts.database}.shards.0]
 database = ${q(opts.database)}
-servers = [["127.0.0.1", ${opts.serverPort}, "primary"]]
+servers = ${servers(opts)}
 
 [pools.${opts.database}.users.0]
 username = ${q(opts.scram.username)}
@@ -70,11 +93,12 @@ export function skiffCli(repoRoot: string): string {
  */
 export async function startSkiff(opts: SkiffOptions): Promise<RunningProxy> {
   const port = await freePort()
-  const configFile = join(opts.dir, 'skiff.toml')
+  const name = opts.name ?? 'skiff'
+  const configFile = join(opts.dir, `${name}.toml`)
   writeFileSync(configFile, skiffConfig(opts, port))
   const env = { ...process.env, SKIFF_LOG_LEVEL: 'warn' }
   const args = [skiffCli(opts.repoRoot), '--config', configFile]
-  const daemon = spawnDaemon(process.execPath, args, { logFile: join(opts.dir, 'skiff.log'), env })
+  const daemon = spawnDaemon(process.execPath, args, { logFile: join(opts.dir, `${name}.log`), env })
   try {
     await waitForPort(daemon, port, 15_000)
   } catch (err) {

@@ -1,6 +1,7 @@
 /**
- * The three things pgbench is pointed at (direct Postgres, PgBouncer, Skiff) and the environment
- * that owns them, so one place can start, restart and tear everything down.
+ * The things pgbench is pointed at (direct Postgres, PgBouncer, Skiff; with `--split`, Skiff with
+ * read/write splitting off and on) and the environment that owns them, so one place can start,
+ * restart and tear everything down.
  */
 import { chownSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,9 +9,26 @@ import { join } from 'node:path'
 import { startTopology, type Topology } from '../src/index.js'
 import { pgRunAs } from '../src/pg-process.js'
 import type { BenchOptions } from './options.js'
-import { storedSecrets, vacuum } from './pg-admin.js'
+import { prepareReplicas, storedSecrets, vacuum } from './pg-admin.js'
 import { type RunningProxy, startPgBouncer } from './pgbouncer.js'
-import { startSkiff } from './skiff.js'
+import { TARGET_LABELS, type TargetName } from './report.js'
+import { type SkiffOptions, startSkiff } from './skiff.js'
+
+/** The targets that are a proxy process (all but direct). */
+export type ProxyName = Exclude<TargetName, 'direct'>
+
+/** Streaming replicas behind the `--split` pools. */
+const SPLIT_REPLICAS = 2
+
+/**
+ * What one run measures, in the order of round 1. `--split`: two Skiff processes, one per side, not
+ * two pools in one: each has its own heap and JIT feedback (the off side's hot paths are not shaped
+ * by the parser's), its CPU is read from its own /proc entry, and as runs alternate the idle one
+ * costs nothing.
+ */
+export function targetsOf(opts: BenchOptions): TargetName[] {
+  return opts.split ? ['split-off', 'split-on'] : ['direct', 'pgbouncer', 'skiff']
+}
 
 /** Everything one benchmark run started; fields fill in as setup progresses. */
 export interface BenchEnv {
@@ -19,8 +37,8 @@ export interface BenchEnv {
   /** Work dir for configs and proxy logs (the topology has its own). */
   dir: string
   topology?: Topology
-  pgbouncer?: RunningProxy
-  skiff?: RunningProxy
+  /** The running proxies, by target. */
+  proxies: Partial<Record<ProxyName, RunningProxy>>
   /** pg_authid.rolpassword of the login users, for PgBouncer's auth_file. */
   secrets?: { username: string; secret: string }[]
   /** Proxy crashes seen between runs, for the report. */
@@ -39,21 +57,40 @@ export function makeWorkDir(): string {
   return dir
 }
 
-/** Topology (primary only: replicas and shards would only take CPU from the measurement), then both proxies. */
+/**
+ * Topology, then the proxies. Primary only (replicas and shards would only take CPU from the
+ * measurement), except for `--split`, which needs its streaming replicas.
+ */
 export async function setUp(env: BenchEnv): Promise<void> {
   const started = Date.now()
-  say(`starting Postgres (pgbench scale ${env.opts.scale}) ...`)
-  env.topology = await startTopology({ replicas: 0, shards: 0, pgbenchScale: env.opts.scale })
+  const replicas = env.opts.split ? SPLIT_REPLICAS : 0
+  say(`starting Postgres (pgbench scale ${env.opts.scale}, ${replicas} streaming replicas) ...`)
+  env.topology = await startTopology({ replicas, shards: 0, pgbenchScale: env.opts.scale })
   const { primary } = env.topology
   say(
     `Postgres on port ${primary.port} after ${((Date.now() - started) / 1000).toFixed(1)} s; VACUUM ANALYZE ...`,
   )
   vacuum(env.topology)
+  if (replicas > 0) {
+    const ports = env.topology.replicas.map((r) => r.port).join(', ')
+    say(`replicas on ports ${ports}; waiting for them to replay the VACUUM, then pg_prewarm everywhere ...`)
+    await prepareReplicas(env.topology)
+  }
   env.secrets = storedSecrets(env.topology)
-  env.pgbouncer = await startPgBouncer(pgbouncerOptions(env))
-  say(`PgBouncer on port ${env.pgbouncer.port} (pid ${env.pgbouncer.daemon.pid()})`)
-  env.skiff = await startSkiff(skiffOptions(env))
-  say(`Skiff on port ${env.skiff.port} (pid ${env.skiff.daemon.pid()}); work dir ${env.dir}`)
+  for (const name of targetsOf(env.opts)) {
+    if (name === 'direct') continue
+    const proxy = await startProxy(env, name)
+    env.proxies[name] = proxy
+    say(`${TARGET_LABELS[name]}: port ${proxy.port} (pid ${proxy.daemon.pid()})`)
+  }
+  say(`work dir ${env.dir}`)
+}
+
+function startProxy(env: BenchEnv, name: ProxyName): Promise<RunningProxy> {
+  if (name === 'pgbouncer') return startPgBouncer(pgbouncerOptions(env))
+  if (name === 'skiff') return startSkiff(skiffOptions(env))
+  const replicaPorts = (env.topology as Topology).replicas.map((r) => r.port)
+  return startSkiff({ ...skiffOptions(env), name, splitting: { on: name === 'split-on', replicaPorts } })
 }
 
 function pgbouncerOptions(env: BenchEnv) {
@@ -70,7 +107,7 @@ function pgbouncerOptions(env: BenchEnv) {
   }
 }
 
-function skiffOptions(env: BenchEnv) {
+function skiffOptions(env: BenchEnv): SkiffOptions {
   const topology = env.topology as Topology
   const { scram, md5 } = topology.users
   const { repoRoot, dir, opts } = env
@@ -90,26 +127,25 @@ function skiffOptions(env: BenchEnv) {
  * not the rest of the run.
  * @returns undefined when the proxy is up, else why it is not (recorded as that run's failure).
  */
-export async function ensureProxy(env: BenchEnv, name: 'pgbouncer' | 'skiff'): Promise<string | undefined> {
-  const proxy = env[name]
+export async function ensureProxy(env: BenchEnv, name: ProxyName): Promise<string | undefined> {
+  const proxy = env.proxies[name]
   if (proxy?.daemon.pid() !== undefined) return undefined
   if (env.aborted) return 'benchmark aborted'
   const why = proxy ? `exited (${proxy.daemon.exitReason()})` : 'not running'
   say(`${name} ${why}; restarting`)
   try {
-    if (name === 'skiff') env.skiff = await startSkiff(skiffOptions(env))
-    else env.pgbouncer = await startPgBouncer(pgbouncerOptions(env))
+    env.proxies[name] = await startProxy(env, name)
     env.restarts.push(`${name} ${why}; restarted`)
     return undefined
   } catch (err) {
-    env[name] = undefined
+    delete env.proxies[name]
     return `${why}; restart failed: ${(err as Error).message.split('\n')[0]}`
   }
 }
 
 /** Stops proxies, then Postgres; removes the work dir unless `keepDir` (its logs explain failures). */
 export async function tearDown(env: BenchEnv, keepDir: boolean): Promise<void> {
-  await Promise.allSettled([env.skiff?.daemon.stop(), env.pgbouncer?.daemon.stop()])
+  await Promise.allSettled(Object.values(env.proxies).map((proxy) => proxy.daemon.stop()))
   await env.topology?.stop()
   if (keepDir) say(`logs kept in ${env.dir}`)
   else rmSync(env.dir, { recursive: true, force: true })

@@ -46,6 +46,18 @@ export const WORKLOADS: Workload[] = [
 ]
 
 /**
+ * `--split` (issue 19, acceptance 7): `-M simple` makes pgbench write each random aid into the
+ * statement text (`... WHERE aid = 48213`) instead of sending `$1` with a parameter, so no two calls
+ * carry the same text and a router cannot coast on a per-text cache.
+ */
+export const SPLIT_WORKLOAD: Workload = {
+  name: 'split',
+  label: '`-S -M simple` (read/write splitting)',
+  args: ['-S', '-M', 'simple'],
+  note: 'one SELECT per transaction, the random aid inlined, so the statement text differs on every call',
+}
+
+/**
  * The workloads named in `only` (all when it is empty).
  * @throws on an unknown name.
  */
