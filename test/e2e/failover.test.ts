@@ -11,14 +11,6 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { HA_TABLE, type HaTopology, queryServer, useHaTopology } from '../helpers/ha-topology.js'
 import { type Outcome, QueryLoad } from '../helpers/query-load.js'
 
-/**
- * Set while the gateway does not route by role or check servers in the background yet: the tests
- * then run and report but do not fail the suite. SKIFF_FAILOVER_STRICT=1 makes them count.
- */
-const PENDING = process.env.SKIFF_FAILOVER_STRICT
-  ? undefined
-  : 'waits on the issue-19 wiring (role routing, bans, healthcheck_interval); SKIFF_FAILOVER_STRICT=1 to enforce'
-
 /** The pool's name differs from the servers' database so an error naming the pool is told apart. */
 const POOL = 'failover_db'
 const BAN_TIME_S = 2
@@ -117,9 +109,7 @@ describe('acceptance 3: one replica stops under a read load of 20 clients', () =
   })
   after(() => gw?.stop())
 
-  it('at most one error per client and none after the ban; the restarted replica takes reads within ban_time + healthcheck_interval', {
-    todo: PENDING,
-  }, async (t) => {
+  it('at most one error per client and none after the ban; the restarted replica takes reads within ban_time + healthcheck_interval', async (t) => {
     const { topo } = ha()
     const [r1, r2] = topo.replicas as [PgServer, PgServer]
     const all = [topo.primary, r1, r2]
@@ -165,7 +155,7 @@ describe('acceptance 4: every replica stopped, then the primary', () => {
   })
   after(() => gw?.stop())
 
-  it('both replicas stopped: reads continue on the primary', { todo: PENDING }, async (t) => {
+  it('both replicas stopped: reads continue on the primary', async (t) => {
     const { topo } = ha()
     const load = reads(gw, 10)
     await sleep(1000)
@@ -199,16 +189,13 @@ describe('acceptance 4: every replica stopped, then the primary', () => {
     )
     await load.stop()
     t.diagnostic(`first read per replica at ${seen.map((o) => o?.doneAt ?? '-').join(', ')} ms`)
-    if (PENDING && seen.includes(undefined)) return t.todo(PENDING)
     assert.ok(
       seen.every((o) => o !== undefined),
       'each replica answers a read again',
     )
   })
 
-  it('primary stopped: writes fail naming the pool and shard 0 with a connection SQLSTATE; replica reads continue', {
-    todo: PENDING,
-  }, async (t) => {
+  it('primary stopped: writes fail naming the pool and shard 0 with a connection SQLSTATE; replica reads continue', async (t) => {
     const { topo } = ha()
     const readers = reads(gw, 10)
     const writers = writes(gw, 2, 100)
@@ -246,7 +233,6 @@ describe('acceptance 4: every replica stopped, then the primary', () => {
     const ok = await firstSuccess(writers, 0, (o) => portOf(o) === topo.primary.port, RECOVERY_BOUND_MS)
     await writers.stop()
     t.diagnostic(`first write after the restart answered at ${ok?.doneAt ?? '-'} ms`)
-    if (PENDING && !ok) return t.todo(PENDING)
     assert.ok(ok, `no write succeeded within ${RECOVERY_BOUND_MS} ms of the primary's restart`)
   })
 })
@@ -259,9 +245,7 @@ describe('acceptance 5: failover to a promoted replica', () => {
   })
   after(() => gw?.stop())
 
-  it('writes reach the promoted replica within ban_time + healthcheck_interval and never a server in recovery', {
-    todo: PENDING,
-  }, async (t) => {
+  it('writes reach the promoted replica within ban_time + healthcheck_interval and never a server in recovery', async (t) => {
     const h = ha()
     const { topo } = h
     const [r1, r2] = topo.replicas as [PgServer, PgServer]

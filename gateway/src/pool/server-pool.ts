@@ -286,9 +286,16 @@ export class ServerPool {
     const failed = this.waiters.takeFor(key)
     if (failed !== undefined) {
       this.stats.checkoutErrors++
-      failed.waiter.onCheckoutError(error)
+      failed.waiter.onCheckoutError(this.named(error))
     }
     this.growForWaiters()
+  }
+
+  /** A server's failure as the client sees it: which pool it was, since a server may serve several. */
+  private named(error: GatewayError): GatewayError {
+    if (error.code !== 'SERVER_UNAVAILABLE') return error
+    const { detail, hint, severity } = error
+    return new GatewayError(error.code, `pool ${this.name}: ${error.message}`, { detail, hint, severity })
   }
 
   private removed(server: ServerConnection): void {
