@@ -108,9 +108,7 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
     const server = this.server
     if (server !== undefined) {
       this.retry.disarm() // more of the client's messages: the transaction is no longer one read
-      if (bytes !== undefined) server.send(this, bytes)
-      else this.sendRewritten(server)
-      return
+      return this.sendTo(server, bytes)
     }
     const retryBytes = bytes ?? this.source?.peekRun()
     if (retryable && retryBytes !== undefined && candidates !== undefined && candidates.length > 1)
@@ -127,6 +125,11 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
 
   send(bytes: Buffer, syncs: number): void {
     this.forward(bytes, syncs)
+  }
+
+  private sendTo(server: ServerConnection, bytes: Buffer | undefined): void {
+    if (bytes !== undefined) server.send(this, bytes)
+    else this.sendRewritten(server)
   }
 
   /** Sends what the message source has ready for `server`. */
@@ -162,7 +165,7 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
     const bytes = !raw ? undefined : queued.length === 1 ? queued[0]! : Buffer.concat(queued)
     this.queued = []
     this.queuedSyncs = 0
-    this.forward(bytes, 0)
+    this.sendTo(server, bytes)
   }
 
   /** Takes a server lent outside this binding (a session-mode login) as if it had checked it out. */
