@@ -109,8 +109,11 @@ export class UserPool {
 
   /** True when some shard lists a replica: reads may leave the primary, background checks are worth it. */
   get hasReplicas(): boolean {
-    return this.shards.some((servers) => servers.some((p) => p.address.role === 'replica'))
+    this.replicasListed ??= this.shards.some((servers) => servers.some((p) => p.address.role === 'replica'))
+    return this.replicasListed
   }
+
+  private replicasListed?: boolean
 
   /** The shard's configured replicas in turn (round robin); undefined when it has none. */
   nextReplica(shard: number): ServerPool | undefined {
