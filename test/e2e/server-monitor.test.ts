@@ -52,7 +52,9 @@ function monitoredPool(
     statementTimeout: 0,
     connectTimeout: 5000,
   }
-  return new ServerPool(name, address, login, { ...SETTINGS, monitorInterval: interval })
+  const pool = new ServerPool(name, address, login, { ...SETTINGS, monitorInterval: interval })
+  pool.monitor?.start() // as the gateway's upkeep does (ServerPool.maintain)
+  return pool
 }
 
 /** Waits for `predicate`, polling (socket events do not wake `until`); resolves with the ms it took. */
@@ -211,6 +213,7 @@ describe('ServerMonitor against the shared topology', () => {
       const address = { host: '127.0.0.1', port: ${t.primary.port}, role: 'primary', database: '${t.database}', shard: 0 }
       const login = { username: ${JSON.stringify(t.users.scram.username)}, password: ${JSON.stringify(t.users.scram.password)}, applicationName: 'exit-test', statementTimeout: 0, connectTimeout: 5000 }
       const pool = new ServerPool('exit', address, login, ${JSON.stringify(SETTINGS)})
+      pool.monitor.start()
       const wait = setInterval(() => {
         if (pool.monitor.reading === undefined) return
         clearInterval(wait)

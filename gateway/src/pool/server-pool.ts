@@ -83,8 +83,8 @@ export class ServerPool {
     this.health = new ServerHealth(this.toString(), settings.banTime ?? 0)
     if (settings.monitorInterval !== undefined) {
       const timings = { intervalMs: settings.monitorInterval, timeoutMs: settings.healthcheckTimeout ?? 1000 }
+      // Started by maintain(): a pool built and never served (a config check, a unit test) connects nowhere.
       this.monitor = new ServerMonitor(this.toString(), address, login, connector, this.health, timings)
-      this.monitor.start()
     }
     this.waiters = new CheckoutQueue(settings.queryWaitTimeout, (w) => {
       this.stats.checkoutErrors++
@@ -327,6 +327,7 @@ export class ServerPool {
   /** Periodic upkeep: expire idle and old connections, keep min_pool_size open. */
   maintain(now = Date.now()): void {
     const { idleTimeout, serverLifetime, minPoolSize } = this.settings
+    if (!this.closed) this.monitor?.start()
     for (const server of [...this.idle]) {
       const tooOld = now - server.createdAt > serverLifetime
       const idleTooLong =

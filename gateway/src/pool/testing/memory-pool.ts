@@ -59,5 +59,6 @@ export function memoryPool(
     { ...MEMORY_POOL_SETTINGS, ...settings },
     new MemoryConnector(cluster),
   )
+  pool.monitor?.start() // as the gateway's upkeep does (ServerPool.maintain)
   return { pool, cluster }
 }
