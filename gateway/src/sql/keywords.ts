@@ -102,3 +102,10 @@ export function lookupKeyword(buf: Uint8Array, start: number, end: number): numb
 export function isPrimaryFunction(id: number): boolean {
   return id >= FIRST_PRIMARY_FUNCTION
 }
+
+const PRIMARY_FUNCTION_NAMES: ReadonlySet<string> = new Set(KEYWORD_TEXT.slice(FIRST_PRIMARY_FUNCTION))
+
+/** {@link isPrimaryFunction} of a function's name as a parser gives it (already case-folded). */
+export function isPrimaryFunctionName(name: string): boolean {
+  return PRIMARY_FUNCTION_NAMES.has(name)
+}
