@@ -94,6 +94,11 @@ export {
   parseRoutingSql,
   ROUTING_VALUES,
 } from './routing-command.js'
+export type { SecondOpinion } from './second-opinion.js'
+export { astWrites, loadSecondOpinion } from './second-opinion.js'
+export type { ShapeCacheCounters, ShapeCacheOptions } from './shape-cache.js'
+export { classifyCached, defaultShapeCache, ShapeCache } from './shape-cache.js'
 export type { ParameterCommand, StatementInfo, StatementKind } from './statement-info.js'
 export { combineKinds, isTransactionControl } from './statement-info.js'
+export { StatementShape } from './statement-shape.js'
 export { sqlTables, statementTables } from './tables.js'

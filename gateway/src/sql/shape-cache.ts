@@ -1,0 +1,209 @@
+/**
+ * The classification of each statement shape, remembered (issue 19): `ShapeCache.classify` reads a
+ * text's shape (statement-shape.ts) and, when the shape is known, returns what was decided for it
+ * without classifying again; on a miss it runs `classifyStatement` and, for a read, a full parser as
+ * a second opinion (second-opinion.ts), and keeps the result in a bounded LRU.
+ *
+ * What a hit may reuse: every `StatementInfo` field the classifier derives from token types and words
+ * alone, which the shape keeps (kind, kinds, statementCount, transactionControl, readOnly, chain,
+ * firstKeyword, unterminated). Two fields come from text the shape folds:
+ * - `leadingComments`: the shape notes where the leading comments are, and a hit decodes them from
+ *   the text (allocating only when there are some);
+ * - `parameter` (the first SET / RESET / SHOW, with the SET's value): a hit on a shape with such a
+ *   statement runs the whole classifier again (`reclassified`); these are rare and cheap to classify.
+ *
+ * The second opinion only ever turns reads into writes (a disagreement: the shape then routes to the
+ * primary); if it cannot parse the text, the tokenizer's decision stands. It is asked only when the
+ * tokenizer says `read` (nothing else can change), only for texts up to `maxSecondOpinionBytes`
+ * (pgsql-ast-parser takes about a millisecond for a short SELECT, and grows with the text), and only
+ * with standard_conforming_strings on, the only way it reads strings.
+ *
+ * A shape is found by a 53-bit key made of its two hashes, and the entry holds the rest of both hashes
+ * plus the shape's length and token count, checked on each hit: a false hit needs two different token
+ * streams to agree on 64 bits of two independent hashes and on their lengths. Keeping the folded text
+ * to compare instead would mean building a string on every call, which costs more than the lookup.
+ * @module
+ */
+import { classifyStatement } from './classify.js'
+import { decodeUtf8 } from './identifier.js'
+import { Lru } from './lru.js'
+import { astWrites, type SecondOpinion } from './second-opinion.js'
+import { combineKinds, NO_COMMENTS, type StatementInfo, type StatementKind } from './statement-info.js'
+import { StatementShape } from './statement-shape.js'
+
+/** How a {@link ShapeCache} is sized and which second opinion it asks. */
+export interface ShapeCacheOptions {
+  /** The most shapes kept; default 10,000 (an entry is about 200 bytes). */
+  readonly maxShapes?: number
+  /** The longest text, in bytes, shown to the second opinion; default 10,240. Longer: the tokenizer decides. */
+  readonly maxSecondOpinionBytes?: number
+  /** Asked on a miss whose text the tokenizer calls a read; default pgsql-ast-parser; null: none. */
+  readonly secondOpinion?: SecondOpinion | null
+}
+
+/** What a cache has done since it was made (for SHOW and metrics). */
+export interface ShapeCacheCounters {
+  hits: number
+  misses: number
+  /** Hits on a shape with SET / RESET / SHOW, classified again for the parameter's text. */
+  reclassified: number
+  /** Misses where the second opinion turned the tokenizer's read into a write. */
+  disagreements: number
+  /** Misses where the second opinion was asked and could not parse the text. */
+  unparsed: number
+  /** Reads not shown to the second opinion: too long, or standard_conforming_strings off. */
+  notAsked: number
+  /** Misses whose key was taken by another shape (the hashes' low bits agreed); the entry is replaced. */
+  collisions: number
+}
+
+/** What is kept per shape. */
+interface ShapeEntry {
+  /** The rest of the shape, checked on each hit (see the module's comment). */
+  readonly hash2: number
+  readonly length: number
+  readonly tokens: number
+  /** The classification with no leading comments; frozen and handed out as is. */
+  readonly info: StatementInfo
+  /** A SET / RESET / SHOW is in it: `parameter` must be read from each text. */
+  readonly reclassify: boolean
+}
+
+/** A bounded map from statement shapes to their classification. */
+export class ShapeCache {
+  readonly counters: ShapeCacheCounters = {
+    hits: 0,
+    misses: 0,
+    reclassified: 0,
+    disagreements: 0,
+    unparsed: 0,
+    notAsked: 0,
+    collisions: 0,
+  }
+  /**
+   * The shape of the text classified last, with its literals' offsets into that text: valid until the
+   * next call (a caller that knows where a shape's sharding key is reads it from here).
+   */
+  readonly shape = new StatementShape()
+  private readonly entries: Lru<number, ShapeEntry>
+  private readonly maxSecondOpinionBytes: number
+  private readonly secondOpinion: SecondOpinion | null
+
+  constructor(options: ShapeCacheOptions = {}) {
+    this.entries = new Lru(options.maxShapes ?? 10_000)
+    this.maxSecondOpinionBytes = options.maxSecondOpinionBytes ?? 10_240
+    this.secondOpinion = options.secondOpinion === undefined ? astWrites : options.secondOpinion
+  }
+
+  /** Shapes kept now. */
+  get size(): number {
+    return this.entries.size
+  }
+
+  /** Shapes dropped to make room. */
+  get evictions(): number {
+    return this.entries.evictions
+  }
+
+  /**
+   * `classifyStatement(buf, start, end, standardConformingStrings)`, from the cache when the text's
+   * shape is known. Treat the result as read-only: a hit hands out one frozen object to every caller.
+   * @example cache.classify(body, 0, body.length).kind // 'read' for `select 1`, classified once
+   */
+  classify(buf: Uint8Array, start: number, end: number, standardConformingStrings = true): StatementInfo {
+    const shape = this.shape.read(buf, start, end, standardConformingStrings)
+    const key = shape.key
+    const entry = this.entries.get(key)
+    if (entry !== undefined && shape.sameAs(entry)) {
+      this.counters.hits++
+      if (entry.reclassify) {
+        this.counters.reclassified++
+        return classifyStatement(buf, start, end, standardConformingStrings)
+      }
+      return shape.commentCount === 0 ? entry.info : withComments(entry.info, shape, buf)
+    }
+    this.counters.misses++
+    if (entry !== undefined) this.counters.collisions++
+    const info = this.decide(buf, start, end, standardConformingStrings)
+    this.entries.set(key, {
+      hash2: shape.hash2,
+      length: shape.length,
+      tokens: shape.tokens,
+      info: frozen({ ...info, leadingComments: NO_COMMENTS }),
+      reclassify: info.parameter !== undefined,
+    })
+    return info
+  }
+
+  /** Forgets every shape (the counters stay). */
+  clear(): void {
+    this.entries.clear()
+  }
+
+  /** The tokenizer's classification, made a write where the second opinion finds one. */
+  private decide(buf: Uint8Array, start: number, end: number, scs: boolean): StatementInfo {
+    const info = classifyStatement(buf, start, end, scs)
+    if (info.kind !== 'read' || this.secondOpinion === null || info.unterminated) return info
+    if (end > start && buf[end - 1] === 0) end--
+    if (end - start > this.maxSecondOpinionBytes || !scs) {
+      this.counters.notAsked++
+      return info
+    }
+    const writes = this.secondOpinion(decodeUtf8(buf, start, end))
+    if (writes === undefined) {
+      this.counters.unparsed++
+      return info
+    }
+    const upgraded = withWrites(info, writes)
+    if (upgraded !== info) this.counters.disagreements++
+    return upgraded
+  }
+}
+
+/**
+ * `info` with the reads that `writes` marks made writes. The two readers normally split the text
+ * alike; if their statement counts differ, a write anywhere makes every read a write.
+ */
+function withWrites(info: StatementInfo, writes: readonly boolean[]): StatementInfo {
+  const aligned = writes.length === info.kinds.length
+  const anyWrite = writes.includes(true)
+  let kind: StatementKind = 'empty'
+  let changed = false
+  const kinds = info.kinds.map((k, i) => {
+    const write = k === 'read' && (aligned ? writes[i] === true : anyWrite)
+    changed ||= write
+    kind = combineKinds(kind, write ? 'write' : k)
+    return write ? 'write' : k
+  })
+  return changed ? { ...info, kind, kinds } : info
+}
+
+/** A cached classification with this text's leading comments. */
+function withComments(info: StatementInfo, shape: StatementShape, buf: Uint8Array): StatementInfo {
+  const comments: string[] = []
+  for (let i = 0; i < shape.commentCount; i++) {
+    comments.push(decodeUtf8(buf, shape.comments[2 * i]!, shape.comments[2 * i + 1]!))
+  }
+  return { ...info, leadingComments: comments }
+}
+
+function frozen(info: StatementInfo): StatementInfo {
+  return Object.freeze({ ...info, kinds: Object.freeze([...info.kinds]) })
+}
+
+/** The cache {@link classifyCached} uses: 10,000 shapes, pgsql-ast-parser as the second opinion. */
+export const defaultShapeCache: ShapeCache = new ShapeCache()
+
+/**
+ * {@link classifyStatement} through {@link defaultShapeCache}: the same result, without classifying
+ * again a text whose shape was seen.
+ * @example classifyCached(body, 0, body.length).kind
+ */
+export function classifyCached(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  standardConformingStrings = true,
+): StatementInfo {
+  return defaultShapeCache.classify(buf, start, end, standardConformingStrings)
+}
