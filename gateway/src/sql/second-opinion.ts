@@ -17,6 +17,7 @@
  */
 import { createRequire } from 'node:module'
 import { isPrimaryFunctionName } from './keywords.js'
+import { combineKinds, type StatementInfo, type StatementKind } from './statement-info.js'
 
 /**
  * Which statements of `sql` write, in order, by some reader other than the tokenizer; undefined when
@@ -85,4 +86,22 @@ function writes(node: unknown): boolean {
 function isPrimaryCall(fn: unknown): boolean {
   const name = (fn as { name?: unknown } | null)?.name
   return typeof name === 'string' && isPrimaryFunctionName(name)
+}
+
+/**
+ * `info` with the reads that `writes` marks made writes. The two readers normally split the text
+ * alike; if their statement counts differ, a write anywhere makes every read a write.
+ */
+export function withWrites(info: StatementInfo, writes: readonly boolean[]): StatementInfo {
+  const aligned = writes.length === info.kinds.length
+  const anyWrite = writes.includes(true)
+  let kind: StatementKind = 'empty'
+  let changed = false
+  const kinds = info.kinds.map((k, i) => {
+    const write = k === 'read' && (aligned ? writes[i] === true : anyWrite)
+    changed ||= write
+    kind = combineKinds(kind, write ? 'write' : k)
+    return write ? 'write' : k
+  })
+  return changed ? { ...info, kind, kinds } : info
 }

@@ -121,6 +121,31 @@ describe('shape cache: the second opinion', () => {
     assert.equal(cache.counters.disagreements, 1)
   })
 
+  it('keeps its verdict on a SET shape, whose parameter is read from each text', () => {
+    const cache = new ShapeCache()
+    via(cache, `set application_name = 'a'; select "nextval"('s')`)
+    const info = via(cache, `set application_name = 'b'; select "nextval"('s')`)
+    assert.deepEqual([info.kind, info.kinds, info.parameter?.value], ['write', ['set', 'write'], "'b'"])
+  })
+
+  it('is rationed: a budget refilled by classifications, unchecked reads asked on a later hit', () => {
+    let asked = 0
+    const secondOpinion: SecondOpinion = () => {
+      asked++
+      return [true]
+    }
+    const cache = new ShapeCache({ secondOpinion, secondOpinionBurst: 2, secondOpinionEvery: 4 })
+    assert.equal(via(cache, 'select a').kind, 'write')
+    assert.equal(via(cache, 'select b').kind, 'write')
+    assert.equal(via(cache, 'select c').kind, 'read') // budget spent: the tokenizer decides, for now
+    assert.equal(cache.counters.deferred, 1)
+    assert.equal(via(cache, 'select c').kind, 'read') // a quarter more a call: not yet a whole parse
+    assert.equal(via(cache, 'select c').kind, 'write') // now a whole one: asked on this hit
+    assert.equal(via(cache, 'select c').kind, 'write')
+    assert.equal(asked, 3)
+    assert.equal(cache.counters.asked, 3)
+  })
+
   it('is asked only about reads, short enough, with standard strings, and only turns reads into writes', () => {
     const asked: string[] = []
     const secondOpinion: SecondOpinion = (sql) => {

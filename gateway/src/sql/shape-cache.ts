@@ -16,7 +16,12 @@
  * primary); if it cannot parse the text, the tokenizer's decision stands. It is asked only when the
  * tokenizer says `read` (nothing else can change), only for texts up to `maxSecondOpinionBytes`
  * (pgsql-ast-parser takes about a millisecond for a short SELECT, and grows with the text), and only
- * with standard_conforming_strings on, the only way it reads strings.
+ * with standard_conforming_strings on, the only way it reads strings. It is also rationed: a budget
+ * of `secondOpinionBurst` parses, refilled by one every `secondOpinionEvery` classifications, so a
+ * workload whose every query is a new shape (IN lists of every length, generated names) pays the
+ * parser on at most one call in `secondOpinionEvery` rather than on each. A read learned while the
+ * budget is spent keeps the tokenizer's decision and is marked unchecked; a later hit on it asks the
+ * second opinion once the budget allows, so the shapes that recur get checked first.
  *
  * A shape is found by a 53-bit key made of its two hashes, and the entry holds the rest of both hashes
  * plus the shape's length and token count, checked on each hit: a false hit needs two different token
@@ -27,8 +32,8 @@
 import { classifyStatement } from './classify.js'
 import { decodeUtf8 } from './identifier.js'
 import { Lru } from './lru.js'
-import { astWrites, type SecondOpinion } from './second-opinion.js'
-import { combineKinds, NO_COMMENTS, type StatementInfo, type StatementKind } from './statement-info.js'
+import { astWrites, type SecondOpinion, withWrites } from './second-opinion.js'
+import { NO_COMMENTS, type StatementInfo } from './statement-info.js'
 import { StatementShape } from './statement-shape.js'
 
 /** How a {@link ShapeCache} is sized and which second opinion it asks. */
@@ -39,6 +44,10 @@ export interface ShapeCacheOptions {
   readonly maxSecondOpinionBytes?: number
   /** Asked on a miss whose text the tokenizer calls a read; default pgsql-ast-parser; null: none. */
   readonly secondOpinion?: SecondOpinion | null
+  /** Second opinions that may be asked back to back; default 1,000 (about a second of CPU). */
+  readonly secondOpinionBurst?: number
+  /** Classifications that earn one more second opinion, up to the burst; default 1,000. */
+  readonly secondOpinionEvery?: number
 }
 
 /** What a cache has done since it was made (for SHOW and metrics). */
@@ -47,12 +56,16 @@ export interface ShapeCacheCounters {
   misses: number
   /** Hits on a shape with SET / RESET / SHOW, classified again for the parameter's text. */
   reclassified: number
+  /** Second opinions asked (each a full parse). */
+  asked: number
   /** Misses where the second opinion turned the tokenizer's read into a write. */
   disagreements: number
   /** Misses where the second opinion was asked and could not parse the text. */
   unparsed: number
   /** Reads not shown to the second opinion: too long, or standard_conforming_strings off. */
   notAsked: number
+  /** Reads learned unchecked because the second opinions' budget was spent (asked on a later hit). */
+  deferred: number
   /** Misses whose key was taken by another shape (the hashes' low bits agreed); the entry is replaced. */
   collisions: number
 }
@@ -67,6 +80,8 @@ interface ShapeEntry {
   readonly info: StatementInfo
   /** A SET / RESET / SHOW is in it: `parameter` must be read from each text. */
   readonly reclassify: boolean
+  /** A read the second opinion has not seen yet, for want of budget. */
+  readonly unchecked: boolean
 }
 
 /** A bounded map from statement shapes to their classification. */
@@ -75,9 +90,11 @@ export class ShapeCache {
     hits: 0,
     misses: 0,
     reclassified: 0,
+    asked: 0,
     disagreements: 0,
     unparsed: 0,
     notAsked: 0,
+    deferred: 0,
     collisions: 0,
   }
   /**
@@ -88,11 +105,17 @@ export class ShapeCache {
   private readonly entries: Lru<number, ShapeEntry>
   private readonly maxSecondOpinionBytes: number
   private readonly secondOpinion: SecondOpinion | null
+  /** Second opinions that may be asked now (fractional: each classification adds `refill`). */
+  private budget: number
+  private readonly burst: number
+  private readonly refill: number
 
   constructor(options: ShapeCacheOptions = {}) {
     this.entries = new Lru(options.maxShapes ?? 10_000)
     this.maxSecondOpinionBytes = options.maxSecondOpinionBytes ?? 10_240
     this.secondOpinion = options.secondOpinion === undefined ? astWrites : options.secondOpinion
+    this.burst = this.budget = options.secondOpinionBurst ?? 1000
+    this.refill = 1 / (options.secondOpinionEvery ?? 1000)
   }
 
   /** Shapes kept now. */
@@ -111,28 +134,24 @@ export class ShapeCache {
    * @example cache.classify(body, 0, body.length).kind // 'read' for `select 1`, classified once
    */
   classify(buf: Uint8Array, start: number, end: number, standardConformingStrings = true): StatementInfo {
+    if (this.budget < this.burst) this.budget += this.refill
     const shape = this.shape.read(buf, start, end, standardConformingStrings)
-    const key = shape.key
-    const entry = this.entries.get(key)
-    if (entry !== undefined && shape.sameAs(entry)) {
-      this.counters.hits++
-      if (entry.reclassify) {
-        this.counters.reclassified++
-        return classifyStatement(buf, start, end, standardConformingStrings)
-      }
-      return shape.commentCount === 0 ? entry.info : withComments(entry.info, shape, buf)
+    const entry = this.entries.get(shape.key)
+    if (entry === undefined || !shape.sameAs(entry)) {
+      this.counters.misses++
+      if (entry !== undefined) this.counters.collisions++
+      return this.learn(buf, start, end, standardConformingStrings)
     }
-    this.counters.misses++
-    if (entry !== undefined) this.counters.collisions++
-    const info = this.decide(buf, start, end, standardConformingStrings)
-    this.entries.set(key, {
-      hash2: shape.hash2,
-      length: shape.length,
-      tokens: shape.tokens,
-      info: frozen({ ...info, leadingComments: NO_COMMENTS }),
-      reclassify: info.parameter !== undefined,
-    })
-    return info
+    this.counters.hits++
+    if (entry.reclassify) {
+      // The parameter's name and value come from this text; the kinds stay the entry's, which the
+      // second opinion may have made writes.
+      this.counters.reclassified++
+      const fresh = classifyStatement(buf, start, end, standardConformingStrings)
+      return { ...entry.info, parameter: fresh.parameter, leadingComments: fresh.leadingComments }
+    }
+    if (entry.unchecked && this.budget >= 1) return this.learn(buf, start, end, standardConformingStrings)
+    return shape.commentCount === 0 ? entry.info : withComments(entry.info, shape, buf)
   }
 
   /** Forgets every shape (the counters stay). */
@@ -140,15 +159,45 @@ export class ShapeCache {
     this.entries.clear()
   }
 
-  /** The tokenizer's classification, made a write where the second opinion finds one. */
-  private decide(buf: Uint8Array, start: number, end: number, scs: boolean): StatementInfo {
-    const info = classifyStatement(buf, start, end, scs)
+  /** Classifies the text whose shape was just read, and keeps the result for its shape. */
+  private learn(buf: Uint8Array, start: number, end: number, scs: boolean): StatementInfo {
+    const tokenizer = classifyStatement(buf, start, end, scs)
+    const info = this.checked(tokenizer, buf, start, end, scs)
+    const shape = this.shape
+    this.entries.set(shape.key, {
+      hash2: shape.hash2,
+      length: shape.length,
+      tokens: shape.tokens,
+      info: frozen({ ...(info ?? tokenizer), leadingComments: NO_COMMENTS }),
+      reclassify: tokenizer.parameter !== undefined,
+      unchecked: info === undefined,
+    })
+    return info ?? tokenizer
+  }
+
+  /**
+   * The tokenizer's classification `info`, made a write where the second opinion finds one;
+   * undefined if it needed the second opinion and the budget was spent.
+   */
+  private checked(
+    info: StatementInfo,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    scs: boolean,
+  ): StatementInfo | undefined {
     if (info.kind !== 'read' || this.secondOpinion === null || info.unterminated) return info
     if (end > start && buf[end - 1] === 0) end--
     if (end - start > this.maxSecondOpinionBytes || !scs) {
       this.counters.notAsked++
       return info
     }
+    if (this.budget < 1) {
+      this.counters.deferred++
+      return undefined
+    }
+    this.budget--
+    this.counters.asked++
     const writes = this.secondOpinion(decodeUtf8(buf, start, end))
     if (writes === undefined) {
       this.counters.unparsed++
@@ -158,24 +207,6 @@ export class ShapeCache {
     if (upgraded !== info) this.counters.disagreements++
     return upgraded
   }
-}
-
-/**
- * `info` with the reads that `writes` marks made writes. The two readers normally split the text
- * alike; if their statement counts differ, a write anywhere makes every read a write.
- */
-function withWrites(info: StatementInfo, writes: readonly boolean[]): StatementInfo {
-  const aligned = writes.length === info.kinds.length
-  const anyWrite = writes.includes(true)
-  let kind: StatementKind = 'empty'
-  let changed = false
-  const kinds = info.kinds.map((k, i) => {
-    const write = k === 'read' && (aligned ? writes[i] === true : anyWrite)
-    changed ||= write
-    kind = combineKinds(kind, write ? 'write' : k)
-    return write ? 'write' : k
-  })
-  return changed ? { ...info, kind, kinds } : info
 }
 
 /** A cached classification with this text's leading comments. */
