@@ -29,7 +29,8 @@
  * |                                              |           | statement, a call of nextval, setval,    |
  * |                                              |           | pg_advisory_*lock*, pg_notify,           |
  * |                                              |           | txid_current, pg_current_xact_id or a    |
- * |                                              |           | large-object writer: write               |
+ * |                                              |           | large-object writer (its name quoted or  |
+ * |                                              |           | not): write                              |
  * | EXPLAIN                                      | read      | ANALYZE of anything but a read: write    |
  * | COPY … TO, COPY (query) TO                   | read      | COPY … FROM, a writing query: write      |
  * | SHOW                                         | show      |                                          |
@@ -72,7 +73,8 @@
  * `leadingComments` holds only real comments before the first keyword.
  *
  * Limits: a user-defined function that writes, called from a SELECT, looks like a read (as in
- * PgCat; the standby refuses it with 25006). A column named like a DML word right after a
+ * PgCat; the standby refuses it with 25006), and so does a primary function named in `U&"…"` form
+ * (the shape cache's second opinion catches that one). A column named like a DML word right after a
  * parenthesis, or `for key` inside `substring`, reads as a write (safe). Pass the session's
  * standard_conforming_strings when it is off.
  * @see https://www.postgresql.org/docs/current/hot-standby.html#HOT-STANDBY-USERS

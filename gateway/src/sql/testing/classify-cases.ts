@@ -135,6 +135,12 @@ export function classifyCases({ classifySql }: Classifier): void {
         'select txid_current ()',
       ])
       expectKind('read', ['select nextval from t', "select currval('s')", 'select pg_advisory_unlock(1)'])
+      expectKind('write', [
+        `select "nextval"('s')`,
+        `select pg_catalog."setval"('s', 1)`,
+        `values ("lo_unlink"(1))`,
+      ])
+      expectKind('read', [`select "NEXTVAL"('s')`, `select "nextval" from t`, `select "next""val"('s')`])
     })
 
     it('leans to the primary when a DML word follows a parenthesis, as documented', () => {
