@@ -22,14 +22,14 @@ describe('Lru', () => {
     assert.equal(lru.evictions, 0)
   })
 
-  it('a hit saves an entry that has aged by a quarter of the capacity', () => {
-    const lru = new Lru<number, number>(8) // refreshes after 2 sets
-    for (let k = 0; k < 8; k++) lru.set(k, k)
-    assert.equal(lru.get(0), 0) // aged 7: moved to the newest end
-    lru.set(8, 8)
-    assert.deepEqual([...lru.keys()], [2, 3, 4, 5, 6, 7, 0, 8])
-    assert.equal(lru.get(8), 8) // just set: left where it is, no delete and set
-    assert.deepEqual([...lru.keys()], [2, 3, 4, 5, 6, 7, 0, 8])
+  it('a hit makes an entry the most recently used', () => {
+    const lru = new Lru<number, number>(4)
+    for (let k = 0; k < 4; k++) lru.set(k, k)
+    assert.equal(lru.get(0), 0)
+    assert.equal(lru.get(2), 2)
+    assert.deepEqual([...lru.keys()], [1, 3, 0, 2])
+    lru.set(4, 4)
+    assert.deepEqual([...lru.keys()], [3, 0, 2, 4])
   })
 
   it('peek does not save an entry', () => {
@@ -40,16 +40,35 @@ describe('Lru', () => {
     assert.equal(lru.peek(0), undefined)
   })
 
-  it('never evicts an entry hit within the last three quarters of its capacity in sets', () => {
-    const capacity = 100
-    const lru = new Lru<number, number>(capacity)
-    let next = 0
-    lru.set(-1, -1)
-    for (let round = 0; round < 50; round++) {
-      for (let i = 0; i < (capacity * 3) / 4 - 1; i++) lru.set(next++, 0)
-      assert.equal(lru.get(-1), -1, `round ${round}`)
+  it('behaves as a reference LRU over random operations', () => {
+    let seed = 7
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return seed % n
     }
-    assert.ok(lru.size <= capacity)
+    const lru = new Lru<number, number>(16)
+    const ref = new Map<number, number>() // delete and set: iteration order is recency
+    for (let op = 0; op < 20_000; op++) {
+      const key = rand(40)
+      const what = rand(10)
+      if (what < 5) {
+        const v = ref.get(key)
+        if (v !== undefined) {
+          ref.delete(key)
+          ref.set(key, v)
+        }
+        assert.equal(lru.get(key), v)
+      } else if (what < 9) {
+        ref.delete(key)
+        ref.set(key, op)
+        if (ref.size > 16) ref.delete(ref.keys().next().value!)
+        lru.set(key, op)
+      } else {
+        assert.equal(lru.delete(key), ref.delete(key))
+      }
+      if (op % 1000 === 0) assert.deepEqual([...lru.keys()], [...ref.keys()])
+    }
+    assert.deepEqual([...lru.keys()], [...ref.keys()])
   })
 
   it('needs room for one entry, and can be emptied', () => {
@@ -59,8 +78,13 @@ describe('Lru', () => {
     lru.set('b', 2)
     assert.deepEqual([...lru.keys()], ['b'])
     assert.ok(lru.delete('b'))
+    assert.ok(!lru.delete('b'))
     lru.set('c', 3)
     lru.clear()
     assert.equal(lru.size, 0)
+    assert.deepEqual([...lru.keys()], [])
+    lru.set('d', 4)
+    assert.deepEqual([...lru.keys()], ['d'])
+    assert.equal(lru.get('d'), 4)
   })
 })

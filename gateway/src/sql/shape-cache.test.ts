@@ -62,8 +62,7 @@ describe('shape cache: hits', () => {
     const b = via(cache, 'select abalance from pgbench_accounts where aid = 2;')
     const c = via(cache, 'select abalance from pgbench_accounts where aid = 3;')
     assert.deepEqual(cache.counters, { ...cache.counters, hits: 2, misses: 1, reclassified: 0 })
-    assert.equal(b, c) // one frozen object for every hit
-    assert.ok(Object.isFrozen(b) && Object.isFrozen(b.kinds))
+    assert.equal(b, c) // one object for every hit
     assert.deepEqual(b, a)
   })
 
