@@ -179,21 +179,19 @@ for (const [label, text] of SHAPE_CASES) {
 console.log('\nshape cache miss: a new shape each call (a new column name), 10,000-shape cache full')
 const fresh = (n: number) => message(`SELECT c${n} FROM pgbench_accounts WHERE aid = ${n};`)
 let n = 0
-row(
-  'classifyStatement (text built per call)',
-  measure(() => {
+const noAst = new ShapeCache({ secondOpinion: null })
+const [built, missed] = measureTogether([
+  () => {
     const { buf, start, end } = fresh(n++)
     return classifyStatement(buf, start, end).statementCount
-  }),
-)
-const noAst = new ShapeCache({ secondOpinion: null })
-row(
-  'miss, no second opinion',
-  measure(() => {
+  },
+  () => {
     const { buf, start, end } = fresh(n++)
     return noAst.classify(buf, start, end).statementCount
-  }),
-)
+  },
+])
+row('classifyStatement (text built per call)', built!)
+row('miss, no second opinion', missed!)
 console.log(`pgsql-ast-parser loaded in ${loadMs.toFixed(0)} ms (once, on first need)`)
 const withAst = new ShapeCache()
 const calls = quick ? 100 : 400
