@@ -1,14 +1,26 @@
 /**
  * What a request's SQL does, for the router (issue 17): transaction control, what it may answer itself
  * (SET / SHOW), reads a hot standby can serve, writes that need the primary, and the tables named. It
- * reads the bytes once with a tokenizer that follows Postgres's scanner (scan.l), never a full parser,
- * and allocates nothing per token. Pure: no imports from the rest of the gateway, no I/O.
+ * reads the bytes once with a tokenizer that follows Postgres's scanner (scan.l), never a full parser
+ * per query, and allocates nothing per token. Pure: no imports from the rest of the gateway, no I/O.
  *
  * `classifyStatement(buf, start, end)` reads a Query's text or a Parse's statement in place (NUL or
  * not; `classifySql(text)` for strings) and returns a `StatementInfo`, about 0.5 µs of CPU for
  * pgbench's SELECT (infra/bench/sql-classify-bench.ts). `statementTables(buf, start, end)` /
  * `sqlTables(text)` list the relations in a second pass, only when asked, so a `StatementInfo` holds
  * no reference to the caller's buffer and may be kept, say with a prepared statement.
+ *
+ * `classifyCached(buf, start, end)` gives the same `StatementInfo` through `defaultShapeCache`, a
+ * `ShapeCache` (issue 19): it reads the text's shape (`StatementShape`: literals, whitespace, comments
+ * and keyword case folded, two 32-bit hashes, in one lexer pass) and answers a known shape from a
+ * bounded LRU (`Lru`, 10,000 shapes by default); on a miss it classifies, and asks a full parser
+ * (`astWrites`, pgsql-ast-parser, rationed and capped at 10 kB of text) for a second opinion on a read,
+ * which may only make it a write. A hit costs about what classifying costs (0.7–1.0× for pgbench's
+ * statements, 1.2× for a SET, whose value is read again; the shape pass is a lexer pass too); a miss
+ * adds about 1 µs, and a read's miss about 0.5 ms for the parse. What the cache buys is the parser's
+ * check once per shape, and a place for facts per shape: after `cache.classify`, `cache.shape` holds
+ * the offsets of the text's literals, so a sharding key known to be the k-th literal is read alone.
+ * `counters` count hits, misses, second opinions asked and their disagreements.
  *
  * `parseListenCommand(buf, start, end)` / `parseListenSql(text)` recognize a Query that is exactly one
  * LISTEN or UNLISTEN and name its channel as Postgres does (folded, unescaped, cut to 63 bytes), so
@@ -29,7 +41,8 @@
  * |                                              |           | statement, a call of nextval, setval,    |
  * |                                              |           | pg_advisory_*lock*, pg_notify,           |
  * |                                              |           | txid_current, pg_current_xact_id or a    |
- * |                                              |           | large-object writer: write               |
+ * |                                              |           | large-object writer (its name quoted or  |
+ * |                                              |           | not): write                              |
  * | EXPLAIN                                      | read      | ANALYZE of anything but a read: write    |
  * | COPY … TO, COPY (query) TO                   | read      | COPY … FROM, a writing query: write      |
  * | SHOW                                         | show      |                                          |
@@ -72,7 +85,8 @@
  * `leadingComments` holds only real comments before the first keyword.
  *
  * Limits: a user-defined function that writes, called from a SELECT, looks like a read (as in
- * PgCat; the standby refuses it with 25006). A column named like a DML word right after a
+ * PgCat; the standby refuses it with 25006), and so does a primary function named in `U&"…"` form
+ * (the shape cache's second opinion catches that one, and whatever else pgsql-ast-parser sees). A column named like a DML word right after a
  * parenthesis, or `for key` inside `substring`, reads as a write (safe). Pass the session's
  * standard_conforming_strings when it is off.
  * @see https://www.postgresql.org/docs/current/hot-standby.html#HOT-STANDBY-USERS
@@ -94,6 +108,11 @@ export {
   parseRoutingSql,
   ROUTING_VALUES,
 } from './routing-command.js'
+export type { SecondOpinion } from './second-opinion.js'
+export { astWrites, loadSecondOpinion } from './second-opinion.js'
+export type { ShapeCacheCounters, ShapeCacheOptions } from './shape-cache.js'
+export { classifyCached, defaultShapeCache, ShapeCache } from './shape-cache.js'
 export type { ParameterCommand, StatementInfo, StatementKind } from './statement-info.js'
 export { combineKinds, isTransactionControl } from './statement-info.js'
+export { StatementShape } from './statement-shape.js'
 export { sqlTables, statementTables } from './tables.js'

@@ -95,10 +95,31 @@ export function lookupKeyword(buf: Uint8Array, start: number, end: number): numb
 }
 
 /**
+ * The keyword that the quoted identifier `buf[start, end)` (`"nextval"`, quotes included) names
+ * exactly, or 0. A quoted name keeps its case, so only one written in lower case can name one of
+ * these words; `""` and `U&"…"` escapes never spell one, so those are not read.
+ */
+export function lookupQuotedKeyword(buf: Uint8Array, start: number, end: number): number {
+  if (end - start < 2 || buf[start] !== 0x22 || buf[end - 1] !== 0x22) return 0
+  for (let i = start + 1; i < end - 1; i++) {
+    const c = buf[i]!
+    if (!((c >= 0x61 && c <= 0x7a) || c === 0x5f || (c >= 0x30 && c <= 0x39))) return 0
+  }
+  return lookupKeyword(buf, start + 1, end - 1)
+}
+
+/**
  * Functions whose call makes a SELECT need the primary: they write (sequences, large objects,
  * NOTIFY), assign a transaction id, or take advisory locks whose point is to be shared with the
  * sessions on the primary. Postgres refuses most of them on a hot standby.
  */
 export function isPrimaryFunction(id: number): boolean {
   return id >= FIRST_PRIMARY_FUNCTION
+}
+
+const PRIMARY_FUNCTION_NAMES: ReadonlySet<string> = new Set(KEYWORD_TEXT.slice(FIRST_PRIMARY_FUNCTION))
+
+/** {@link isPrimaryFunction} of a function's name as a parser gives it (already case-folded). */
+export function isPrimaryFunctionName(name: string): boolean {
+  return PRIMARY_FUNCTION_NAMES.has(name)
 }

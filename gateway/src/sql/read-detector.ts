@@ -7,7 +7,8 @@
  * - `INSERT`, `UPDATE`, `DELETE`, `MERGE` right after `(` or `)`: a data-modifying WITH query
  *   (`AS (delete …)`), the main statement after a WITH list (`…) insert into`), or `COPY (insert …)`;
  * - a call of a function that writes or must share the primary's state (`nextval(`, `setval(`,
- *   `pg_advisory_lock(`, …; see `isPrimaryFunction`).
+ *   `pg_advisory_lock(`, …; see `isPrimaryFunction`), its name quoted or not (`"nextval"(`; the shape
+ *   cache's second opinion, pgsql-ast-parser, found the quoted form missing).
  * Each test looks at one token and at most one before it, so this never backtracks. A column that
  * happens to be named `update` right after `(` makes it a write: wrong only towards the primary.
  * @see https://www.postgresql.org/docs/current/sql-select.html#SQL-FOR-UPDATE-SHARE
@@ -15,7 +16,7 @@
  * @module
  */
 import { Ch } from './char-class.js'
-import { isPrimaryFunction, Kw } from './keywords.js'
+import { isPrimaryFunction, Kw, lookupQuotedKeyword } from './keywords.js'
 import { type SqlLexer, Token } from './lexer.js'
 import type { StatementState } from './statement-state.js'
 
@@ -30,6 +31,9 @@ export function onRead(st: StatementState, t: Token, kw: number, lx: SqlLexer): 
     if (kw === Kw.for || isPrimaryFunction(kw)) st.pending = kw
   } else if (t === Token.Punct && lx.byte === Ch.LParen && isPrimaryFunction(pending)) {
     st.write()
+  } else if (t === Token.QuotedIdent) {
+    const quoted = lookupQuotedKeyword(lx.buf, lx.start, lx.pos)
+    if (isPrimaryFunction(quoted)) st.pending = quoted
   }
 }
 
