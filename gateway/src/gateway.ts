@@ -15,6 +15,7 @@ import type { ServerConnector } from './pool/server-connector.js'
 import type { UserPool } from './pool/user-pool.js'
 import type { CancelTarget, ClientContext, ConnectionTarget } from './session/client-context.js'
 import { PreparedRegistry } from './session/prepared-registry.js'
+import { loadSecondOpinion } from './sql/index.js'
 import { fileDescriptorLimit } from './util/fd-limit.js'
 import { LoginDeadlines } from './util/login-deadlines.js'
 import { ProcessIds } from './util/process-ids.js'
@@ -65,6 +66,9 @@ export class Gateway implements ClientContext {
   /** Opens the listeners and starts pool upkeep. */
   async start(): Promise<void> {
     this.fitClientLimit()
+    // Read/write splitting asks pgsql-ast-parser about new statement shapes: load it now, not at the
+    // first client's query (≈ 0.3 s).
+    if ([...this.userPools()].some((pool) => pool.hasReplicas)) loadSecondOpinion()
     const { host, port } = this.config.general
     this.tcp = await startTcpEndpoint(this, host, port)
     const http = this.config.http

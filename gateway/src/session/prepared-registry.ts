@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { classifyStatement, type StatementInfo } from '../sql/index.js'
+import { classifyCached, type StatementInfo } from '../sql/index.js'
 /**
  * Gateway-wide names for prepared statements: every distinct statement text and parameter type list
  * gets one name, so that server connections can share it between clients.
@@ -25,7 +25,7 @@ export interface GlobalStatement {
 export function statementInfo(stmt: GlobalStatement): StatementInfo {
   if (stmt.info === undefined) {
     const textEnd = stmt.body.indexOf(0)
-    stmt.info = classifyStatement(stmt.body, 0, textEnd < 0 ? stmt.body.length : textEnd)
+    stmt.info = classifyCached(stmt.body, 0, textEnd < 0 ? stmt.body.length : textEnd)
   }
   return stmt.info
 }
