@@ -48,6 +48,11 @@ function servers(opts: SkiffOptions): string {
  */
 export function skiffConfig(opts: SkiffOptions, port: number): string {
   const q = JSON.stringify
+  // Split off serves everything from the primary: give it as many server connections as split on
+  // has over its replicas, so both sides run the same number of backends and differ only in routing.
+  const split = opts.splitting
+  const poolSize =
+    split !== undefined && !split.on ? opts.poolSize * split.replicaPorts.length : opts.poolSize
   return `[general]
 host = "127.0.0.1"
 port = ${port}
@@ -68,13 +73,13 @@ servers = ${servers(opts)}
 [pools.${opts.database}.users.0]
 username = ${q(opts.scram.username)}
 password = ${q(opts.scram.password)}
-pool_size = ${opts.poolSize}
+pool_size = ${poolSize}
 
 [pools.${opts.database}.users.1]
 username = ${q(opts.md5.username)}
 password = ${q(opts.md5.password)}
 auth_type = "md5"
-pool_size = ${opts.poolSize}
+pool_size = ${poolSize}
 `
 }
 

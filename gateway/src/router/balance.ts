@@ -22,23 +22,6 @@ export function pickServer(
   return mode === 'loc' ? leastOutstanding(pools, random) : weightedRandom(pools, random)
 }
 
-/**
- * `pools` with the picked server first and the others after it in their order: the binding tries
- * the next one when a checkout fails. `last` (the primary, for reads that may fall back to it) goes
- * at the end unless it is among them already.
- */
-export function orderCandidates(
-  pools: readonly ServerPool[],
-  mode: LoadBalancingMode,
-  last?: ServerPool,
-): ServerPool[] {
-  const first = pickServer(pools, mode)
-  const out = [pools[first]!]
-  for (let i = 0; i < pools.length; i++) if (i !== first) out.push(pools[i]!)
-  if (last !== undefined && !pools.includes(last)) out.push(last)
-  return out
-}
-
 function weight(pool: ServerPool): number {
   return pool.address.weight ?? 1
 }

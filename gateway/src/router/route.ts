@@ -24,7 +24,7 @@ import { effectiveRole } from '../pool/health-candidates.js'
 import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
 import type { StatementInfo } from '../sql/index.js'
-import { orderCandidates } from './balance.js'
+import { pickServer } from './balance.js'
 import { replicaFits } from './replica-fit.js'
 import { statementTarget } from './statement-target.js'
 
@@ -135,25 +135,61 @@ function primaryDecision(pool: UserPool, shard: number): RouteDecision {
   return decision
 }
 
-/** A read: the shard's servers the role allows, fit and healthy, balanced; the primary last. */
+/**
+ * A read: the shard's servers the role allows, fit and healthy, balanced; the primary last. The
+ * decisions for each set of fit servers are made once and kept (one per server that may be picked),
+ * so a read allocates nothing while the set stays the same.
+ */
 function readDecision(pool: UserPool, shard: number, role: ClientRole, state: RoutingState): RouteDecision {
   const servers = pool.shards[shard]
   if (servers === undefined) return primaryDecision(pool, shard)
   const now = Date.now()
   const withPrimary = role === 'any' || (role === 'auto' && (state.primaryReads ?? pool.routing.primaryReads))
-  const fits: ServerPool[] = []
-  let primary: ServerPool | undefined
-  for (const p of servers) {
+  let mask = 0
+  let primary = -1
+  for (let i = 0; i < servers.length; i++) {
+    const p = servers[i]!
     if (p.health.banned(now)) continue
     if (effectiveRole(p) === 'primary') {
-      primary ??= p
-      if (withPrimary) fits.push(p)
-    } else if (replicaFits(p, pool, state, now)) fits.push(p)
+      if (primary < 0) primary = i
+      if (withPrimary) mask |= 1 << i
+    } else if (replicaFits(p, pool, state, now)) mask |= 1 << i
   }
-  if (fits.length === 0) return { ...writeDecision(pool, shard), readOnly: true }
-  const candidates = orderCandidates(fits, pool.routing.loadBalancing, primary)
-  const first = candidates[0]!
-  return { shards: [shard], role: effectiveRole(first), candidates, readOnly: true }
+  if (mask === 0) return { ...writeDecision(pool, shard), readOnly: true }
+  const choices = readChoices(pool, shard, mask, primary)
+  return choices.decisions[pickServer(choices.fits, pool.routing.loadBalancing)]!
+}
+
+/** The fit servers of one set (`mask`: bit i for server i of the shard) and a decision per pick. */
+interface ReadChoices {
+  readonly fits: readonly ServerPool[]
+  readonly decisions: readonly RouteDecision[]
+}
+
+const readChoiceCache = new WeakMap<UserPool, Map<number, ReadChoices>>()
+
+function readChoices(pool: UserPool, shard: number, mask: number, primary: number): ReadChoices {
+  let cache = readChoiceCache.get(pool)
+  if (cache === undefined) {
+    cache = new Map()
+    readChoiceCache.set(pool, cache)
+  }
+  // Up to 31 servers a shard (the mask's bits), primary index below 64.
+  const key = (mask * 64 + primary + 1) * 1024 + shard
+  let choices = cache.get(key)
+  if (choices === undefined) {
+    const servers = pool.shards[shard]!
+    const fits = servers.filter((_, i) => (mask & (1 << i)) !== 0)
+    const last = primary < 0 ? undefined : servers[primary]
+    const decisions = fits.map((first, i) => {
+      const candidates = [first, ...fits.filter((_, j) => j !== i)]
+      if (last !== undefined && !candidates.includes(last)) candidates.push(last)
+      return { shards: [shard], role: effectiveRole(first), candidates, readOnly: true }
+    })
+    choices = { fits, decisions }
+    cache.set(key, choices)
+  }
+  return choices
 }
 
 /** A multi-shard read: the primary of every shard. */

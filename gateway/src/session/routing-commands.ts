@@ -35,7 +35,7 @@ export function routingCommandReply(
   pool: UserPool,
   status: number,
 ): Buffer | undefined {
-  if (!startsWithS(buf, start + 5, end)) return undefined // cheap test before the lexer
+  if (!startsWithSetOrShow(buf, start + 5, end)) return undefined // cheap test before the lexer
   const cmd = parseRoutingCommand(buf, start + 5, end - 1)
   if (cmd === undefined) return undefined
   const body = answer(cmd, routing, pool)
@@ -82,8 +82,14 @@ function oneValue(column: string, value: string): Buffer {
   ])
 }
 
-/** True when the first non-blank byte of `buf[at, end)` is 's' or 'S' (as SET and SHOW start). */
-function startsWithS(buf: Buffer, at: number, end: number): boolean {
+/**
+ * True when the text after blanks starts with `set` or `sho` in any case (a SELECT, the common case,
+ * stops at its third letter). Comments first make it false: PgCat's regexes do not take them either.
+ */
+function startsWithSetOrShow(buf: Buffer, at: number, end: number): boolean {
   while (at < end && (buf[at] === 0x20 || buf[at] === 0x0a || buf[at] === 0x09 || buf[at] === 0x0d)) at++
-  return (buf[at]! | 0x20) === 0x73
+  if (at + 3 > end || (buf[at]! | 0x20) !== 0x73) return false
+  const b1 = buf[at + 1]! | 0x20
+  const b2 = buf[at + 2]! | 0x20
+  return (b1 === 0x65 && b2 === 0x74) || (b1 === 0x68 && b2 === 0x6f)
 }
