@@ -179,6 +179,32 @@ describe('route decisions', () => {
     assert.deepEqual(hosts(d), ['10.0.0.1'])
   })
 
+  test('a shard of replicas only serves reads; a write is told there is no primary', () => {
+    const p = pool(SPLIT, [
+      ['10.0.0.2', 5432, 'replica'],
+      ['10.0.0.3', 5432, 'replica'],
+    ])
+    assert.deepEqual([...spread(p, 'select 1').keys()].sort(), ['10.0.0.2', '10.0.0.3'])
+    assert.throws(
+      () => routeTransaction(req('insert into t values (1)'), { shard: 0 }, p),
+      (err: Error & { sqlstate?: string }) =>
+        err.sqlstate === '08001' && /no primary for shard 0/.test(err.message),
+    )
+  })
+
+  test('one server listed as primary and as replica (PgCat’s example) serves both', () => {
+    const p = pool(SPLIT, [
+      ['10.0.0.1', 5432, 'primary'],
+      ['10.0.0.1', 5432, 'replica'],
+    ])
+    const [primary, replica] = p.shards[0]!
+    assert.equal(routeTransaction(SELECT, { shard: 0 }, p).candidates[0], replica)
+    assert.equal(routeTransaction(req('insert into t values (1)'), { shard: 0 }, p).candidates[0], primary)
+    // Its monitor then finds it out of recovery: reads fall back to the primary entry, never fail.
+    replica!.health.recordCheck({ ok: true, inRecovery: false })
+    assert.equal(routeTransaction(SELECT, { shard: 0 }, p).candidates[0], primary)
+  })
+
   test("shard 'all' names every shard, one server each", () => {
     const d = routeTransaction(SELECT, { shard: 'all' }, pool())
     assert.deepEqual(d.shards, [0, 1])
