@@ -6,7 +6,7 @@ import {
   type FreshnessLimits,
   type FreshnessSource,
   freshReplicas,
-  lagAt,
+  maxReadingAge,
   staleness,
 } from './replica-freshness.js'
 import type { ReplicationReading } from './replication-reading.js'
@@ -28,7 +28,7 @@ function server(
       ? undefined
       : { inRecovery: role === 'replica', lsn: 0n, lagMs: 0, at: NOW, ...reading }
   if (full !== undefined) health.recordCheck({ ok: true, inRecovery: full.inRecovery }, full.at)
-  return { name, address, health, monitor: { reading: full } }
+  return { name, address, health, monitor: { reading: full, options: { intervalMs: 1000, timeoutMs: 500 } } }
 }
 
 const names = (pools: ReadonlyArray<{ name: string }>) => pools.map((p) => p.name)
@@ -63,13 +63,21 @@ describe('freshReplicas', () => {
     assert.deepEqual(names(freshReplicas([idle], limits({ minLsn: lsn('0/3000068') }))), [])
   })
 
-  it('maxLagMs: lag at the reading plus its age; unknown lag is not fresh', () => {
+  it('maxLagMs: the last reading lag, not aged while the reading is current; unknown lag is not fresh', () => {
     assert.deepEqual(names(freshReplicas(all, limits({ maxLagMs: 1000 }))), ['caught-up'])
     assert.deepEqual(names(freshReplicas(all, limits({ maxLagMs: 5000 }))), ['caught-up', 'delayed'])
-    // 3 s later without a new reading, the delayed one may be 5 s behind; the caught-up one 3 s.
-    assert.deepEqual(names(freshReplicas(all, limits({ maxLagMs: 5000, now: NOW + 3000 }))), ['caught-up'])
-    assert.equal(staleness(delayed, limits({ maxLagMs: 5000, now: NOW + 3000 })), 'lags 5016 ms (max 5000)')
+    // A limit below the interval (1 s) keeps a caught-up replica to the end of its reading's life.
+    assert.deepEqual(names(freshReplicas(all, limits({ maxLagMs: 100, now: NOW + 2500 }))), ['caught-up'])
+    assert.equal(staleness(delayed, limits({ maxLagMs: 2000 })), 'lags 2016 ms (max 2000)')
     assert.equal(staleness(unknownLag, limits({ maxLagMs: 5000 })), 'lag unknown')
+  })
+
+  it('maxLagMs: a reading older than two intervals and a timeout gives no lag (the monitor stopped getting through)', () => {
+    const late = limits({ maxLagMs: 5000, now: NOW + 2501 })
+    assert.deepEqual(names(freshReplicas(all, late)), [])
+    assert.equal(staleness(caughtUp, late), 'last reading 2501 ms old')
+    const old = limits({ minLsn: lsn('0/3001330'), now: NOW + 60_000 })
+    assert.deepEqual(names(freshReplicas(all, old)), ['caught-up', 'unknown-lag'], 'a replay LSN stays true')
   })
 
   it('maxLagBytes: from the primary LSN; not applied without one', () => {
@@ -104,11 +112,8 @@ describe('freshReplicas', () => {
 })
 
 describe('lag and distance helpers', () => {
-  it('lagAt ages a reading; never backwards', () => {
-    const r: ReplicationReading = { inRecovery: true, lsn: 0n, lagMs: 100, at: NOW }
-    assert.equal(lagAt(r, NOW + 50), 150)
-    assert.equal(lagAt(r, NOW - 50), 100)
-    assert.equal(lagAt({ ...r, lagMs: undefined }, NOW), undefined)
+  it('maxReadingAge: two intervals and a timeout', () => {
+    assert.equal(maxReadingAge({ intervalMs: 2000, timeoutMs: 1000 }), 5000)
   })
 
   it('bytesBehind: from the replay LSN the insert LSN needs; 0 when ahead', () => {

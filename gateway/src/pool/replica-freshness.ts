@@ -4,10 +4,11 @@
  * limits, each optional:
  * - `minLsn`, read-your-writes: the replica has replayed the primary's insert LSN taken after the
  *   client's last commit (commit-lsn.ts). Exact: a replay LSN only grows.
- * - `maxLagMs`: the replica's lag at its last reading plus the time since (how far it can have fallen
- *   behind since, for all the gateway knows), so a reading that stops coming (a dead monitor with bans
- *   off) ages the replica out. Set it above the monitor's interval, or a caught-up replica drops out
- *   for the end of every interval.
+ * - `maxLagMs`: the replica's lag at its last reading, as long as that reading is current: no older
+ *   than two intervals and a timeout (one reading may be late or skipped), so a monitor that stops
+ *   getting through (with bans off, nothing else would tell) leaves the lag unknown. Not aged between
+ *   readings: a replica lagging a steady 500 ms would otherwise seem to pass 1000 ms before every next
+ *   reading, and any limit below the interval would drop caught-up replicas for part of each one.
  * - `maxLagBytes`: the WAL between the primary's last known insert LSN and the replica's replay LSN.
  *   It catches what time lag cannot: a standby cut off from its primary replays all it received and
  *   shows no lag while it falls behind. Without a primary LSN (no reading of the primary yet) it is not
@@ -21,11 +22,12 @@
 import { effectiveRole } from './health-candidates.js'
 import { lsnDiff, minReplayLsn, replayedUpTo } from './lsn.js'
 import type { ReplicationReading } from './replication-reading.js'
+import type { ServerMonitorOptions } from './server-monitor.js'
 import type { ServerPool } from './server-pool.js'
 
-/** What the filter reads of a pool: its role and its monitor's last reading. */
+/** What the filter reads of a pool: its role, and its monitor's last reading and timings. */
 export interface FreshnessSource extends Pick<ServerPool, 'address' | 'health'> {
-  readonly monitor?: { readonly reading?: ReplicationReading }
+  readonly monitor?: { readonly reading?: ReplicationReading; readonly options: ServerMonitorOptions }
 }
 
 /** The limits a read sets; every one optional. */
@@ -52,14 +54,16 @@ export function staleness(pool: FreshnessSource, limits: FreshnessLimits): strin
   const { minLsn, maxLagMs, maxLagBytes } = limits
   if (minLsn === undefined && maxLagMs === undefined && maxLagBytes === undefined) return undefined
   if (effectiveRole(pool) === 'primary') return undefined
-  const reading = pool.monitor?.reading
-  if (reading === undefined) return 'no reading yet'
+  const monitor = pool.monitor
+  const reading = monitor?.reading
+  if (monitor === undefined || reading === undefined) return 'no reading yet'
   if (minLsn !== undefined && !replayedUpTo(reading.lsn, minLsn))
     return "has not replayed the client's writes"
   if (maxLagMs !== undefined) {
-    const lag = lagAt(reading, limits.now)
-    if (lag === undefined) return 'lag unknown'
-    if (lag > maxLagMs) return `lags ${lag} ms (max ${maxLagMs})`
+    const age = limits.now - reading.at
+    if (age > maxReadingAge(monitor.options)) return `last reading ${age} ms old`
+    if (reading.lagMs === undefined) return 'lag unknown'
+    if (reading.lagMs > maxLagMs) return `lags ${reading.lagMs} ms (max ${maxLagMs})`
   }
   if (maxLagBytes !== undefined && limits.primaryLsn !== undefined) {
     const bytes = bytesBehind(reading.lsn, limits.primaryLsn)
@@ -68,9 +72,9 @@ export function staleness(pool: FreshnessSource, limits: FreshnessLimits): strin
   return undefined
 }
 
-/** The most `reading`'s server can lag at `now`: its lag then, plus the time since. */
-export function lagAt(reading: ReplicationReading, now: number): number | undefined {
-  return reading.lagMs === undefined ? undefined : reading.lagMs + Math.max(0, now - reading.at)
+/** How old a reading may be and still give the lag: two intervals and a timeout (one reading late). */
+export function maxReadingAge(options: ServerMonitorOptions): number {
+  return 2 * options.intervalMs + options.timeoutMs
 }
 
 /** Bytes of WAL a standby at `replayLsn` lacks of a primary at `insertLsn` (0 when it has it all). */
