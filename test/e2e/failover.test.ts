@@ -133,7 +133,9 @@ describe('acceptance 3: one replica stops under a read load of 20 clients', () =
     )
     const before = outcomes.filter((o) => o.doneAt < stoppedAt)
     assert.deepEqual(Object.keys(answeredBy(before, all)).sort(), ['replica1', 'replica2'])
-    assert.deepEqual(errors.filter((o) => o.sentAt < stoppedAt).map(brief), [], 'no error before the stop')
+    // A read sent a moment before the stop may still be running when the replica dies: what matters is
+    // that no error came back before the stop (and, below, that a client sees at most one).
+    assert.deepEqual(errors.filter((o) => o.doneAt < stoppedAt).map(brief), [], 'no error before the stop')
     for (const [client, own] of errorsByClient(outcomes)) {
       assert.ok(own.length <= 1, `client ${client} saw ${own.length} errors: ${own.map(brief).join('; ')}`)
     }
