@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import pg from 'pg'
 import type { PgServer } from '../../infra/src/topology.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { HA_TABLE, type HaTopology, queryServer, useHaTopology } from '../helpers/ha-topology.js'
@@ -296,5 +297,28 @@ describe('acceptance 5: failover to a promoted replica', () => {
     assert.ok(rows.every((r) => r.port === oldPrimary.port || r.port === r1.port))
     const [standby] = await queryServer(h, r2, 'SELECT pg_is_in_recovery() AS in_recovery')
     assert.equal(standby?.in_recovery, true, 'replica2 is still a standby (of the old primary)')
+  })
+
+  it('LISTEN in transaction mode follows the promoted primary: a NOTIFY through Skiff reaches the listener', async () => {
+    // The pool's one LISTEN connection (transaction mode) must open where the primary is now: the
+    // configured primary is stopped.
+    const listener = new pg.Client(gw.url('scram'))
+    const notifier = new pg.Client(gw.url('scram'))
+    await Promise.all([listener.connect(), notifier.connect()])
+    try {
+      const got = new Promise<string>((resolve) =>
+        listener.on('notification', (n) => resolve(n.payload ?? '')),
+      )
+      await listener.query('LISTEN after_failover')
+      await notifier.query("NOTIFY after_failover, 'hello'")
+      // Notifications are delivered between the listener's transactions: give it one to end.
+      const payload = await Promise.race([
+        got,
+        sleep(3000).then(() => listener.query('select 1').then(() => got)),
+      ])
+      assert.equal(payload, 'hello')
+    } finally {
+      await Promise.all([listener.end(), notifier.end()])
+    }
   })
 })

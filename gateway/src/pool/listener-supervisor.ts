@@ -51,7 +51,8 @@ export class ListenerSupervisor {
 
   constructor(
     private readonly listener: SupervisedListener,
-    private readonly address: ServerAddress,
+    /** Where to connect, asked at each connect: after a failover, the server that is primary now. */
+    private readonly address: () => ServerAddress,
     private readonly login: ServerLogin,
     private readonly connector: ServerConnector,
     private readonly options: Required<NotificationListenerOptions>,
@@ -102,7 +103,7 @@ export class ListenerSupervisor {
 
   private connect(): void {
     this.state = 'connecting'
-    this.connector.connect(this.address, this.login).then(
+    this.connector.connect(this.address(), this.login).then(
       (server) => this.opened(server),
       (err: unknown) => this.failed(asGatewayError(err, 'SERVER_UNAVAILABLE')),
     )

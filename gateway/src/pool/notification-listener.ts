@@ -68,7 +68,8 @@ export class NotificationListener {
   constructor(
     /** The pool's name (`database/user`), for logs. */
     readonly name: string,
-    readonly address: ServerAddress,
+    /** The server to listen on, or how to find it at each connect (the shard's primary now). */
+    address: ServerAddress | (() => ServerAddress),
     login: ServerLogin,
     connector: ServerConnector = defaultConnector,
     options: NotificationListenerOptions = {},
@@ -86,12 +87,27 @@ export class NotificationListener {
       onNotification: (message, channel) => this.onNotification(message, channel),
       onAnswered: (request, refusal) => this.onAnswered(request, refusal),
     }
-    this.supervisor = new ListenerSupervisor(events, address, login, connector, timings)
+    this.addressOf = typeof address === 'function' ? address : () => address
+    this.supervisor = new ListenerSupervisor(events, this.addressOf, login, connector, timings)
   }
 
-  /** A listener for the server of `pool` (a pool's primary), logging in as its connections do. */
-  static forPool(pool: ServerPool, options?: NotificationListenerOptions): NotificationListener {
-    return new NotificationListener(pool.name, pool.address, pool.login, pool.connector, options)
+  private readonly addressOf: () => ServerAddress
+
+  /** The server the listener connects to (now). */
+  get address(): ServerAddress {
+    return this.addressOf()
+  }
+
+  /**
+   * A listener for the server of `pool` (a pool's primary), logging in as its connections do;
+   * `current` finds the server to use at each connect (after a failover, the promoted one).
+   */
+  static forPool(
+    pool: ServerPool,
+    options?: NotificationListenerOptions,
+    current: () => ServerPool = () => pool,
+  ): NotificationListener {
+    return new NotificationListener(pool.name, () => current().address, pool.login, pool.connector, options)
   }
 
   /**

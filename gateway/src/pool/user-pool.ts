@@ -4,6 +4,7 @@
  * @module
  */
 import type { ClientAuthMethod, UserCredential } from '../auth/client-auth.js'
+import { effectiveRole } from './health-candidates.js'
 import { NotificationListener } from './notification-listener.js'
 import type { ServerPool } from './server-pool.js'
 
@@ -74,7 +75,9 @@ export class UserPool {
    */
   get listener(): NotificationListener | undefined {
     if (!this.listenerEnabled || this.poolMode !== 'transaction') return undefined
-    this.listenerInstance ??= NotificationListener.forPool(this.primary(0))
+    this.listenerInstance ??= NotificationListener.forPool(this.primary(0), undefined, () =>
+      this.currentPrimary(0),
+    )
     return this.listenerInstance
   }
 
@@ -105,6 +108,16 @@ export class UserPool {
   primary(shard: number): ServerPool {
     const servers = this.shards[shard] ?? []
     return servers.find((p) => p.address.role === 'primary') ?? servers[0]!
+  }
+
+  /**
+   * The server of a shard that is primary now: the first not banned whose last check found it out of
+   * recovery (after a failover, the promoted one), else the configured primary.
+   */
+  currentPrimary(shard: number): ServerPool {
+    const servers = this.shards[shard] ?? []
+    const now = Date.now()
+    return servers.find((p) => effectiveRole(p) === 'primary' && !p.health.banned(now)) ?? this.primary(shard)
   }
 
   /** True when some shard lists a replica: reads may leave the primary, background checks are worth it. */
