@@ -26,13 +26,13 @@ export class ReadRetry {
     this.bytes = Buffer.from(bytes)
     this.syncs = syncs
     this.replied = false
-    this.held = []
+    if (this.held.length > 0) this.held = []
   }
 
   /** Nothing to retry any more (answered, retried once, or the transaction went on). */
   disarm(): void {
     this.bytes = undefined
-    this.held = []
+    if (this.held.length > 0) this.held = []
   }
 
   /** True while a lost server would send the request elsewhere. */
