@@ -66,8 +66,13 @@ describe('LISTEN/NOTIFY in transaction mode (10 listeners over a pool of 2)', ()
       await using admin = await pgClient(directUrl())
       await admin.query('select pg_terminate_backend($1)', [before])
       await until(
-        () => listener.stats().connected && listener.stats().serverProcessId !== before,
-        'the listener to reconnect',
+        // Reconnected and listening again: a NOTIFY sent before its LISTENs are answered is not
+        // delivered (as to a new Postgres session), so the test waits for them.
+        () => {
+          const stats = listener.stats()
+          return stats.connected && stats.serverProcessId !== before && stats.unconfirmed === 0
+        },
+        'the listener to reconnect and listen again',
         8000,
       )
       for (const r of received) r.length = 0

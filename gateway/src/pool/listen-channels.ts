@@ -171,14 +171,16 @@ export class ListenChannels {
   }
 
   /** Channels with subscribers, subscriptions (channel, subscriber pairs) and distinct subscribers. */
-  counts(): { channels: number; subscriptions: number; subscribers: number } {
+  counts(): { channels: number; subscriptions: number; subscribers: number; unconfirmed: number } {
     let channels = 0
     let subscriptions = 0
+    let unconfirmed = 0
     for (const ch of this.channels.values()) {
       if (ch.subscribers.size > 0) channels++
+      if (ch.subscribers.size > 0 && (!ch.requested || ch.inFlight > 0)) unconfirmed++
       subscriptions += ch.subscribers.size
     }
-    return { channels, subscriptions, subscribers: this.bySubscriber.size }
+    return { channels, subscriptions, subscribers: this.bySubscriber.size, unconfirmed }
   }
 
   /** Fails every waiting listen() and forgets everything (the listener closes). */

@@ -56,6 +56,7 @@ describe('NotificationListener over a fake server: subscribing', () => {
       channels: 1,
       subscriptions: 2,
       subscribers: 2,
+      unconfirmed: 0,
       connected: true,
       serverProcessId: cluster.servers[0]!.processId,
       connects: 1,

@@ -48,6 +48,12 @@ export interface NotificationListenerStats {
   subscriptions: number
   /** Distinct subscribers. */
   subscribers: number
+  /**
+   * Channels with subscribers whose LISTEN is not in place on the current connection yet (after a
+   * reconnect, until the server has answered the LISTENs sent again): a notification sent meanwhile
+   * is not delivered, as to a new Postgres session before its LISTEN.
+   */
+  unconfirmed: number
   connected: boolean
   /** The listening backend's process id (0 while not connected). */
   serverProcessId: number
@@ -149,12 +155,13 @@ export class NotificationListener {
   }
 
   stats(): NotificationListenerStats {
-    const { channels, subscriptions, subscribers } = this.channels.counts()
+    const { channels, subscriptions, subscribers, unconfirmed } = this.channels.counts()
     const link = this.supervisor.link
     return {
       channels,
       subscriptions,
       subscribers,
+      unconfirmed,
       connected: link !== undefined,
       serverProcessId: link?.server.processId ?? 0,
       ...this.supervisor.counters,
