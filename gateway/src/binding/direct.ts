@@ -110,9 +110,10 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
       this.retry.disarm() // more of the client's messages: the transaction is no longer one read
       return this.sendTo(server, bytes)
     }
-    const retryBytes = bytes ?? this.source?.peekRun()
-    if (retryable && retryBytes !== undefined && candidates !== undefined && candidates.length > 1)
-      this.retry.arm(retryBytes, syncs)
+    if (retryable && candidates !== undefined && candidates.length > 1) {
+      const retryBytes = bytes ?? this.source?.peekRun()
+      if (retryBytes !== undefined) this.retry.arm(retryBytes, syncs)
+    }
     if (bytes !== undefined) this.queued.push(bytes)
     this.queuedSyncs += syncs
     if (this.waiting) return
