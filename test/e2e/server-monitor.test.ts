@@ -15,6 +15,7 @@ import { bytesBehind } from '../../gateway/src/pool/replica-freshness.js'
 import { READING_SQL } from '../../gateway/src/pool/replication-reading.js'
 import type { ServerAddress, ServerLogin } from '../../gateway/src/pool/server-address.js'
 import { ServerPool, type ServerPoolSettings } from '../../gateway/src/pool/server-pool.js'
+import { MEMORY_POOL_SETTINGS } from '../../gateway/src/pool/testing/memory-pool.js'
 import { startTopology, type Topology } from '../../infra/src/topology.js'
 import { pgClient } from '../helpers/clients.js'
 import { topology } from '../helpers/topology.js'
@@ -22,14 +23,7 @@ import { topology } from '../helpers/topology.js'
 const INTERVAL = 100
 
 const SETTINGS: ServerPoolSettings = {
-  poolSize: 2,
-  minPoolSize: 0,
-  idleTimeout: 600_000,
-  serverLifetime: 3_600_000,
-  queryWaitTimeout: 0,
-  preparedStatementsCacheSize: 0,
-  serverResetQuery: '',
-  recoveryTimeout: 5000,
+  ...MEMORY_POOL_SETTINGS,
   healthcheckTimeout: 2000,
   banTime: 60_000,
   monitorInterval: INTERVAL,
