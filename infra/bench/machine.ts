@@ -37,8 +37,8 @@ export function settingsLines(opts: BenchOptions, workloads: Workload[]): string
     return [
       ...common,
       `- Servers: a primary and 2 streaming replicas (fsync off), VACUUM ANALYZE replayed on the replicas, then \`pg_prewarm\` of pgbench_accounts and its index on all three`,
-      `- Skiff, two processes with the same config but for the pool's splitting keys, transaction mode, \`pool_size = ${opts.poolSize}\` per server, servers = primary + both replicas. **Split on**: \`query_parser_enabled = true\`, \`query_parser_read_write_splitting = true\`, \`primary_reads_enabled = false\`, \`default_role = "any"\` (reads on the replicas only: up to ${2 * opts.poolSize} server connections). **Split off**: both parser keys false, \`default_role = "primary"\` (everything on the primary, \`pool_size = ${2 * opts.poolSize}\` so both sides run up to ${2 * opts.poolSize} backends)`,
-      `- Order: each round runs split off and split on, the order flipping every round; ratios are medians of per-round ratios`,
+      `- Skiff, three processes with the same config but for the pool's splitting keys, transaction mode, \`pool_size = ${opts.poolSize}\` per server, servers = primary + both replicas. **Split on**: \`query_parser_enabled = true\`, \`query_parser_read_write_splitting = true\`, \`primary_reads_enabled = false\`, \`default_role = "any"\` (reads on the replicas only: up to ${2 * opts.poolSize} server connections). **Split off, replicas**: both parser keys false, \`default_role = "replica"\` (everything on the replicas, unparsed: the same servers and backends as split on). **Split off, primary**: both parser keys false, \`default_role = "primary"\` (everything on the primary, \`pool_size = ${2 * opts.poolSize}\` so every side runs up to ${2 * opts.poolSize} backends)`,
+      `- Order: each round runs the three sides, the order rotating every round; ratios are medians of per-round ratios`,
       cpu,
       `- Postgres CPU on replicas: the replicas' share of the CPU of the three servers' process trees (postmaster, backends, background processes) over the run: where the reads went`,
       list,

@@ -1,13 +1,14 @@
 /** Turns the per-round samples into the Markdown summary (medians, ratios, CPU per transaction). */
 import type { Workload } from './workloads.js'
 
-export type TargetName = 'direct' | 'pgbouncer' | 'skiff' | 'split-off' | 'split-on'
+export type TargetName = 'direct' | 'pgbouncer' | 'skiff' | 'split-off' | 'split-off-replicas' | 'split-on'
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   direct: 'direct',
   pgbouncer: 'PgBouncer',
   skiff: 'Skiff',
   'split-off': 'Skiff split off',
+  'split-off-replicas': 'Skiff split off, replicas',
   'split-on': 'Skiff split on',
 }
 

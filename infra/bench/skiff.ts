@@ -19,20 +19,31 @@ export interface SkiffOptions {
   httpPort?: number
   /** Names the config and log files (`<name>.toml`, `<name>.log`); default `skiff`. */
   name?: string
-  /** `--split`: the streaming replicas listed next to the primary, and whether reads go to them. */
-  splitting?: { on: boolean; replicaPorts: number[] }
+  /** `--split`: the streaming replicas listed next to the primary, and which side this Skiff is. */
+  splitting?: { side: SplitSide; replicaPorts: number[] }
 }
 
 /**
- * Issue 19's pool keys. On: every statement is parsed and reads go to the replicas only. Off: the
- * same servers, nothing parsed, everything on the primary.
+ * The `--split` sides. `on`: every statement is parsed, reads go to the replicas only. `off-primary`:
+ * nothing parsed, everything on the primary. `off-replicas`: nothing parsed, everything on the
+ * replicas by `default_role` (pgbench `-S` only reads), so it runs on the very servers and backends
+ * `on` does and the two differ only in the parsing and per-statement routing.
  */
+export type SplitSide = 'on' | 'off-primary' | 'off-replicas'
+
+const DEFAULT_ROLE: Record<SplitSide, string> = {
+  on: 'any',
+  'off-primary': 'primary',
+  'off-replicas': 'replica',
+}
+
+/** Issue 19's pool keys for one side. */
 function splittingKeys(splitting: NonNullable<SkiffOptions['splitting']>): string {
-  const { on } = splitting
+  const on = splitting.side === 'on'
   return `query_parser_enabled = ${on}
 query_parser_read_write_splitting = ${on}
 primary_reads_enabled = false
-default_role = "${on ? 'any' : 'primary'}"
+default_role = "${DEFAULT_ROLE[splitting.side]}"
 `
 }
 
@@ -48,11 +59,10 @@ function servers(opts: SkiffOptions): string {
  */
 export function skiffConfig(opts: SkiffOptions, port: number): string {
   const q = JSON.stringify
-  // Split off serves everything from the primary: give it as many server connections as split on
-  // has over its replicas, so both sides run the same number of backends and differ only in routing.
+  // Off-primary serves everything from one server: give it as many server connections as the other
+  // sides have over the replicas, so all run the same number of backends.
   const split = opts.splitting
-  const poolSize =
-    split !== undefined && !split.on ? opts.poolSize * split.replicaPorts.length : opts.poolSize
+  const poolSize = split?.side === 'off-primary' ? opts.poolSize * split.replicaPorts.length : opts.poolSize
   return `[general]
 host = "127.0.0.1"
 port = ${port}

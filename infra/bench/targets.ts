@@ -21,13 +21,13 @@ export type ProxyName = Exclude<TargetName, 'direct'>
 const SPLIT_REPLICAS = 2
 
 /**
- * What one run measures, in the order of round 1. `--split`: two Skiff processes, one per side, not
+ * What one run measures, in the order of round 1. `--split`: three Skiff processes, one per side, not
  * two pools in one: each has its own heap and JIT feedback (the off side's hot paths are not shaped
  * by the parser's), its CPU is read from its own /proc entry, and as runs alternate the idle one
  * costs nothing.
  */
 export function targetsOf(opts: BenchOptions): TargetName[] {
-  return opts.split ? ['split-off', 'split-on'] : ['direct', 'pgbouncer', 'skiff']
+  return opts.split ? ['split-off', 'split-off-replicas', 'split-on'] : ['direct', 'pgbouncer', 'skiff']
 }
 
 /** Everything one benchmark run started; fields fill in as setup progresses. */
@@ -90,7 +90,8 @@ function startProxy(env: BenchEnv, name: ProxyName): Promise<RunningProxy> {
   if (name === 'pgbouncer') return startPgBouncer(pgbouncerOptions(env))
   if (name === 'skiff') return startSkiff(skiffOptions(env))
   const replicaPorts = (env.topology as Topology).replicas.map((r) => r.port)
-  return startSkiff({ ...skiffOptions(env), name, splitting: { on: name === 'split-on', replicaPorts } })
+  const side = name === 'split-on' ? 'on' : name === 'split-off-replicas' ? 'off-replicas' : 'off-primary'
+  return startSkiff({ ...skiffOptions(env), name, splitting: { side, replicaPorts } })
 }
 
 function pgbouncerOptions(env: BenchEnv) {
