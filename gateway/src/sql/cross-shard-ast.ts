@@ -83,6 +83,22 @@ export function hasAggregate(e: unknown): boolean {
   return self || someNode(e, (n) => aggregateName(n as unknown as Expr) !== undefined)
 }
 
+/** Built-in set-returning functions: in a select list they multiply rows, which an aggregate would merge. */
+const SET_RETURNING = new Set([
+  ...['generate_series', 'generate_subscripts', 'unnest', 'regexp_matches', 'regexp_split_to_table'],
+  ...['string_to_table', 'json_array_elements', 'jsonb_array_elements', 'json_array_elements_text'],
+  ...['jsonb_array_elements_text', 'json_each', 'jsonb_each', 'json_each_text', 'jsonb_each_text'],
+  ...['json_object_keys', 'jsonb_object_keys', 'jsonb_path_query', 'json_populate_recordset'],
+  ...['jsonb_populate_recordset', 'json_to_recordset', 'jsonb_to_recordset'],
+])
+
+/** True when `e` calls a built-in set-returning function anywhere. */
+export function hasSetReturning(e: unknown): boolean {
+  const srf = (n: Record<string, unknown>) =>
+    n.type === 'call' && SET_RETURNING.has((n.function as { name: string }).name)
+  return (typeof e === 'object' && e !== null && srf(e as Record<string, unknown>)) || someNode(e, srf)
+}
+
 const QUERY_TYPES = new Set(['select', 'union', 'union all', 'with', 'with recursive', 'values'])
 
 /**

@@ -21,7 +21,7 @@
  */
 import type { Statement } from 'pgsql-ast-parser'
 import { markCollations, restoreCollations } from './collate-marker.js'
-import { astParser, nestedRefusal } from './cross-shard-ast.js'
+import { astParser, hasSetReturning, nestedRefusal } from './cross-shard-ast.js'
 import { Refusal } from './cross-shard-refusal.js'
 import { SelectRewrite } from './cross-shard-select.js'
 import { Lru } from './lru.js'
@@ -99,5 +99,6 @@ function topLevelRefusal(s: Statement): string | undefined {
   if (s.for !== undefined) return 'FOR UPDATE / FOR SHARE'
   if (Array.isArray(s.distinct)) return 'DISTINCT ON'
   if (s.from === undefined) return 'a SELECT without FROM'
+  if (s.columns?.some((c) => hasSetReturning(c.expr))) return 'set-returning functions in the select list'
   return undefined
 }
