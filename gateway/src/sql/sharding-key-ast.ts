@@ -14,7 +14,8 @@
  *   another key equals, so it is not a value); anything else (an expression, NULL, a subquery) is not.
  * - INSERT into the key table: the key of each row of a VALUES list, or an error (no column list,
  *   a query, DEFAULT or an expression in the key's place), since an insert cannot be sent to every
- *   shard. UPDATE of the key table that sets the key (also in ON CONFLICT DO UPDATE): an error.
+ *   shard. UPDATE of the key table that sets the key (also in ON CONFLICT DO UPDATE): an error. A
+ *   WITH query whose parts write the key table: an error too (its key is not looked for).
  * @see https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-PRECEDENCE
  * @module
  */
@@ -65,8 +66,35 @@ export function statementKeys(s: Statement, key: ShardingKeyColumn, literals: Li
       return whereKeys(s.where, targetScope(s.table, s.from, key), key, literals)
     case 'insert':
       return s.into.name === key.table ? insertKeys(s, key, literals) : NONE
+    case 'with':
+      return [...s.bind.map((b) => b.statement), s.in].some((w) => writesTable(w, key))
+        ? withError(key)
+        : NONE
     default:
       return NONE
+  }
+}
+
+/** Whether `s` inserts into, updates or deletes from the key table. */
+function writesTable(s: Statement, key: ShardingKeyColumn): boolean {
+  switch (s.type) {
+    case 'insert':
+      return s.into.name === key.table
+    case 'update':
+      return s.table.name === key.table
+    case 'delete':
+      return s.from.name === key.table
+    default:
+      return false
+  }
+}
+
+/** A WITH query that writes the key table: its key is not looked for, and a write cannot go everywhere. */
+function withError(key: ShardingKeyColumn): KeyLocator {
+  return {
+    kind: 'error',
+    message: `a WITH query that writes sharded table ${key.table} cannot be routed by its sharding key`,
+    hint: `run the INSERT, UPDATE or DELETE on ${key.table} as its own statement, or choose the shard with SET SHARDING KEY`,
   }
 }
 

@@ -165,6 +165,15 @@ describe('locateShardingKey: INSERT and UPDATE', () => {
     }
   })
 
+  test('a WITH query that writes the key table is an error; one that only reads it locates nothing', () => {
+    assert.equal(
+      locate('with x as (insert into users (id) values (1) returning *) select * from x').kind,
+      'error',
+    )
+    assert.equal(locate('with x as (select 1) delete from users where id = 1').kind, 'error')
+    assert.deepEqual(locate('with x as (select 1) select * from users where id = 1'), NONE)
+  })
+
   test('changing the key is an error (UPDATE SET, ON CONFLICT DO UPDATE SET)', () => {
     const message =
       'updating the sharding key users.id would move the row to another shard; delete and re-insert it instead'
