@@ -18,12 +18,12 @@ const PARENT = `${SCHEMA}.by_hash`
 const INT8_MIN = -(2n ** 63n)
 const INT8_MAX = 2n ** 63n - 1n
 
-/** The keys tried: 1..10,000, -1..-1,000, 0, and the edges of int4, uint32 and int8. */
+/** The keys tried: 1..10,000, -1..-1,000, 0, and the edges of int4, uint32, exact doubles and int8. */
 function keys(): bigint[] {
   const out: bigint[] = [0n]
   for (let k = 1n; k <= 10_000n; k++) out.push(k)
   for (let k = -1n; k >= -1_000n; k--) out.push(k)
-  for (const edge of [2n ** 31n, 2n ** 32n, 2n ** 62n]) {
+  for (const edge of [2n ** 31n, 2n ** 32n, 2n ** 53n, 2n ** 62n]) {
     for (const d of [-1n, 0n, 1n]) out.push(edge + d, -(edge + d))
   }
   out.push(INT8_MIN, INT8_MIN + 1n, INT8_MAX, INT8_MAX - 1n)

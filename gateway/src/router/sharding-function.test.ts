@@ -23,6 +23,13 @@ const POSTGRES_HASHINT8EXTENDED: ReadonlyArray<readonly [bigint, bigint]> = [
   [42n, 7363975540656877951n],
   [1234567890123n, 4234184308168508908n],
   [-987654321987n, -8014672160015165402n],
+  // Either side of ±2^53, where shardForKey leaves number arithmetic for BigInt.
+  [9007199254740991n, 3111600140043293142n],
+  [9007199254740992n, 1259172064321252407n],
+  [-9007199254740991n, 8386863795235381166n],
+  [-9007199254740992n, 929700564802579817n],
+  [-4294967297n, 2147707635919668551n],
+  [4294967295n, -5017072347659237694n],
 ]
 
 /** The partition Postgres picks from its hashint8extended value, in BigInt: the reference. */

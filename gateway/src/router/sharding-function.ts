@@ -85,11 +85,10 @@ export function shardForKey(fn: ShardingFunction, key: bigint, shards: number): 
 function pgBigintHash(key: bigint, shards: number): number {
   // hashint8extended folds the high half into the low so that an int8 holding an int4 value hashes
   // like that int4 (hashint4extended); for a negative key the high half is all ones, hence `~`.
-  const lo = Number(BigInt.asIntN(32, key))
-  const hi = Number(BigInt.asIntN(32, key >> 32n))
-  const k = lo ^ (key >= 0n ? hi : ~hi)
-  let [a, b, c] = SEEDED
-  a = (a + k) | 0
+  const k = foldedInt8(key)
+  let a = (SEEDED[0] + k) | 0
+  let b = SEEDED[1]
+  let c = SEEDED[2]
   // final(a, b, c)
   c = (c ^ b) - rot(b, 14)
   a = (a ^ c) - rot(c, 11)
@@ -103,6 +102,21 @@ function pgBigintHash(key: bigint, shards: number): number {
   const carry = low >= 0x1_0000_0000 ? 1 : 0
   const high = ((b >>> 0) + COMBINE_HI + carry) % 0x1_0000_0000
   return ((high % shards) * 0x1_0000_0000 + (low % 0x1_0000_0000)) % shards
+}
+
+/**
+ * hashint8extended's fold of an int8 into 32 bits: `lohalf ^ (val >= 0 ? hihalf : ~hihalf)`.
+ * Within ±2^53 the key is an exact double and its halves come from number arithmetic (`| 0` takes a
+ * double modulo 2^32, `Math.floor(n / 2^32)` is the arithmetic shift), which allocates nothing.
+ */
+function foldedInt8(key: bigint): number {
+  const n = Number(key)
+  if (Number.isSafeInteger(n)) {
+    const hi = Math.floor(n / 0x1_0000_0000) | 0
+    return (n | 0) ^ (n >= 0 ? hi : ~hi)
+  }
+  const hi = Number(BigInt.asIntN(32, key >> 32n))
+  return Number(BigInt.asIntN(32, key)) ^ (key >= 0n ? hi : ~hi)
 }
 
 /** PgCat's `sha1`: the last 8 hex digits of SHA-1 of the key's decimal text, `% shards`. */

@@ -93,6 +93,8 @@
  * @module
  */
 export { classifySql, classifyStatement } from './classify.js'
+export type { KeyLocatorCacheOptions } from './key-locator-cache.js'
+export { KeyLocatorCache } from './key-locator-cache.js'
 export type { ChannelCommand, ListenCommand } from './listen-command.js'
 export { parseListenCommand, parseListenSql, truncationNotice } from './listen-command.js'
 export type {
@@ -112,6 +114,10 @@ export type { SecondOpinion } from './second-opinion.js'
 export { astWrites, loadSecondOpinion } from './second-opinion.js'
 export type { ShapeCacheCounters, ShapeCacheOptions } from './shape-cache.js'
 export { classifyCached, defaultShapeCache, ShapeCache } from './shape-cache.js'
+export type { AstParse, KeyLocator, KeyRef, KeysLocator, ShardingKeyColumn } from './sharding-key.js'
+export { locateShardingKey } from './sharding-key.js'
+export type { BindParams, KeyValueError } from './sharding-key-read.js'
+export { int8In, readShardingKeys } from './sharding-key-read.js'
 export type { ParameterCommand, StatementInfo, StatementKind } from './statement-info.js'
 export { combineKinds, isTransactionControl } from './statement-info.js'
 export { StatementShape } from './statement-shape.js'
