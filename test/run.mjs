@@ -23,7 +23,7 @@ function findTests(dir, out = []) {
 async function startTopology(jsonFile) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'infra/src/topology-cli.ts', '--json', jsonFile],
+    ['--import', 'tsx', 'infra/src/topology-cli.ts', '--json', jsonFile, '--shards', '3'],
     {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],

@@ -32,6 +32,10 @@ export const GatewayErrorCode = {
   RESPONSE_TOO_LARGE: SqlState.ProgramLimitExceeded,
   REQUEST_TIMEOUT: SqlState.QueryCanceled,
   INTERNAL: SqlState.InternalError,
+  /** A shard number or sharding key that the pool cannot use (out of range, not a bigint). */
+  INVALID_SHARD: SqlState.InvalidParameterValue,
+  /** A statement that no one shard can serve: it names none and may write, or names several. */
+  SHARD_NOT_CHOSEN: SqlState.FeatureNotSupported,
   /** The server refused a client's setting (a startup parameter): its own SQLSTATE is kept. */
   SERVER_REFUSED: SqlState.InvalidParameterValue,
 } as const

@@ -177,9 +177,9 @@ username = "skiff_scram"`,
       ['Neon-Batch-Isolation-Level', batch, 400, '08P01'],
       ['Neon-Batch-Read-Only', batch, 200, undefined],
       ['Neon-Batch-Deferrable', batch, 200, undefined],
-      ['Skiff-Shard', { query: 'select 1' }, 400, '08P01'],
+      ['Skiff-Shard', { query: 'select 1' }, 400, '22023'],
       ['Skiff-Role', { query: 'select 1' }, 400, '08P01'],
-      ['Skiff-Sharding-Key', { query: 'select 1' }, 200, undefined], // one shard: the key cannot matter
+      ['Skiff-Sharding-Key', { query: 'select 1' }, 400, '22023'], // not a bigint, whatever the shard count
     ]
     for (const text of ['%00', '%0D%0A', 'Bearer %00']) {
       for (const [name, body, status, sqlstate] of expected) {

@@ -125,7 +125,7 @@ username = "skiff_scram"`,
       [{ query: 'select 1' }, { 'Neon-Connection-String': 'mysql://u:p@h/db' }, /incorrect scheme/],
       [{ query: 'select 1' }, { 'Neon-Connection-String': 'postgres://skiff_scram@h/skiff' }, /no password/],
       [{ queries: [] }, { 'Neon-Batch-Isolation-Level': 'Chaos' }, /invalid isolation level/],
-      [{ query: 'select 1' }, { 'Skiff-Shard': '1' }, /invalid Skiff-Shard/],
+      [{ query: 'select 1' }, { 'Skiff-Shard': '1' }, /Skiff-Shard: shard 1 is not configured/],
     ]
     for (const [body, headers, message] of cases) {
       const r = await post(gw, body, headers)

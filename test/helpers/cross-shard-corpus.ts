@@ -108,10 +108,15 @@ export const MERGE_CORPUS: CorpusQuery[] = [
   q('select distinct count(*) from xs_items group by grp2'),
   q('select distinct note collate "C" as n from xs_items order by n limit 4', true),
   q('select grp, avg(val) from xs_items where grp2 = 1 group by grp order by 2, grp collate "C"', true),
+  q('select id, coalesce(val, 0) as v, upper(note) as u from xs_items order by id', true),
+  q('select grp, max(abs(val)) as m, count(*) from xs_items group by grp'),
 ]
 
 /** SELECTs the planner must refuse. */
 export const REFUSE_CORPUS: string[] = [
+  'select my_total(val) from xs_items',
+  'select grp, public.my_total(val) from xs_items group by grp',
+  'select id from xs_items order by my_rank(val)',
   'select id, row_number() over (order by id) from xs_items',
   'select distinct on (grp) grp, id from xs_items',
   'select count(distinct grp) from xs_items',

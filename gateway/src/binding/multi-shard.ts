@@ -3,13 +3,17 @@
  * their replies merged (protocol/reply-merger.ts) into the one stream a single server would send. It
  * serves a transaction from its first request to its end, like Direct, so a BEGIN … COMMIT over all
  * shards holds one connection on each. Today the session sends it simple Query messages only (the
- * merger needs every server to answer every Query; see its header).
+ * merger needs every server to answer every Query; see its header). For a cross-shard read the
+ * merged stream goes through a CrossShardResult, which combines the shards' rows into the one result
+ * the query asks for (groups, aggregates, order, limit).
  * @module
  */
 import { type GatewayError, toFatal } from '../errors.js'
 import type { ReplySink } from '../pool/reply-route.js'
 import type { ServerConnection } from '../pool/server-conn.js'
 import type { CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
+import { CrossShardResult } from '../protocol/cross-shard-result.js'
+import type { MergeSpec } from '../protocol/merge-spec.js'
 import { ReplyMerger } from '../protocol/reply-merger.js'
 import type { Binding, BindingClient } from './binding.js'
 
@@ -91,8 +95,16 @@ export class MultiShardBinding implements Binding {
     pools: readonly ServerPool[],
     names: readonly string[],
     readonly prepare?: (server: ServerConnection) => void,
+    /** A cross-shard read: its result is combined by this plan (protocol/cross-shard-result.ts). */
+    merge?: MergeSpec,
   ) {
-    this.merger = new ReplyMerger(pools.length, (bytes) => client.reply(bytes, 0, bytes.length), { names })
+    const toClient = (bytes: Buffer) => client.reply(bytes, 0, bytes.length)
+    let output = toClient
+    if (merge !== undefined) {
+      const result = new CrossShardResult(merge, toClient)
+      output = (bytes) => result.push(bytes, 0, bytes.length)
+    }
+    this.merger = new ReplyMerger(pools.length, output, { names })
     this.legs = pools.map((pool, i) => new ShardLeg(i, pool, this))
     for (const leg of this.legs) leg.pool.checkout(leg)
   }

@@ -11,6 +11,7 @@ import { formatPath, type Report } from './schema-common.js'
 import type { GeneralConfig } from './schema-general.js'
 import type { HttpConfig } from './schema-http.js'
 import type { PoolConfig } from './schema-pool.js'
+import { parseDefaultShard, parseKeyColumn } from './sharding-values.js'
 
 /** Names PgCat (and PgBouncer) reserve for the admin database. */
 const ADMIN_DATABASES = ['pgcat', 'pgbouncer']
@@ -92,7 +93,7 @@ function checkRouting(name: string, pool: PoolConfig, general: GeneralConfig, re
 function checkShardingKeys(path: string[], pool: PoolConfig, report: Report): void {
   for (const key of ['sharding_key_regex', 'shard_id_regex'] as const) {
     const pattern = pool[key]
-    const problem = pattern === undefined ? undefined : regexProblem(pattern)
+    const problem = pattern === undefined ? undefined : (regexProblem(pattern) ?? groupProblem(pattern))
     if (problem !== undefined) {
       report(
         [...path, key],
@@ -100,8 +101,8 @@ function checkShardingKeys(path: string[], pool: PoolConfig, report: Report): vo
       )
     }
   }
-  const key = pool.automatic_sharding_key?.replaceAll('"', '')
-  if (key !== undefined && !/^[^.]+\.[^.]+$/.test(key)) {
+  const key = pool.automatic_sharding_key
+  if (key !== undefined && parseKeyColumn(key) === undefined) {
     report(
       [...path, 'automatic_sharding_key'],
       `must name a table and a column as "table.column", got ${JSON.stringify(pool.automatic_sharding_key)}`,
@@ -111,18 +112,23 @@ function checkShardingKeys(path: string[], pool: PoolConfig, report: Report): vo
 
 function checkDefaultShard(path: string[], pool: PoolConfig, report: Report): void {
   const value = pool.default_shard
-  if (value === 'random' || value === 'random_healthy') return
-  const match = /^shard_(0|[1-9]\d*)$/.exec(value)
+  const shard = parseDefaultShard(value)
   const where = [...path, 'default_shard']
-  if (!match) {
+  if (shard === undefined) {
     report(where, `expected "shard_<n>", "random" or "random_healthy", got ${JSON.stringify(value)}`)
     return
   }
   const count = Object.keys(pool.shards).length
-  if (count > 0 && Number(match[1]) >= count) {
+  if (typeof shard === 'number' && count > 0 && shard >= count) {
     const range = count === 1 ? '1 shard (shard_0)' : `${count} shards (shard_0..shard_${count - 1})`
     report(where, `"${value}" does not exist; ${formatPath(path)} has ${range}`)
   }
+}
+
+/** The key or shard number is the first capture group: a pattern without one finds nothing. */
+function groupProblem(pattern: string): string | undefined {
+  const groups = new RegExp(`${pattern}|`).exec('')!.length - 1
+  return groups === 0 ? 'it has no capture group; wrap the key or shard number in ( )' : undefined
 }
 
 /** Returns why `pattern` does not compile, or undefined when it does. */

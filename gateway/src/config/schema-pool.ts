@@ -43,30 +43,47 @@ export const poolSchema = z.object({
     .describe(
       'With read/write splitting: the primary serves reads too, alongside the replicas. Off: reads reach the primary only when no replica is healthy.',
     ),
-  sharding_function: later(
-    looseEnum(['pg_bigint_hash', 'sha1']).default('pg_bigint_hash'),
-    'How a sharding key picks a shard: "pg_bigint_hash" (same as Postgres PARTITION BY HASH on a bigint) or "sha1".',
-  ),
-  sharding_key_regex: later(
-    z.string().min(1).optional(),
-    'Regex with one capture group that finds a sharding key in a statement comment, e.g. `/\\* sharding_key: (\\d+) \\*/`.',
-  ),
-  shard_id_regex: later(
-    z.string().min(1).optional(),
-    'Regex with one capture group that finds a shard number in a statement comment, e.g. `/\\* shard_id: (\\d+) \\*/`.',
-  ),
-  regex_search_limit: later(
-    countSchema().default(1000),
-    'How many leading characters of a statement the two regexes above search.',
-  ),
-  automatic_sharding_key: later(
-    z.string().min(1).optional(),
-    'Experimental in PgCat. "table.column" whose value in WHERE or INSERT picks the shard automatically.',
-  ),
-  default_shard: later(
-    z.string().default('shard_0'),
-    'Shard used when a statement names none: `"shard_<n>"` (n below the shard count), "random", or "random_healthy" (random, avoiding shards with recent errors).',
-  ),
+  sharding_function: looseEnum(['pg_bigint_hash', 'sha1'])
+    .default('pg_bigint_hash')
+    .describe(
+      'How a sharding key picks a shard: "pg_bigint_hash" (the hash Postgres uses for PARTITION BY HASH on one bigint column: the row of key k is on the shard Postgres would put it in, with MODULUS = the shard count) or "sha1" (PgCat\'s: SHA-1 of the key\'s decimal text).',
+    ),
+  sharding_key_regex: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Regex (JavaScript syntax) with one capture group that finds a sharding key in the statement text, e.g. `/\\* sharding_key: (\\d+) \\*/`; the key picks the shard of that statement's transaction.",
+    ),
+  shard_id_regex: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Regex (JavaScript syntax) with one capture group that finds a shard number in the statement text, e.g. `/\\* shard_id: (\\d+) \\*/`. Takes precedence over sharding_key_regex.',
+    ),
+  regex_search_limit: countSchema()
+    .default(1000)
+    .describe('How many leading characters of a statement the two regexes above search.'),
+  automatic_sharding_key: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      '"table.column": the sharding key is read from each statement: `WHERE column = <value or $n>` (also `table.column`, through an alias, ANDed with other conditions), `column IN (…)` with every value on one shard, and the column\'s values in `INSERT INTO table (…) VALUES (…)`. Bind parameters are read for extended-protocol statements. Takes precedence over the comment regexes and SET SHARD / SET SHARDING KEY.',
+    ),
+  default_shard: z
+    .string()
+    .default('shard_0')
+    .describe(
+      'Where a read that names no shard goes (when cross_shard_reads is off): `"shard_<n>"` (n below the shard count), "random", or "random_healthy" (random among shards whose primary is not banned). A write that names no shard in a pool of several shards is refused, never sent to a default.',
+    ),
+  cross_shard_reads: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Beyond PgCat: a read-only SELECT that names no shard runs on every shard at once and the client gets one result, as from one database (ORDER BY merged, LIMIT/OFFSET after the merge, count/sum/min/max/avg/bool_and/bool_or and GROUP BY combined, DISTINCT). What cannot be combined exactly is refused with an error. Simple query protocol only.',
+    ),
   read_your_writes: z
     .boolean()
     .default(false)

@@ -7,6 +7,7 @@ import { GatewayError } from '../errors.js'
 import { parseLsn } from '../pool/lsn.js'
 import type { UserPool } from '../pool/user-pool.js'
 import type { RoutingState } from '../router/route.js'
+import { checkedShard, shardOfKeyText } from '../router/shard-target.js'
 
 /** Reads one header (any case). */
 export type HeaderGetter = (name: string) => string | undefined
@@ -72,26 +73,23 @@ export function batchBegin(get: HeaderGetter): string {
 }
 
 /**
- * `Skiff-Shard: <n>` and `Skiff-Role: primary|replica|any|auto|default` choose where the request runs,
- * as `SET SHARD TO` and `SET SERVER ROLE TO` do on TCP (the same router reads them); `Skiff-Sharding-Key` is accepted only where the key cannot matter.
+ * `Skiff-Shard: <n>`, `Skiff-Sharding-Key: <key>` and `Skiff-Role: primary|replica|any|auto|default`
+ * choose where the request runs, as `SET SHARD TO`, `SET SHARDING KEY TO` and `SET SERVER ROLE TO` do
+ * on TCP (the same router reads them; a bad shard or key is 22023).
  */
 export function routingHeaders(get: HeaderGetter, pool: UserPool | undefined): Partial<RoutingState> {
   const routing: Partial<RoutingState> = {}
-  const shardCount = pool?.shards.length ?? 1
   const shard = get('Skiff-Shard')
-  if (shard !== undefined) {
-    const n = /^\d+$/.test(shard) ? Number(shard) : -1
-    if (n < 0 || n >= shardCount) {
-      throw new GatewayError('BAD_REQUEST', `invalid Skiff-Shard ${shown(shard)}`, {
-        hint: `this pool has shards 0 to ${shardCount - 1}`,
-      })
-    }
-    routing.shard = n
-  }
-  if (get('Skiff-Sharding-Key') !== undefined && shardCount > 1 && shard === undefined) {
-    throw new GatewayError('FEATURE_NOT_SUPPORTED', 'routing by sharding key is not available yet', {
-      hint: 'send Skiff-Shard with the shard number instead',
+  const key = get('Skiff-Sharding-Key')
+  if (shard !== undefined && key !== undefined) {
+    throw new GatewayError('BAD_REQUEST', 'send Skiff-Shard or Skiff-Sharding-Key, not both', {
+      hint: 'Skiff-Shard names the shard; Skiff-Sharding-Key names a key whose shard the pool computes',
     })
+  }
+  if (pool !== undefined && shard !== undefined)
+    routing.shard = checkedShard(pool, shard.trim(), 'Skiff-Shard')
+  else if (pool !== undefined && key !== undefined) {
+    routing.shard = shardOfKeyText(pool, key.trim(), 'Skiff-Sharding-Key')
   }
   const lsn = get('Skiff-Lsn')
   if (lsn !== undefined) {

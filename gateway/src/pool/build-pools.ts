@@ -3,7 +3,9 @@
  * @module
  */
 import type { Config, PoolConfig, UserConfig } from '../config/schema.js'
+import { parseDefaultShard, parseKeyColumn } from '../config/sharding-values.js'
 import type { PoolMap } from './pool-registry.js'
+import type { PoolSharding } from './pool-sharding.js'
 import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { ServerPool } from './server-pool.js'
 import { type PoolRouting, UserPool } from './user-pool.js'
@@ -115,5 +117,21 @@ function poolRouting(pool: PoolConfig): PoolRouting {
     readYourWrites: pool.read_your_writes,
     maxLagMs: pool.max_replica_lag_ms,
     maxLagBytes: pool.max_replica_lag_bytes,
+    sharding: poolSharding(pool),
+  }
+}
+
+/** The pool's sharding keys, already checked by the config's rules (schema-checks.ts). */
+function poolSharding(pool: PoolConfig): PoolSharding {
+  const regex = (pattern: string | undefined) => (pattern === undefined ? undefined : new RegExp(pattern))
+  const key = pool.automatic_sharding_key
+  return {
+    fn: pool.sharding_function,
+    automaticKey: key === undefined ? undefined : parseKeyColumn(key),
+    keyRegex: regex(pool.sharding_key_regex),
+    shardIdRegex: regex(pool.shard_id_regex),
+    regexSearchLimit: pool.regex_search_limit,
+    defaultShard: parseDefaultShard(pool.default_shard) ?? 0,
+    crossShardReads: pool.cross_shard_reads,
   }
 }

@@ -6,6 +6,7 @@
 import type { ClientAuthMethod, UserCredential } from '../auth/client-auth.js'
 import { effectiveRole } from './health-candidates.js'
 import { NotificationListener } from './notification-listener.js'
+import { type PoolSharding, UNSHARDED } from './pool-sharding.js'
 import type { ServerPool } from './server-pool.js'
 
 /** How long a client keeps a server connection. */
@@ -29,6 +30,8 @@ export interface PoolRouting {
   /** max_replica_lag_ms / _bytes: replicas further behind are skipped for reads. */
   readonly maxLagMs?: number
   readonly maxLagBytes?: number
+  /** Sharding keys (pool-sharding.ts). */
+  readonly sharding: PoolSharding
 }
 
 /** Everything to the primary: a pool without replicas, and tests that build pools by hand. */
@@ -38,6 +41,7 @@ export const PRIMARY_ONLY: PoolRouting = {
   primaryReads: false,
   loadBalancing: 'random',
   readYourWrites: false,
+  sharding: UNSHARDED,
 }
 
 /** Everything the sessions of one (database, user) pair share. */

@@ -21,11 +21,13 @@
  */
 import { GatewayError } from '../errors.js'
 import { effectiveRole } from '../pool/health-candidates.js'
+import type { PoolSharding } from '../pool/pool-sharding.js'
 import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
 import type { StatementInfo } from '../sql/index.js'
 import { pickServer } from './balance.js'
 import { replicaFits } from './replica-fit.js'
+import { type StatementShardSources, shardTarget } from './shard-target.js'
 import { statementTarget } from './statement-target.js'
 
 /** A client's choice of servers (`SET SERVER ROLE TO …`, `Skiff-Role`); `auto` splits by statement. */
@@ -33,8 +35,12 @@ export type ClientRole = 'primary' | 'replica' | 'any' | 'auto'
 
 /** Routing state a client session carries (SET SHARD TO, SET SERVER ROLE TO, …). */
 export interface RoutingState {
-  /** The shard of the client's transactions; 'all' sends each to every shard (a multi-shard read). */
-  shard: number | 'all'
+  /**
+   * The session's shard (`SET SHARD TO`, `SET SHARDING KEY TO`, `Skiff-Shard`); unset: each
+   * transaction's statement or the pool's default decides (shard-target.ts). 'all' sends each
+   * transaction to every shard, replies merged as they come (tests and internal use).
+   */
+  shard?: number | 'all'
   /** The client's role; unset means the pool's (default_role and the query parser keys). */
   role?: ClientRole
   /** `SET PRIMARY READS`; unset means the pool's primary_reads_enabled. */
@@ -51,6 +57,8 @@ export interface RoutingState {
 export interface RouteRequest {
   /** What its statement does; classified when first read ('empty' for a message with no SQL). */
   readonly statement: StatementInfo
+  /** What the statement says of its shard (pools of several shards only; see shard-target.ts). */
+  shardSources?(sharding: PoolSharding): StatementShardSources | undefined
 }
 
 /** Where one transaction goes. */
@@ -64,6 +72,11 @@ export interface RouteDecision {
   readonly candidates: readonly ServerPool[]
   /** The transaction only reads (wherever it runs): no commit position to learn for read-your-writes. */
   readonly readOnly?: boolean
+  /**
+   * A read that names no shard, sent to every shard (cross_shard_reads): the session plans how their
+   * results combine into one.
+   */
+  readonly crossShard?: boolean
 }
 
 /** How the request may run, as the session knows it: 'read' for a transaction already read only. */
@@ -83,8 +96,16 @@ export function routeTransaction(
   hint?: RouteHint,
 ): RouteDecision {
   if (state.shard === 'all') return allShards(pool)
-  const shard = state.shard
   const role = state.role ?? poolRole(pool)
+  let shard = 0
+  if (pool.shards.length > 1) {
+    const target = hint ?? statementTarget(request.statement)
+    const sources = request.shardSources?.(pool.routing.sharding)
+    const ctx = { sessionShard: state.shard, inTransaction: hint !== undefined }
+    const t = shardTarget(request.statement, target, sources, ctx, pool)
+    if (t === 'cross-shard') return crossShard(pool, role, state)
+    shard = t
+  } else if (state.shard !== undefined) shard = state.shard // checked where it was set; 0 but for tests
   if (role === 'primary' || !pool.hasReplicas) return writeDecision(pool, shard)
   const target = hint ?? statementTarget(request.statement)
   if (target !== 'read') return writeDecision(pool, shard)
@@ -93,7 +114,11 @@ export function routeTransaction(
 
 /** Whether a request may be held until the transaction's first statement (a lone plain BEGIN). */
 export function mayHoldBegin(request: RouteRequest, state: RoutingState, pool: UserPool): boolean {
-  if (state.shard === 'all' || !pool.hasReplicas) return false
+  if (state.shard === 'all') return false
+  // Several shards: the transaction's shard is known at its first statement.
+  if (pool.shards.length > 1 && state.shard === undefined)
+    return statementTarget(request.statement) === 'hold'
+  if (!pool.hasReplicas) return false
   if ((state.role ?? poolRole(pool)) === 'primary') return false
   return statementTarget(request.statement) === 'hold'
 }
@@ -190,6 +215,19 @@ function readChoices(pool: UserPool, shard: number, mask: number, primary: numbe
     cache.set(key, choices)
   }
   return choices
+}
+
+/**
+ * A cross-shard read: one server of every shard, each picked as a read of that shard is (a replica
+ * when the role allows it), so the fan-out spreads like single-shard reads do.
+ */
+function crossShard(pool: UserPool, role: ClientRole, state: RoutingState): RouteDecision {
+  const shards = pool.shards.map((_, i) => i)
+  const read = role !== 'primary' && pool.hasReplicas
+  const candidates = shards.map(
+    (i) => (read ? readDecision(pool, i, role, state) : writeDecision(pool, i)).candidates[0]!,
+  )
+  return { shards, role: read ? 'replica' : 'primary', candidates, readOnly: true, crossShard: true }
 }
 
 /** A multi-shard read: the primary of every shard. */

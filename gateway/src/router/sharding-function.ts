@@ -17,9 +17,9 @@
  * @module
  */
 import { createHash } from 'node:crypto'
+import type { ShardingFunction } from '../pool/pool-sharding.js'
 
-/** The sharding functions, by the names PgCat's config uses. */
-export type ShardingFunction = 'pg_bigint_hash' | 'sha1'
+export type { ShardingFunction } from '../pool/pool-sharding.js'
 
 /**
  * The most shards {@link shardForKey} takes: 2^21, so that `hi % shards * 2^32 + lo` stays an exact

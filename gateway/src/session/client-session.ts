@@ -54,7 +54,7 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
   params = new Map<string, string>()
   /** The run-time parameters that follow the client from server to server (client-settings.ts). */
   settings = new ClientSettings(new Map())
-  readonly routing: RoutingState = { shard: 0 }
+  readonly routing: RoutingState = {}
   /** Before login every message is capped as Postgres caps a password or SASL message. */
   private readonly framer = new MessageFramer(true, MAX_AUTH_MESSAGE_LENGTH, isFrontendCode)
   /** This connection counts against max_client_conn (it was not refused at accept). */

@@ -90,6 +90,15 @@ export const MULTI_SHARD_PROTOCOL = new GatewayError(
   { hint: 'send it as one Query message, or route it to one shard' },
 )
 
+/** A read that would fan out to every shard came in the extended protocol (or with other messages). */
+export const CROSS_SHARD_PROTOCOL = new GatewayError(
+  'SHARD_NOT_CHOSEN',
+  'a read that names no shard runs on every shard (cross_shard_reads) only as one simple-protocol Query',
+  {
+    hint: 'send it as a single Query message without parameters, or name its shard (the sharding key in the WHERE clause, SET SHARD TO, SET SHARDING KEY TO)',
+  },
+)
+
 export function invalidMessage(code: number): GatewayError {
   return new GatewayError('PROTOCOL_VIOLATION', `invalid frontend message type ${code}`, {
     severity: 'FATAL',

@@ -60,6 +60,10 @@ export class QueryPhase {
       return
     }
     if (b.holdingForListen) return // resumed once the listener answered the LISTEN
+    if (b.describing) {
+      b.holdingForDescribe = true // resumed once the gateway's Sync closed the described batch
+      return
+    }
     let runStart = -1
     let syncs = 0
     let last = -1
@@ -90,6 +94,7 @@ export class QueryPhase {
       } else if (!isFrontendCode(code) || code === FrontendCode.Password) throw invalidMessage(code)
       // The first message of a transaction is its request: what the router reads.
       if (last < 0 && !b.bound) b.request.set(code, f.buffer, f.start, f.end)
+      else if (!b.bound) b.request.follow(code, f.buffer, f.start, f.end)
       last = code
       if (rw !== undefined) rw.accept(code, f.buffer, f.start, f.end)
       else if (runStart < 0) runStart = f.start

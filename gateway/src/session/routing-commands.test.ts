@@ -5,6 +5,7 @@ import { load } from '../config/testing/fixtures.js'
 import { buildPools } from '../pool/build-pools.js'
 import { TxnStatus } from '../protocol/codes.js'
 import type { RoutingState } from '../router/route.js'
+import { shardForKey } from '../router/sharding-function.js'
 import { routingCommandReply } from './routing-commands.js'
 
 function pool(settings: Record<string, unknown> = {}) {
@@ -59,6 +60,39 @@ describe('PgCat routing commands', () => {
     assert.equal(routing.role, undefined)
     assert.equal(run('set search_path = x', routing), undefined)
     assert.equal(run('select 1', routing), undefined)
-    assert.equal(run("SET SHARD TO '1'", routing), undefined, 'sharding commands are not answered here yet')
+  })
+
+  test("SET SHARD / SET SHARDING KEY / SHOW SHARD: checked against the pool, answered with PgCat's tags", () => {
+    const routing: RoutingState = {}
+    assert.match(run('show shard', routing)!, /shard.*\.0.*SELECT 1/, 'one shard: 0')
+    assert.match(run("SET SHARD TO '1'", routing)!, /C22023.*shard 1 is not configured/)
+    assert.equal(routing.shard, undefined, 'a refused shard leaves the state as it was')
+    assert.match(run("set shard to '0'", routing)!, /^C.*SET SHARD\.Z/)
+    assert.equal(routing.shard, 0)
+    assert.match(run("SET SHARD TO 'ANY'", routing)!, /SET SHARD/)
+    assert.equal(routing.shard, undefined)
+    assert.match(run("SET SHARDING KEY TO '42'", routing)!, /^C.*SET SHARDING KEY\.Z/)
+    assert.equal(routing.shard, 0)
+    assert.match(run("SET SHARDING KEY TO 'abc'", routing)!, /C22023/)
+  })
+
+  test("SET SHARDING KEY hashes the key over the pool's shards (pg_bigint_hash)", () => {
+    const servers = (host: string) => ({ database: 'app', servers: [[host, 5432, 'primary']] })
+    const config = load({
+      pools: {
+        app: { shards: { '0': servers('10.0.0.1'), '1': servers('10.0.0.2'), '2': servers('10.0.0.3') } },
+      },
+    }).config
+    const three = buildPools(config).get('app')!.get('alice')!
+    const routing: RoutingState = {}
+    for (const key of [1, 2, 3, 42, -7]) {
+      const msg = serialize.query(`SET SHARDING KEY TO '${key}'`)
+      routingCommandReply(msg, 0, msg.length, routing, three, TxnStatus.Idle)
+      assert.equal(routing.shard, shardForKey('pg_bigint_hash', BigInt(key), 3), `key ${key}`)
+    }
+    const show = serialize.query('show shard')
+    routing.shard = undefined
+    const reply = routingCommandReply(show, 0, show.length, routing, three, TxnStatus.Idle)!
+    assert.match(reply.toString('latin1'), /any/, 'several shards, none chosen: any')
   })
 })

@@ -1,13 +1,17 @@
 /**
- * PgCat's routing commands for reads and writes, answered by the gateway as PgCat answers them:
+ * PgCat's routing commands, answered by the gateway as PgCat answers them:
  * `SET SERVER ROLE TO 'primary'|'replica'|'any'|'auto'|'default'`, `SHOW SERVER ROLE`,
- * `SET PRIMARY READS TO 'on'|'off'|'default'`, `SHOW PRIMARY READS` (sql/routing-command.ts reads
- * them; see there for PgCat's exact replies). They change the client's routing state, which the
- * router reads at the client's next transaction. The shard commands (`SET SHARD TO`, `SET SHARDING
- * KEY TO`, `SHOW SHARD`) belong to sharding and still go to the server here.
+ * `SET PRIMARY READS TO 'on'|'off'|'default'`, `SHOW PRIMARY READS`, `SET SHARD TO '<n>'|'ANY'`,
+ * `SET SHARDING KEY TO '<key>'`, `SHOW SHARD` (sql/routing-command.ts reads them; see there for
+ * PgCat's exact replies). They change the client's routing state, which the router reads at the
+ * client's next transaction. `SET SHARD TO 'ANY'` clears the session's shard, so each transaction's
+ * statement or the pool's default_shard decides (PgCat picks one shard at random and keeps it; with
+ * `default_shard = "random"` Skiff picks one per transaction). A shard out of range or a key that is
+ * not a bigint is refused with 22023 and leaves the session's shard as it was.
  * @see https://github.com/postgresml/pgcat/blob/main/src/client.rs (handle_custom_protocol)
  * @module
  */
+import { GatewayError } from '../errors.js'
 import type { UserPool } from '../pool/user-pool.js'
 import {
   serializeCommandComplete,
@@ -18,6 +22,7 @@ import {
 } from '../protocol/backend.js'
 import { SqlState } from '../protocol/sqlstate.js'
 import type { RoutingState } from '../router/route.js'
+import { checkedShard, shardOfKeyText } from '../router/shard-target.js'
 import { invalidRoutingValueMessage, parseRoutingCommand, type RoutingCommand } from '../sql/index.js'
 
 const TEXT_OID = 25
@@ -56,16 +61,44 @@ function answer(cmd: RoutingCommand, routing: RoutingState, pool: UserPool): Buf
       return oneValue('server role', serverRole(routing, pool))
     case 'show-primary-reads':
       return oneValue('primary reads', (routing.primaryReads ?? pool.routing.primaryReads) ? 'on' : 'off')
+    case 'set-shard':
+    case 'set-sharding-key':
+    case 'show-shard':
+      return shardAnswer(cmd, routing, pool)
     case 'invalid':
-      if (cmd.command !== 'set-server-role' && cmd.command !== 'set-primary-reads') return undefined
       return serializeErrorResponse({
         severity: 'ERROR',
         code: SqlState.InvalidParameterValue,
         ...invalidRoutingValueMessage(cmd),
       })
-    default:
-      return undefined // the shard commands: sharding's
   }
+}
+
+type ShardCommand = Extract<RoutingCommand, { kind: 'set-shard' | 'set-sharding-key' | 'show-shard' }>
+
+function shardAnswer(cmd: ShardCommand, routing: RoutingState, pool: UserPool): Buffer {
+  try {
+    switch (cmd.kind) {
+      case 'set-shard':
+        if (cmd.shard.toLowerCase() === 'any') delete routing.shard
+        else routing.shard = checkedShard(pool, cmd.shard, 'SET SHARD')
+        return serializeCommandComplete('SET SHARD')
+      case 'set-sharding-key':
+        routing.shard = shardOfKeyText(pool, cmd.key, 'SET SHARDING KEY')
+        return serializeCommandComplete('SET SHARDING KEY')
+      case 'show-shard':
+        return oneValue('shard', shownShard(routing, pool))
+    }
+  } catch (err) {
+    if (!(err instanceof GatewayError)) throw err
+    return err.toErrorResponse()
+  }
+}
+
+/** SHOW SHARD: the session's shard; else 0 in a pool of one shard, `any` in a pool of several. */
+function shownShard(routing: RoutingState, pool: UserPool): string {
+  if (routing.shard !== undefined) return String(routing.shard)
+  return pool.shards.length === 1 ? '0' : 'any'
 }
 
 /** What SHOW SERVER ROLE says: the client's role, else the pool's (auto when it splits by statement). */

@@ -188,6 +188,11 @@ export class StatementRewriter implements StatementOwner {
     return cs === undefined ? undefined : statementInfo(cs.stmt)
   }
 
+  /** The Parse body (text, NUL, parameter types) of the client's statement `name`, if it has one. */
+  statementBody(name: string): Buffer | undefined {
+    return this.statements.get(name)?.stmt.body
+  }
+
   /** The plain messages waiting when they are all there is, left in place; else undefined. */
   peekRun(): Buffer | undefined {
     const only = this.items[0]

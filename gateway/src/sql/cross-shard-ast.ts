@@ -84,7 +84,7 @@ export function hasAggregate(e: unknown): boolean {
 }
 
 /** Built-in set-returning functions: in a select list they multiply rows, which an aggregate would merge. */
-const SET_RETURNING = new Set([
+export const SET_RETURNING: ReadonlySet<string> = new Set([
   ...['generate_series', 'generate_subscripts', 'unnest', 'regexp_matches', 'regexp_split_to_table'],
   ...['string_to_table', 'json_array_elements', 'jsonb_array_elements', 'json_array_elements_text'],
   ...['jsonb_array_elements_text', 'json_each', 'jsonb_each', 'json_each_text', 'jsonb_each_text'],

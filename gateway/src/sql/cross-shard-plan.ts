@@ -22,6 +22,7 @@
 import type { Statement } from 'pgsql-ast-parser'
 import { markCollations, restoreCollations } from './collate-marker.js'
 import { astParser, hasSetReturning, nestedRefusal } from './cross-shard-ast.js'
+import { unknownFunction } from './cross-shard-functions.js'
 import { Refusal } from './cross-shard-refusal.js'
 import { SelectRewrite } from './cross-shard-select.js'
 import { Lru } from './lru.js'
@@ -71,7 +72,11 @@ function planUncached(sql: string): CrossShardPlan {
   if (statements.length !== 1)
     return refuse(statements.length === 0 ? 'an empty query' : 'a multi-statement text')
   const statement = statements[0]!
-  const why = topLevelRefusal(statement) ?? nestedRefusal(statement)
+  const unknown = unknownFunction(statement)
+  const why =
+    topLevelRefusal(statement) ??
+    nestedRefusal(statement) ??
+    (unknown === undefined ? undefined : `the function ${unknown} (it could be a user-defined aggregate)`)
   if (why !== undefined) return refuse(why)
   try {
     const { statement: shard, spec } = new SelectRewrite(statement as never).plan()

@@ -93,6 +93,8 @@
  * @module
  */
 export { classifySql, classifyStatement } from './classify.js'
+export type { CrossShardPlan } from './cross-shard-plan.js'
+export { planCrossShardRead } from './cross-shard-plan.js'
 export type { KeyLocatorCacheOptions } from './key-locator-cache.js'
 export { KeyLocatorCache } from './key-locator-cache.js'
 export type { ChannelCommand, ListenCommand } from './listen-command.js'
