@@ -60,8 +60,8 @@ export class QueryPhase {
       return
     }
     if (b.holdingForListen) return // resumed once the listener answered the LISTEN
-    if (b.describing) {
-      b.holdingForDescribe = true // resumed once the gateway's Sync closed the described batch
+    if (b.describe.active) {
+      b.describe.holdingInput = true // resumed once the gateway's Sync closed the described batch
       return
     }
     let runStart = -1

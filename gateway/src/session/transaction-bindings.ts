@@ -11,23 +11,19 @@ import { LocalBinding } from '../binding/local.js'
 import { MultiShardBinding } from '../binding/multi-shard.js'
 import { GatewayError, toFatal } from '../errors.js'
 import { Cleanup } from '../pool/cleanup-state.js'
-import { InternalQuery } from '../pool/internal-query.js'
 import type { ServerConnection } from '../pool/server-conn.js'
 import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
 import { TxnStatus } from '../protocol/codes.js'
-import { serializeQuery } from '../protocol/frontend.js'
 import type { MergeSpec } from '../protocol/merge-spec.js'
 import { ClientRequest } from '../request/client-request.js'
 import { mayHoldBegin, type RouteDecision, type RouteHint, routeTransaction } from '../router/route.js'
 import { afterBegin } from '../router/statement-target.js'
-import { planCrossShardRead } from '../sql/index.js'
 import { CommitPosition } from './commit-position.js'
 import { BEGIN_REPLY, holdableBegin, runHeldBegin } from './held-begin.js'
 import { type ListenHost, ListenRequests } from './listen-requests.js'
 import { SettingsSync } from './param-apply.js'
 import {
-  CROSS_SHARD_PROTOCOL,
   failedRequestsReply,
   MULTI_SHARD_PROTOCOL,
   onlyQueries,
@@ -36,6 +32,7 @@ import {
   TransactionTimers,
 } from './query-phase-support.js'
 import { SessionPins } from './session-pins.js'
+import { DescribeFirst, planCrossShard } from './shard-requests.js'
 import type { StatementRewriter } from './statement-rewriter.js'
 
 const EMPTY = Buffer.alloc(0)
@@ -61,10 +58,8 @@ export class TransactionBindings implements DirectClient {
   holdingForProbe = false
   /** Input is held until the listener answered a LISTEN. */
   holdingForListen = false
-  /** A describe-only batch of a sharded pool is being closed with the gateway's own Sync (see describeFirst). */
-  describing = false
-  /** Input is held until that Sync is answered. */
-  holdingForDescribe = false
+  /** A describe-only batch of a sharded pool, closed with the gateway's own Sync (shard-requests.ts). */
+  readonly describe: DescribeFirst
   /** Transaction mode: LISTEN/UNLISTEN answered by the gateway, and the client's notifications. */
   readonly listen?: ListenRequests
   /** Queries run in the current transaction (for the statistics). */
@@ -101,6 +96,10 @@ export class TransactionBindings implements DirectClient {
       rewriter.onResume = () => queueMicrotask(() => this.direct.resumeSource())
     }
     this.sync = new SettingsSync(owner)
+    this.describe = new DescribeFirst({
+      closed: (server) => this.describeClosed(server),
+      resumeInput: () => this.owner.resumeInput(),
+    })
     this.commits = new CommitPosition(owner.routing)
     this.direct = new DirectBinding(this, rewriter)
     this.local = new LocalBinding(this)
@@ -178,25 +177,10 @@ export class TransactionBindings implements DirectClient {
       if (syncs === 1 && this.holdBegin(bytes)) return
       const decision = this.route()
       if (decision === undefined) return this.onBindFailed(this.routeError!, syncs)
-      if (decision.shards.length > 1) {
-        let merge: MergeSpec | undefined
-        if (decision.crossShard) {
-          const planned = this.planCrossShard(bytes, syncs)
-          if (planned instanceof GatewayError) return this.onBindFailed(planned, syncs)
-          bytes = planned.bytes
-          merge = planned.merge
-        }
-        this.multi = new MultiShardBinding(
-          this,
-          decision.candidates,
-          shardNames(decision),
-          (server) => this.sync.prepareLeg(server),
-          merge,
-        )
-        return this.sendMulti(bytes, syncs)
-      }
+      if (decision.shards.length > 1) return this.startMulti(decision, bytes, syncs)
       this.learnPosition = !decision.readOnly && this.pool.routing.readYourWrites
-      this.describing = this.describeFirst(syncs)
+      const shards = this.pool.shards.length
+      this.describe.active = DescribeFirst.wanted(syncs, this.sharing, shards, this.request.runsStatement)
       d.forward(bytes, syncs, decision.candidates, this.retryable(decision))
     }
     // Nothing will come back until the client sends more: it is idle, holding a server.
@@ -214,29 +198,19 @@ export class TransactionBindings implements DirectClient {
     this.onBindFailed(MULTI_SHARD_PROTOCOL, syncs)
   }
 
-  /**
-   * A cross-shard read: the one Query it must be, planned (sql/cross-shard-plan.ts); what each shard
-   * runs and how the results combine, or why it cannot run across shards.
-   */
-  private planCrossShard(
-    bytes: Buffer | undefined,
-    syncs: number,
-  ): { bytes: Buffer; merge: MergeSpec } | GatewayError {
-    const plain = bytes ?? this.rewriter?.peekRun()
-    if (
-      plain === undefined ||
-      syncs !== 1 ||
-      !onlyQueries(plain) ||
-      plain.readUInt32BE(1) + 1 !== plain.length
-    )
-      return CROSS_SHARD_PROTOCOL
-    const plan = planCrossShardRead(plain.toString('utf8', 5, plain.length - 1))
-    if (plan.kind === 'refuse')
-      return new GatewayError('SHARD_NOT_CHOSEN', `pool ${this.pool.name}: ${plan.message}`, {
-        hint: plan.hint,
-      })
-    if (bytes === undefined) this.rewriter!.discardItems()
-    return { bytes: serializeQuery(plan.shardSql), merge: plan.merge }
+  /** A transaction on several shards: every shard's reply merged, a cross-shard read's combined. */
+  private startMulti(decision: RouteDecision, bytes: Buffer | undefined, syncs: number): void {
+    let merge: MergeSpec | undefined
+    if (decision.crossShard) {
+      const planned = planCrossShard(bytes ?? this.rewriter?.peekRun(), syncs, this.pool.name)
+      if (planned instanceof GatewayError) return this.onBindFailed(planned, syncs)
+      if (bytes === undefined) this.rewriter!.discardItems()
+      bytes = planned.bytes
+      merge = planned.merge
+    }
+    const prepare = (server: ServerConnection) => this.sync.prepareLeg(server)
+    this.multi = new MultiShardBinding(this, decision.candidates, shardNames(decision), prepare, merge)
+    this.sendMulti(bytes, syncs)
   }
 
   private endMulti(): void {
@@ -271,32 +245,11 @@ export class TransactionBindings implements DirectClient {
     return !info.transactionControl && info.kind === 'read'
   }
 
-  /**
-   * A sharded pool's batch that only prepares and describes, left open (with a Flush, as postgres.js
-   * does before the first execution of each parameterized statement, or with nothing): its shard is unknown until the
-   * Bind that follows, which would otherwise run on the server this batch landed on. The gateway ends
-   * the batch with a Sync of its own, swallows that ReadyForQuery and gives the server back, so the
-   * Bind is routed by its own key (the statement cache prepares the statement there).
-   */
-  private describeFirst(syncs: number): boolean {
-    return syncs === 0 && this.sharing && this.pool.shards.length > 1 && !this.request.runsStatement
-  }
-
-  /** The described batch reached its server: the gateway's Sync follows it. */
-  private closeDescribe(server: ServerConnection): void {
-    server.sendInternal(new InternalQuery(() => this.describeClosed(server)), [], true)
-  }
-
+  /** A described batch's Sync was answered: its server goes back unless the client keeps it. */
   private describeClosed(server: ServerConnection): void {
-    this.describing = false
     this.timers.clear()
-    const d = this.direct
-    const free = d.server === server && server.txnStatus === TxnStatus.Idle && !server.busy
+    const free = this.direct.server === server && server.txnStatus === TxnStatus.Idle && !server.busy
     if (free && !this.pins?.pinned && !this.rewriter?.hasItems) this.endTransaction()
-    if (this.holdingForDescribe) {
-      this.holdingForDescribe = false
-      queueMicrotask(() => this.owner.resumeInput())
-    }
   }
 
   /** The route decision for the transaction starting now; undefined (with routeError) when there is none. */
@@ -330,8 +283,7 @@ export class TransactionBindings implements DirectClient {
   onAttached(server: ServerConnection): void {
     this.transactionCount++
     this.sync.attached(server)
-    // After the batch the binding sends once this returns.
-    if (this.describing) queueMicrotask(() => this.closeDescribe(server))
+    if (this.describe.active) this.describe.attached(server)
     if (this.heldBegin !== undefined) {
       runHeldBegin(server, this.heldBegin, this.owner.id)
       this.heldBegin = undefined
