@@ -21,6 +21,8 @@ export interface PgbenchResult {
   tps?: number
   /** "number of transactions actually processed". */
   txns?: number
+  /** "number of failed transactions" (pgbench 15 and later; clients that aborted are not in it). */
+  failed?: number
   error?: string
 }
 
@@ -77,13 +79,15 @@ export function runPgbench(run: PgbenchRun): Promise<PgbenchResult> {
   })
 }
 
-/** Reads tps ("tps = X (without initial connection time)") and the transaction count. */
+/** Reads tps ("tps = X (without initial connection time)") and the processed and failed transaction counts. */
 export function parsePgbench(output: string): PgbenchResult {
   const tps = /^tps = ([\d.]+)/m.exec(output)?.[1]
   const txns = /^number of transactions actually processed: (\d+)/m.exec(output)?.[1]
+  const failed = /^number of failed transactions: (\d+)/m.exec(output)?.[1]
   const result: PgbenchResult = {}
   if (tps !== undefined) result.tps = Number(tps)
   if (txns !== undefined) result.txns = Number(txns)
+  if (failed !== undefined) result.failed = Number(failed)
   if (result.txns === 0) result.error = 'no transaction completed'
   return result
 }
