@@ -23,6 +23,11 @@ export interface PgbenchResult {
   txns?: number
   /** "number of failed transactions" (pgbench 15 and later; clients that aborted are not in it). */
   failed?: number
+  /**
+   * Clients pgbench stopped on an error it does not retry (e.g. a `\gset` that got no row): their
+   * transaction is in neither count. Set only when there were any.
+   */
+  abortedClients?: number
   error?: string
 }
 
@@ -88,11 +93,20 @@ export function parsePgbench(output: string): PgbenchResult {
   if (tps !== undefined) result.tps = Number(tps)
   if (txns !== undefined) result.txns = Number(txns)
   if (failed !== undefined) result.failed = Number(failed)
+  const aborted = abortedClients(output)
+  if (aborted > 0) result.abortedClients = aborted
   if (result.txns === 0) result.error = 'no transaction completed'
   return result
 }
 
 const ERROR_LINE = /error|fatal|abort/i
+
+/** pgbench starts every per-client error with "client <id> "; each such client stopped there. */
+const CLIENT_ERROR = /^(?:pgbench: (?:error: )?)?client (\d+) /gm
+
+function abortedClients(output: string): number {
+  return new Set([...output.matchAll(CLIENT_ERROR)].map((m) => m[1])).size
+}
 
 function errorCount(output: string): number {
   return output.split('\n').filter((l) => ERROR_LINE.test(l)).length

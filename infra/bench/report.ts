@@ -45,6 +45,8 @@ export interface Sample {
   replicaShare?: number
   /** pgbench's "number of failed transactions" (pgbench 15 and later). */
   failed?: number
+  /** Clients pgbench stopped on an error (not in `failed`); set only when there were any. */
+  abortedClients?: number
   /** Set when the run failed (its tps, if any, is then left out of medians and ratios). */
   error?: string
 }
@@ -157,7 +159,8 @@ export function rawTable(samples: Sample[]): string {
     const cells = [s.workload.name, s.clients, s.round, TARGET_LABELS[s.target], fmt(s.tps), s.txns ?? '—']
     cells.push(fmt(s.cpuUsPerTxn, 1))
     if (shares) cells.push(s.replicaShare === undefined ? '—' : `${fmt(s.replicaShare * 100)} %`)
-    if (failed) cells.push(s.failed ?? '—')
+    if (failed)
+      cells.push(`${s.failed ?? '—'}${s.abortedClients ? ` (${s.abortedClients} clients aborted)` : ''}`)
     return `| ${[...cells, s.error ?? ''].join(' | ')} |`
   })
   const head = ['workload', 'clients', 'round', 'target', 'tps', 'txns', 'CPU µs/txn']

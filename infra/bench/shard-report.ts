@@ -8,15 +8,21 @@ import { cpuCell, fmt, groups, median, roundRatios, type Sample, type TargetName
 const side = (g: Sample[], target: TargetName) => g.filter((s) => s.target === target)
 
 /** A run with an error, a failed transaction, or no failure count from pgbench (so no proof of none). */
-const failedRun = (s: Sample): boolean => s.error !== undefined || s.failed !== 0
+const failedRun = (s: Sample): boolean =>
+  s.error !== undefined || s.failed !== 0 || s.abortedClients !== undefined
 
-/** "0", or "12; **2/5 runs failed**": pgbench's failed transactions summed over the runs, and broken runs. */
+/**
+ * "0", or "12; 16 clients aborted; **2/5 runs failed**": pgbench's failed transactions and aborted
+ * clients summed over the runs, and the runs that failed.
+ */
 function failedCell(samples: Sample[]): string {
   if (samples.length === 0) return '—'
   const counted = samples.reduce((n, s) => n + (s.failed ?? 0), 0)
+  const aborted = samples.reduce((n, s) => n + (s.abortedClients ?? 0), 0)
   const unknown = samples.filter((s) => s.error === undefined && s.failed === undefined).length
   const broken = samples.filter((s) => s.error !== undefined).length
   const parts = [fmt(counted)]
+  if (aborted > 0) parts.push(`${fmt(aborted)} clients aborted`)
   if (unknown > 0) parts.push(`${unknown} run(s) without a count`)
   if (broken > 0) parts.push(`**${broken}/${samples.length} runs failed**`)
   return parts.join('; ')
@@ -44,10 +50,11 @@ export function shardTable(samples: Sample[]): string {
 /** Why the first bad run is bad, for the verdict line. */
 function firstProblem(runs: Sample[]): string {
   const bad = runs.find(failedRun) as Sample
-  if (bad.error !== undefined) return `round ${bad.round}: ${bad.error}`
+  const aborted = bad.abortedClients ? ` (${bad.abortedClients} clients aborted)` : ''
+  if (bad.error !== undefined) return `round ${bad.round}: ${bad.error}${aborted}`
   if (bad.failed === undefined)
     return `round ${bad.round}: pgbench printed no "number of failed transactions"`
-  return `round ${bad.round}: ${bad.failed} failed transactions`
+  return `round ${bad.round}: ${bad.failed} failed transactions${aborted}`
 }
 
 /** One verdict line for one mode and client count. */
