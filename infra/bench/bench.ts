@@ -22,6 +22,7 @@ import { killAll } from './procs.js'
 import { failureLines, rawTable, type Sample, summaryTable } from './report.js'
 import { runAll, warmUp } from './runner.js'
 import { shardTable, shardVerdict } from './shard-report.js'
+import { shardBalances } from './shard-setup.js'
 import { splitTable, splitVerdict } from './split-report.js'
 import { type BenchEnv, makeWorkDir, setUp, targetsOf, tearDown } from './targets.js'
 import { SHARD_WORKLOADS, SPLIT_WORKLOAD, selectWorkloads, type Workload } from './workloads.js'
@@ -41,7 +42,7 @@ function report(e: BenchEnv, workloads: Workload[], samples: Sample[], startedAt
   const table = e.opts.split
     ? [splitTable(samples), '', ...splitVerdict(samples)]
     : e.opts.shard
-      ? [shardTable(samples), '', ...shardVerdict(samples)]
+      ? [shardTable(samples), '', ...shardVerdict(samples, e.shard?.balances)]
       : [summaryTable(samples)]
   return [
     `# Skiff ${what}, ${startedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC`,
@@ -101,6 +102,7 @@ async function main(): Promise<number> {
     const samples = await runAll(env, workloads)
     // shutdown() is exiting the process: a partial table must not replace the last full report.
     if (env.aborted) return 1
+    if (env.shard && env.topology) env.shard.balances = shardBalances(env.topology)
     const markdown = report(env, workloads, samples, startedAt)
     mkdirSync(dirname(opts.out), { recursive: true })
     writeFileSync(opts.out, `${markdown}\n## Every run\n\n${rawTable(samples)}\n`)

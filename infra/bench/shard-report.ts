@@ -78,11 +78,28 @@ function verdictLine(g: Sample[]): string {
 }
 
 /**
- * Issue 20's acceptance, per mode: yes only when every run through Skiff exited 0, logged no error
- * and reported `number of failed transactions: 0`.
+ * Whether the UPDATEs reached their rows: each transaction pgbench counted through Skiff added 1 to
+ * one row's balance, so the shards' total is at least that count (more with the warm-up and the
+ * transactions cut off at the end). An UPDATE sent to a shard without the row fails nothing; a total
+ * below the count is the only sign of it.
  */
-export function shardVerdict(samples: Sample[]): string[] {
+function updatesLine(samples: Sample[], balances: number[]): string {
+  const counted = samples.filter((s) => s.target === 'shard-skiff').reduce((n, s) => n + (s.txns ?? 0), 0)
+  const total = balances.reduce((a, b) => a + b, 0)
+  const perShard = balances.map((b) => fmt(b)).join(' / ')
+  const verdict =
+    total >= counted ? '**yes**' : `**no**: at least ${fmt(counted - total)} updates did not reach their row`
+  return `Every UPDATE through Skiff reached its row: ${verdict} (sum(balance) of sh_bench over the shards ${fmt(total)}, ${perShard} per shard; transactions counted through Skiff, warm-up not included: ${fmt(counted)}; the sum may only be larger)`
+}
+
+/**
+ * Issue 20's acceptance, per mode: yes only when every run through Skiff exited 0, logged no error
+ * and reported `number of failed transactions: 0`. With `balances` (each shard's sum(balance) after
+ * the runs), a line on whether the UPDATEs reached their rows too.
+ */
+export function shardVerdict(samples: Sample[], balances?: number[]): string[] {
   const head =
     'No failed transaction through Skiff over 3 shards (every run: pgbench exit 0, no error line, `number of failed transactions: 0`; a client that aborts, e.g. a `\\gset` that found no row, fails the run):'
-  return [head, ...groups(samples).map(verdictLine)]
+  const updates = balances ? ['', updatesLine(samples, balances)] : []
+  return [head, ...groups(samples).map(verdictLine), ...updates]
 }

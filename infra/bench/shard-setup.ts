@@ -93,3 +93,14 @@ export function loadShards(topology: Topology): number[] {
   }
   return counts
 }
+
+/**
+ * `sum(balance)` of `sh_bench` on each shard: every UPDATE through Skiff that reached its row added 1.
+ * One routed to a shard without the row updates nothing and fails nothing, so only this total shows it.
+ */
+export function shardBalances(topology: Topology): number[] {
+  const sql = 'select coalesce(sum(balance), 0) from sh_bench'
+  return topology.shards.map((shard) =>
+    Number(superuserPsql(topology, ['-A', '-t', '-c', sql], shard.port, topology.shardDatabase).trim()),
+  )
+}

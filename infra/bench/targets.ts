@@ -43,8 +43,11 @@ export interface BenchEnv {
   proxies: Partial<Record<ProxyName, RunningProxy>>
   /** pg_authid.rolpassword of the login users, for PgBouncer's auth_file. */
   secrets?: { username: string; secret: string }[]
-  /** `--shard`: the pgbench scripts, and how many `sh_bench` rows each shard holds. */
-  shard?: { scripts: ShardScripts; rows: number[] }
+  /**
+   * `--shard`: the pgbench scripts, how many `sh_bench` rows each shard holds, and (after the runs)
+   * the `sum(balance)` on each.
+   */
+  shard?: { scripts: ShardScripts; rows: number[]; balances?: number[] }
   /** Proxy crashes seen between runs, for the report. */
   restarts: string[]
   /** Set on SIGINT/SIGTERM/watchdog: stop measuring, restart nothing. */
