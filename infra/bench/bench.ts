@@ -8,6 +8,10 @@
  * `--split` (`npm run bench:split`) runs issue 19's read/write splitting row instead: Skiff with
  * splitting off and on, in front of a primary and two streaming replicas; report in
  * bench-results/split-latest.md.
+ *
+ * `--shard` (`npm run bench:shard`) runs issue 20's sharding rows instead: Skiff over three shard
+ * primaries routing by `automatic_sharding_key`, next to shard 0 direct, a custom script in
+ * `-M simple`, `extended` and `prepared`; report in bench-results/shard-latest.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -17,9 +21,11 @@ import { type BenchOptions, parseBenchArgs, USAGE } from './options.js'
 import { killAll } from './procs.js'
 import { failureLines, rawTable, type Sample, summaryTable } from './report.js'
 import { runAll, warmUp } from './runner.js'
+import { shardTable, shardVerdict } from './shard-report.js'
+import { shardBalances } from './shard-setup.js'
 import { splitTable, splitVerdict } from './split-report.js'
 import { type BenchEnv, makeWorkDir, setUp, targetsOf, tearDown } from './targets.js'
-import { SPLIT_WORKLOAD, selectWorkloads, type Workload } from './workloads.js'
+import { SHARD_WORKLOADS, SPLIT_WORKLOAD, selectWorkloads, type Workload } from './workloads.js'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const say = (line: string): void => console.error(`[bench] ${line}`)
@@ -28,13 +34,21 @@ let env: BenchEnv | undefined
 
 function report(e: BenchEnv, workloads: Workload[], samples: Sample[], startedAt: Date): string {
   const failures = failureLines(samples)
-  const what = e.opts.split ? 'read/write splitting benchmark' : 'benchmark'
-  const table = e.opts.split ? [splitTable(samples), '', ...splitVerdict(samples)] : [summaryTable(samples)]
+  const what = e.opts.split
+    ? 'read/write splitting benchmark'
+    : e.opts.shard
+      ? 'sharding benchmark'
+      : 'benchmark'
+  const table = e.opts.split
+    ? [splitTable(samples), '', ...splitVerdict(samples)]
+    : e.opts.shard
+      ? [shardTable(samples), '', ...shardVerdict(samples, e.shard?.balances)]
+      : [summaryTable(samples)]
   return [
     `# Skiff ${what}, ${startedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC`,
     '',
     ...machineLines(),
-    ...settingsLines(e.opts, workloads),
+    ...settingsLines(e.opts, workloads, e.shard?.rows),
     '',
     ...table,
     '',
@@ -73,7 +87,9 @@ async function main(): Promise<number> {
     console.log(USAGE)
     return 0
   }
-  const workloads = opts.split ? [SPLIT_WORKLOAD] : selectWorkloads(opts.only)
+  const workloads = opts.split
+    ? [SPLIT_WORKLOAD]
+    : selectWorkloads(opts.only, opts.shard ? SHARD_WORKLOADS : undefined)
   process.on('SIGINT', () => void shutdown(130))
   process.on('SIGTERM', () => void shutdown(143))
   watchdog(opts, workloads)
@@ -82,10 +98,11 @@ async function main(): Promise<number> {
   let failed = true
   try {
     await setUp(env)
-    await warmUp(env)
+    await warmUp(env, workloads[0] as Workload)
     const samples = await runAll(env, workloads)
     // shutdown() is exiting the process: a partial table must not replace the last full report.
     if (env.aborted) return 1
+    if (env.shard && env.topology) env.shard.balances = shardBalances(env.topology)
     const markdown = report(env, workloads, samples, startedAt)
     mkdirSync(dirname(opts.out), { recursive: true })
     writeFileSync(opts.out, `${markdown}\n## Every run\n\n${rawTable(samples)}\n`)

@@ -47,13 +47,21 @@ export async function prepareReplicas(topology: Topology): Promise<void> {
     superuserPsql(topology, ['-c', prewarm], server.port)
 }
 
-/** Runs psql as the superuser over TCP against the database on a server (the primary by default); returns its stdout. */
-function superuserPsql(topology: Topology, args: string[], port = topology.primary.port): string {
+/**
+ * Runs psql as the superuser over TCP against a database (the pgbench one by default) on a server
+ * (the primary by default); returns its stdout.
+ */
+export function superuserPsql(
+  topology: Topology,
+  args: string[],
+  port = topology.primary.port,
+  database = topology.database,
+): string {
   const { username, password } = topology.users.superuser
   const conn = ['-X', '-q', '-h', '127.0.0.1', '-p', String(port), '-U', username]
   const env = { ...process.env, PGPASSWORD: password }
   const opts = { env, encoding: 'utf8' as const, timeout: 600_000 }
-  const result = spawnSync(findPgBin('psql'), [...conn, ...args, topology.database], opts)
+  const result = spawnSync(findPgBin('psql'), [...conn, ...args, database], opts)
   if (result.status !== 0)
     throw new Error(`psql ${args.join(' ')} failed: ${result.stderr || result.error?.message}`)
   return result.stdout

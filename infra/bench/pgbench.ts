@@ -21,6 +21,13 @@ export interface PgbenchResult {
   tps?: number
   /** "number of transactions actually processed". */
   txns?: number
+  /** "number of failed transactions" (pgbench 15 and later; clients that aborted are not in it). */
+  failed?: number
+  /**
+   * Clients pgbench stopped on an error it does not retry (e.g. a `\gset` that got no row): their
+   * transaction is in neither count. Set only when there were any.
+   */
+  abortedClients?: number
   error?: string
 }
 
@@ -77,18 +84,29 @@ export function runPgbench(run: PgbenchRun): Promise<PgbenchResult> {
   })
 }
 
-/** Reads tps ("tps = X (without initial connection time)") and the transaction count. */
+/** Reads tps ("tps = X (without initial connection time)") and the processed and failed transaction counts. */
 export function parsePgbench(output: string): PgbenchResult {
   const tps = /^tps = ([\d.]+)/m.exec(output)?.[1]
   const txns = /^number of transactions actually processed: (\d+)/m.exec(output)?.[1]
+  const failed = /^number of failed transactions: (\d+)/m.exec(output)?.[1]
   const result: PgbenchResult = {}
   if (tps !== undefined) result.tps = Number(tps)
   if (txns !== undefined) result.txns = Number(txns)
+  if (failed !== undefined) result.failed = Number(failed)
+  const aborted = abortedClients(output)
+  if (aborted > 0) result.abortedClients = aborted
   if (result.txns === 0) result.error = 'no transaction completed'
   return result
 }
 
 const ERROR_LINE = /error|fatal|abort/i
+
+/** pgbench starts every per-client error with "client <id> "; each such client stopped there. */
+const CLIENT_ERROR = /^(?:pgbench: (?:error: )?)?client (\d+) /gm
+
+function abortedClients(output: string): number {
+  return new Set([...output.matchAll(CLIENT_ERROR)].map((m) => m[1])).size
+}
 
 function errorCount(output: string): number {
   return output.split('\n').filter((l) => ERROR_LINE.test(l)).length

@@ -1,7 +1,21 @@
 /** Turns the per-round samples into the Markdown summary (medians, ratios, CPU per transaction). */
 import type { Workload } from './workloads.js'
 
-export type TargetName = 'direct' | 'pgbouncer' | 'skiff' | 'split-off' | 'split-off-replicas' | 'split-on'
+export type TargetName =
+  | 'direct'
+  | 'pgbouncer'
+  | 'skiff'
+  | 'split-off'
+  | 'split-off-replicas'
+  | 'split-on'
+  | 'shard-skiff'
+  | 'shard-direct'
+
+/** The targets pgbench reaches without a proxy: the primary, or (`--shard`) shard 0's server. */
+export type DirectName = 'direct' | 'shard-direct'
+
+export const isDirect = (target: TargetName): target is DirectName =>
+  target === 'direct' || target === 'shard-direct'
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   direct: 'direct',
@@ -10,6 +24,8 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   'split-off': 'Skiff split off',
   'split-off-replicas': 'Skiff split off, replicas',
   'split-on': 'Skiff split on',
+  'shard-skiff': 'Skiff, 3 shards',
+  'shard-direct': 'shard 0 direct',
 }
 
 /** One pgbench run against one target. */
@@ -27,6 +43,10 @@ export interface Sample {
    * where the reads went.
    */
   replicaShare?: number
+  /** pgbench's "number of failed transactions" (pgbench 15 and later). */
+  failed?: number
+  /** Clients pgbench stopped on an error (not in `failed`); set only when there were any. */
+  abortedClients?: number
   /** Set when the run failed (its tps, if any, is then left out of medians and ratios). */
   error?: string
 }
@@ -130,18 +150,22 @@ export function failureLines(samples: Sample[]): string[] {
 
 /**
  * Every run, for the file: lets a reader check the medians and see the spread. The replicas' share
- * of Postgres CPU only when measured (`--split`).
+ * of Postgres CPU only when measured (`--split`), failed transactions only for `--shard`.
  */
 export function rawTable(samples: Sample[]): string {
   const shares = samples.some((s) => s.replicaShare !== undefined)
+  const failed = samples.some((s) => s.target.startsWith('shard-'))
   const rows = samples.map((s) => {
     const cells = [s.workload.name, s.clients, s.round, TARGET_LABELS[s.target], fmt(s.tps), s.txns ?? '—']
     cells.push(fmt(s.cpuUsPerTxn, 1))
     if (shares) cells.push(s.replicaShare === undefined ? '—' : `${fmt(s.replicaShare * 100)} %`)
+    if (failed)
+      cells.push(`${s.failed ?? '—'}${s.abortedClients ? ` (${s.abortedClients} clients aborted)` : ''}`)
     return `| ${[...cells, s.error ?? ''].join(' | ')} |`
   })
   const head = ['workload', 'clients', 'round', 'target', 'tps', 'txns', 'CPU µs/txn']
   if (shares) head.push('Postgres CPU on replicas')
+  if (failed) head.push('failed txns')
   head.push('error')
   return [`| ${head.join(' | ')} |`, `|${'---|'.repeat(head.length)}`, ...rows].join('\n')
 }

@@ -2,7 +2,7 @@
 import type { Topology } from '../src/index.js'
 import { runPgbench } from './pgbench.js'
 import { cpuMicros, treeCpuMicros } from './procs.js'
-import { type Sample, TARGET_LABELS, type TargetName } from './report.js'
+import { isDirect, type Sample, TARGET_LABELS, type TargetName } from './report.js'
 import { type BenchEnv, ensureProxy, targetsOf } from './targets.js'
 import type { Workload } from './workloads.js'
 
@@ -19,7 +19,16 @@ interface RunSpec {
 
 /** Where pgbench connects for a target. */
 function portOf(e: BenchEnv, target: TargetName): number {
-  return (target === 'direct' ? e.topology?.primary.port : e.proxies[target]?.port) ?? 0
+  if (target === 'direct') return e.topology?.primary.port ?? 0
+  if (target === 'shard-direct') return e.topology?.shards[0]?.port ?? 0
+  return e.proxies[target]?.port ?? 0
+}
+
+/** `--shard`: pgbench's script for a target (the routed one through Skiff, shard 0's own straight to it). */
+function workloadOf(e: BenchEnv, target: TargetName, workload: Workload): Workload {
+  if (!e.shard) return workload
+  const script = target === 'shard-direct' ? e.shard.scripts.direct : e.shard.scripts.routed
+  return { ...workload, args: [...workload.args, '-f', script] }
 }
 
 /** CPU so far of the primary's and the replicas' whole process trees (postmaster, backends, workers). */
@@ -48,9 +57,9 @@ function replicaShare(before: ReturnType<typeof postgresCpu>, after: ReturnType<
 async function runOne(e: BenchEnv, target: TargetName, spec: RunSpec): Promise<Sample> {
   const { workload, clients, round, duration } = spec
   const sample: Sample = { workload, clients, round, target }
-  const problem = target === 'direct' ? undefined : await ensureProxy(e, target)
+  const problem = isDirect(target) ? undefined : await ensureProxy(e, target)
   if (problem) return { ...sample, error: problem }
-  const proxy = target === 'direct' ? undefined : e.proxies[target]
+  const proxy = isDirect(target) ? undefined : e.proxies[target]
   const topology = e.topology!
   const user = e.opts.user === 'md5' ? topology.users.md5 : topology.users.scram
   const pgBefore = postgresCpu(topology)
@@ -58,8 +67,8 @@ async function runOne(e: BenchEnv, target: TargetName, spec: RunSpec): Promise<S
   const result = await runPgbench({
     port: portOf(e, target),
     user,
-    database: topology.database,
-    workload,
+    database: e.shard ? topology.shardDatabase : topology.database,
+    workload: workloadOf(e, target, workload),
     clients,
     duration,
   })
@@ -82,7 +91,8 @@ function progress(s: Sample, rounds: number): void {
   const cpu = s.cpuUsPerTxn === undefined ? '' : `, ${s.cpuUsPerTxn.toFixed(1)} µs/txn`
   const share =
     s.replicaShare === undefined ? '' : `, ${(s.replicaShare * 100).toFixed(0)} % of Postgres CPU on replicas`
-  say(`${what} ${s.error ? `FAILED: ${s.error}` : `${s.tps?.toFixed(0)} tps${cpu}${share}`}`)
+  const failed = s.failed ? `, ${s.failed} failed transactions` : ''
+  say(`${what} ${s.error ? `FAILED: ${s.error}` : `${s.tps?.toFixed(0)} tps${cpu}${share}`}${failed}`)
 }
 
 /**
@@ -110,11 +120,15 @@ export async function runAll(e: BenchEnv, workloads: Workload[]): Promise<Sample
 
 const WARM_UP: Workload = { name: 'warm-up', label: 'warm-up', args: ['-S'], note: 'not recorded' }
 
-/** A short unrecorded `-S` run per target: fills pools, warms caches and Skiff's JIT. */
-export async function warmUp(e: BenchEnv): Promise<void> {
+/**
+ * A short unrecorded run per target: fills pools, warms caches and Skiff's JIT. `-S`, or with
+ * `--shard` (whose databases have no pgbench tables) the first measured workload.
+ */
+export async function warmUp(e: BenchEnv, first: Workload): Promise<void> {
   // --split: longer, so the first pair's second run is not the one still paying for JIT warm-up.
-  const duration = e.opts.split ? 5 : 2
-  const spec = { workload: WARM_UP, clients: Math.max(...e.opts.clients), round: 0, duration }
+  const duration = e.opts.split ? 5 : e.opts.shard ? 3 : 2
+  const workload = e.opts.shard ? { ...first, name: 'warm-up', note: 'not recorded' } : WARM_UP
+  const spec = { workload, clients: Math.max(...e.opts.clients), round: 0, duration }
   for (const target of targetsOf(e.opts)) {
     const s = await runOne(e, target, spec)
     if (s.error) say(`warm-up ${TARGET_LABELS[target]} failed: ${s.error}`)

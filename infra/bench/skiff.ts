@@ -21,6 +21,11 @@ export interface SkiffOptions {
   name?: string
   /** `--split`: the streaming replicas listed next to the primary, and which side this Skiff is. */
   splitting?: { side: SplitSide; replicaPorts: number[] }
+  /**
+   * `--shard`: one shard per port (each a primary holding `database`) instead of `serverPort`, and
+   * the `automatic_sharding_key` that routes each transaction to one of them.
+   */
+  sharding?: { shardPorts: number[]; key: string }
 }
 
 /**
@@ -52,10 +57,20 @@ function servers(opts: SkiffOptions): string {
   return `[${[`["127.0.0.1", ${opts.serverPort}, "primary"]`, ...replicas].join(', ')}]`
 }
 
+/** The `[pools.<db>.shards.<n>]` tables: shard 0 on `serverPort`, or one per `sharding` port. */
+function shards(opts: SkiffOptions): string {
+  const q = JSON.stringify
+  const table = (i: number, list: string) =>
+    `[pools.${opts.database}.shards.${i}]\ndatabase = ${q(opts.database)}\nservers = ${list}\n`
+  if (!opts.sharding) return table(0, servers(opts))
+  return opts.sharding.shardPorts.map((port, i) => table(i, `[["127.0.0.1", ${port}, "primary"]]`)).join('\n')
+}
+
 /**
  * One pool, one shard, primary only: the same single server that PgBouncer and the direct runs
  * use, so the three targets differ only in the hop in front of Postgres. With `splitting`, the
- * replicas too, and the splitting keys.
+ * replicas too, and the splitting keys; with `sharding`, one shard per shard primary and
+ * `pool_size` server connections to each.
  */
 export function skiffConfig(opts: SkiffOptions, port: number): string {
   const q = JSON.stringify
@@ -75,11 +90,8 @@ ${opts.httpPort === undefined ? '[http]\nenabled = false' : `[http]\nhost = "127
 
 [pools.${opts.database}]
 pool_mode = "transaction"
-${opts.splitting ? splittingKeys(opts.splitting) : ''}
-[pools.${opts.database}.shards.0]
-database = ${q(opts.database)}
-servers = ${servers(opts)}
-
+${opts.splitting ? splittingKeys(opts.splitting) : ''}${opts.sharding ? `automatic_sharding_key = ${q(opts.sharding.key)}\n` : ''}
+${shards(opts)}
 [pools.${opts.database}.users.0]
 username = ${q(opts.scram.username)}
 password = ${q(opts.scram.password)}

@@ -1,7 +1,7 @@
 /**
  * The things pgbench is pointed at (direct Postgres, PgBouncer, Skiff; with `--split`, Skiff with
- * read/write splitting off and on) and the environment that owns them, so one place can start,
- * restart and tear everything down.
+ * read/write splitting off and on; with `--shard`, Skiff over three shards and shard 0 direct) and
+ * the environment that owns them, so one place can start, restart and tear everything down.
  */
 import { chownSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,11 +11,12 @@ import { pgRunAs } from '../src/pg-process.js'
 import type { BenchOptions } from './options.js'
 import { prepareReplicas, storedSecrets, vacuum } from './pg-admin.js'
 import { type RunningProxy, startPgBouncer } from './pgbouncer.js'
-import { TARGET_LABELS, type TargetName } from './report.js'
+import { type DirectName, isDirect, TARGET_LABELS, type TargetName } from './report.js'
+import { loadShards, SHARD_COUNT, SHARDING_KEY, type ShardScripts, writeShardScripts } from './shard-setup.js'
 import { type SkiffOptions, startSkiff } from './skiff.js'
 
-/** The targets that are a proxy process (all but direct). */
-export type ProxyName = Exclude<TargetName, 'direct'>
+/** The targets that are a proxy process (all but the direct ones). */
+export type ProxyName = Exclude<TargetName, DirectName>
 
 /** Streaming replicas behind the `--split` pools. */
 const SPLIT_REPLICAS = 2
@@ -27,7 +28,8 @@ const SPLIT_REPLICAS = 2
  * costs nothing.
  */
 export function targetsOf(opts: BenchOptions): TargetName[] {
-  return opts.split ? ['split-off', 'split-off-replicas', 'split-on'] : ['direct', 'pgbouncer', 'skiff']
+  if (opts.split) return ['split-off', 'split-off-replicas', 'split-on']
+  return opts.shard ? ['shard-skiff', 'shard-direct'] : ['direct', 'pgbouncer', 'skiff']
 }
 
 /** Everything one benchmark run started; fields fill in as setup progresses. */
@@ -41,6 +43,11 @@ export interface BenchEnv {
   proxies: Partial<Record<ProxyName, RunningProxy>>
   /** pg_authid.rolpassword of the login users, for PgBouncer's auth_file. */
   secrets?: { username: string; secret: string }[]
+  /**
+   * `--shard`: the pgbench scripts, how many `sh_bench` rows each shard holds, and (after the runs)
+   * the `sum(balance)` on each.
+   */
+  shard?: { scripts: ShardScripts; rows: number[]; balances?: number[] }
   /** Proxy crashes seen between runs, for the report. */
   restarts: string[]
   /** Set on SIGINT/SIGTERM/watchdog: stop measuring, restart nothing. */
@@ -59,18 +66,29 @@ export function makeWorkDir(): string {
 
 /**
  * Topology, then the proxies. Primary only (replicas and shards would only take CPU from the
- * measurement), except for `--split`, which needs its streaming replicas.
+ * measurement), except for `--split`, which needs its streaming replicas, and `--shard`, which needs
+ * its shard primaries (and leaves the primary idle: scale 1, not vacuumed).
  */
 export async function setUp(env: BenchEnv): Promise<void> {
   const started = Date.now()
   const replicas = env.opts.split ? SPLIT_REPLICAS : 0
-  say(`starting Postgres (pgbench scale ${env.opts.scale}, ${replicas} streaming replicas) ...`)
-  env.topology = await startTopology({ replicas, shards: 0, pgbenchScale: env.opts.scale })
-  const { primary } = env.topology
+  const shards = env.opts.shard ? SHARD_COUNT : 0
+  const pgbenchScale = env.opts.shard ? 1 : env.opts.scale
   say(
-    `Postgres on port ${primary.port} after ${((Date.now() - started) / 1000).toFixed(1)} s; VACUUM ANALYZE ...`,
+    `starting Postgres (pgbench scale ${pgbenchScale}, ${replicas} streaming replicas, ${shards} shards) ...`,
   )
-  vacuum(env.topology)
+  env.topology = await startTopology({ replicas, shards, pgbenchScale })
+  const { primary } = env.topology
+  const after = `after ${((Date.now() - started) / 1000).toFixed(1)} s`
+  if (shards > 0) {
+    const ports = env.topology.shards.map((s) => s.port).join(', ')
+    say(`shard primaries on ports ${ports} ${after}; loading sh_bench, VACUUM ANALYZE ...`)
+    env.shard = { rows: loadShards(env.topology), scripts: writeShardScripts(env.dir) }
+    say(`sh_bench rows per shard: ${env.shard.rows.join(', ')}`)
+  } else {
+    say(`Postgres on port ${primary.port} ${after}; VACUUM ANALYZE ...`)
+    vacuum(env.topology)
+  }
   if (replicas > 0) {
     const ports = env.topology.replicas.map((r) => r.port).join(', ')
     say(`replicas on ports ${ports}; waiting for them to replay the VACUUM, then pg_prewarm everywhere ...`)
@@ -78,7 +96,7 @@ export async function setUp(env: BenchEnv): Promise<void> {
   }
   env.secrets = storedSecrets(env.topology)
   for (const name of targetsOf(env.opts)) {
-    if (name === 'direct') continue
+    if (isDirect(name)) continue
     const proxy = await startProxy(env, name)
     env.proxies[name] = proxy
     say(`${TARGET_LABELS[name]}: port ${proxy.port} (pid ${proxy.daemon.pid()})`)
@@ -89,6 +107,7 @@ export async function setUp(env: BenchEnv): Promise<void> {
 function startProxy(env: BenchEnv, name: ProxyName): Promise<RunningProxy> {
   if (name === 'pgbouncer') return startPgBouncer(pgbouncerOptions(env))
   if (name === 'skiff') return startSkiff(skiffOptions(env))
+  if (name === 'shard-skiff') return startSkiff(shardSkiffOptions(env))
   const replicaPorts = (env.topology as Topology).replicas.map((r) => r.port)
   const side = name === 'split-on' ? 'on' : name === 'split-off-replicas' ? 'off-replicas' : 'off-primary'
   return startSkiff({ ...skiffOptions(env), name, splitting: { side, replicaPorts } })
@@ -121,6 +140,14 @@ function skiffOptions(env: BenchEnv): SkiffOptions {
     md5,
     poolSize: opts.poolSize,
   }
+}
+
+/** `--shard`: one pool named after the shards' database, a shard per shard primary. */
+function shardSkiffOptions(env: BenchEnv): SkiffOptions {
+  const topology = env.topology as Topology
+  const shardPorts = topology.shards.map((s) => s.port)
+  const database = topology.shardDatabase
+  return { ...skiffOptions(env), name: 'shard-skiff', database, sharding: { shardPorts, key: SHARDING_KEY } }
 }
 
 /**

@@ -58,14 +58,39 @@ export const SPLIT_WORKLOAD: Workload = {
 }
 
 /**
- * The workloads named in `only` (all when it is empty).
+ * `--shard` (issue 20, acceptance 4): the script of shard-setup.ts (`-f`, added per target) in each
+ * query mode, since Skiff reads the key from a different place in each.
+ */
+export const SHARD_WORKLOADS: Workload[] = [
+  {
+    name: 'simple',
+    label: '`-M simple`',
+    args: ['-M', 'simple'],
+    note: 'the key inlined in the statement text, read from its literal',
+  },
+  {
+    name: 'extended',
+    label: '`-M extended`',
+    args: ['-M', 'extended'],
+    note: 'the unnamed statement every time, the key read from the Bind parameter',
+  },
+  {
+    name: 'prepared',
+    label: '`-M prepared`',
+    args: ['-M', 'prepared'],
+    note: 'named statements prepared once per client (Skiff prepares them on each shard it routes to), the key read from the Bind parameter',
+  },
+]
+
+/**
+ * The workloads of `from` named in `only` (all when it is empty).
  * @throws on an unknown name.
  */
-export function selectWorkloads(only: string[]): Workload[] {
+export function selectWorkloads(only: string[], from: Workload[] = WORKLOADS): Workload[] {
   for (const name of only) {
-    if (!WORKLOADS.some((w) => w.name === name)) {
-      throw new Error(`unknown workload "${name}" (known: ${WORKLOADS.map((w) => w.name).join(', ')})`)
+    if (!from.some((w) => w.name === name)) {
+      throw new Error(`unknown workload "${name}" (known: ${from.map((w) => w.name).join(', ')})`)
     }
   }
-  return only.length === 0 ? WORKLOADS : WORKLOADS.filter((w) => only.includes(w.name))
+  return only.length === 0 ? from : from.filter((w) => only.includes(w.name))
 }
