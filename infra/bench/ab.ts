@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { freePort } from '../src/free-port.js'
 import { findPgBin, startTopology, type Topology } from '../src/index.js'
+import { canConnect } from './procs.js'
 import { skiffConfig } from './skiff.js'
 import { WORKLOADS } from './workloads.js'
 
@@ -76,7 +77,12 @@ async function main(): Promise<void> {
     await startSide('after', resolve(afterDir), topo, dir),
   ]
   try {
-    await new Promise((r) => setTimeout(r, 2000))
+    // Both sides listening (a loaded machine may take seconds to start a process).
+    for (const side of sides) {
+      const deadline = Date.now() + 30_000
+      while (!(await canConnect(side.port)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100))
+    }
     console.log('| workload | before CPU µs/txn (median) | after CPU µs/txn (median) | after / before |')
     console.log('|---|---|---|---|')
     const only = onlyArg?.split(',') ?? []

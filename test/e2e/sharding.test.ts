@@ -215,6 +215,47 @@ shard_id_regex = '/\\* shard_id: (\\d+) \\*/'`,
     }
   })
 
+  test('inside a transaction, a statement whose key is on another shard fails there, and the transaction with it', async () => {
+    const c = await client()
+    try {
+      const s = await postgresShard(6001)
+      let other = 6002
+      while ((await postgresShard(other)) === s) other++
+      await c.query('begin')
+      await c.query(`insert into sh_users (id, name) values (6001, 'kept?')`)
+      await assert.rejects(
+        c.query(`insert into sh_users (id, name) values (${other}, 'elsewhere')`),
+        (err: pg.DatabaseError) => {
+          assert.equal(err.code, '0A000')
+          assert.match(
+            err.message,
+            new RegExp(`this transaction runs on shard ${s}, and this statement names shard`),
+          )
+          assert.match(err.hint ?? '', /transaction of their own/)
+          return true
+        },
+      )
+      await assert.rejects(c.query('select 1'), (err: pg.DatabaseError) => err.code === '25P02')
+      const end = await c.query('commit')
+      assert.equal(end.command, 'ROLLBACK', 'the failed transaction rolls back, as on Postgres')
+      for (let i = 0; i < SHARDS(); i++) {
+        const rows = await onShard(i, `select 1 from sh_users where id in (6001, ${other})`)
+        assert.equal(rows.length, 0, `nothing written on shard ${i}`)
+      }
+      // Statements without a key, or with one on the same shard, run in the transaction as usual.
+      let same = 6002
+      while ((await postgresShard(same)) !== s) same++
+      await c.query('begin')
+      await c.query(`insert into sh_users (id, name) values (6001, 'a')`)
+      await c.query(`select count(*) from sh_users`)
+      await c.query(`insert into sh_users (id, name) values (${same}, 'b')`)
+      await c.query('commit')
+      assert.equal((await onShard(s, `select 1 from sh_users where id in (6001, ${same})`)).length, 2)
+    } finally {
+      await c.end()
+    }
+  })
+
   test('statements no one shard can serve get a clear error and write nothing', async () => {
     const c = await client()
     const fails = async (sql: string, code: string, message: RegExp, values?: unknown[]) => {

@@ -83,6 +83,19 @@ export class QueryPhase {
         if (rw !== undefined && this.answerDeallocate(rw, f)) continue
         syncs++
         this.countQuery(f)
+        const swap = b.bound ? b.shardMismatch(f.buffer, f.start, f.end) : undefined
+        if (swap !== undefined) {
+          // Its key names another shard than the transaction's: a failing statement runs instead.
+          last = code
+          if (rw !== undefined) rw.accept(code, swap, 0, swap.length)
+          else {
+            if (runStart >= 0) b.forward(f.buffer.subarray(runStart, f.start), syncs - 1)
+            b.forward(swap, 1)
+            runStart = -1
+            syncs = 0
+          }
+          continue
+        }
       } else if (code === FrontendCode.Sync || code === FrontendCode.FunctionCall) {
         if (code === FrontendCode.Sync && rw !== undefined && this.answerPrepare(rw)) continue
         syncs++

@@ -7,14 +7,23 @@
  *   Bind comes later and would run on whatever server the batch landed on. The gateway ends such a
  *   batch with a Sync of its own, swallows that ReadyForQuery and gives the server back, so the Bind
  *   is routed by its own key (the statement cache prepares the statement on that shard's server).
- *   The client's input waits meanwhile, so nothing of it reaches the server being given back.
+ *   The client's input waits meanwhile, so nothing of it reaches the server being given back;
+ * - a Query inside a transaction that is already on a shard, whose key or comment names another
+ *   shard, must not run there: it is replaced by a statement that fails on the server with 0A000,
+ *   so the transaction fails where it runs, as for any error (a COMMIT then rolls back).
  * @module
  */
 import { GatewayError } from '../errors.js'
 import { InternalQuery } from '../pool/internal-query.js'
 import type { ServerConnection } from '../pool/server-conn.js'
+import type { ServerPool } from '../pool/server-pool.js'
+import type { UserPool } from '../pool/user-pool.js'
+import { FrontendCode } from '../protocol/codes.js'
 import { serializeQuery } from '../protocol/frontend.js'
 import type { MergeSpec } from '../protocol/merge-spec.js'
+import { ClientRequest } from '../request/client-request.js'
+import { shardTarget } from '../router/shard-target.js'
+import { statementTarget } from '../router/statement-target.js'
 import { planCrossShardRead } from '../sql/index.js'
 import { CROSS_SHARD_PROTOCOL, onlyQueries } from './query-phase-support.js'
 
@@ -73,4 +82,57 @@ export class DescribeFirst {
       queueMicrotask(() => this.host.resumeInput())
     }
   }
+}
+
+/** Reads the statements of a transaction already on a shard (one per session, reused). */
+export class ShardCheck {
+  private readonly request = new ClientRequest()
+
+  /**
+   * For the Query `buf[start, end)` run inside a transaction on `server` of `pool`: undefined when it
+   * may run there, else the Query to send instead, which fails with why it may not.
+   */
+  mismatch(pool: UserPool, server: ServerPool, buf: Buffer, start: number, end: number): Buffer | undefined {
+    const sharding = pool.routing.sharding
+    if (
+      sharding.automaticKey === undefined &&
+      sharding.keyRegex === undefined &&
+      sharding.shardIdRegex === undefined
+    )
+      return undefined
+    const current = pool.shards.findIndex((servers) => servers.includes(server))
+    if (current < 0) return undefined
+    const r = this.request
+    r.set(FrontendCode.Query, buf, start, end)
+    try {
+      const ctx = { sessionShard: current, inTransaction: true }
+      const info = r.statement
+      const shard = shardTarget(info, statementTarget(info), r.shardSources(sharding), ctx, pool)
+      if (shard === current) return undefined
+      return failingQuery(
+        new GatewayError(
+          'SHARD_NOT_CHOSEN',
+          `pool ${pool.name}: this transaction runs on shard ${current}, and this statement names shard ${shard}`,
+          {
+            hint: 'run the statements of each shard in a transaction of their own',
+          },
+        ),
+      )
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err
+      return failingQuery(err)
+    }
+  }
+}
+
+/**
+ * A Query that fails on the server with `error`'s SQLSTATE, message and hint (a DO block raising it):
+ * the server's transaction fails with it, as the client is told.
+ * @see https://www.postgresql.org/docs/current/plpgsql-errors-and-messages.html
+ */
+export function failingQuery(error: GatewayError): Buffer {
+  const quote = (text: string) => `$skiff$${text.replaceAll('$', '')}$skiff$`
+  const hint = error.hint === undefined ? '' : `, HINT = ${quote(error.hint)}`
+  const raise = `RAISE EXCEPTION USING ERRCODE = '${error.sqlstate}', MESSAGE = ${quote(error.message)}${hint}`
+  return serializeQuery(`DO $skiff_do$BEGIN ${raise}; END$skiff_do$`)
 }

@@ -32,7 +32,7 @@ import {
   TransactionTimers,
 } from './query-phase-support.js'
 import { SessionPins } from './session-pins.js'
-import { DescribeFirst, planCrossShard } from './shard-requests.js'
+import { DescribeFirst, planCrossShard, ShardCheck } from './shard-requests.js'
 import type { StatementRewriter } from './statement-rewriter.js'
 
 const EMPTY = Buffer.alloc(0)
@@ -60,6 +60,7 @@ export class TransactionBindings implements DirectClient {
   holdingForListen = false
   /** A describe-only batch of a sharded pool, closed with the gateway's own Sync (shard-requests.ts). */
   readonly describe: DescribeFirst
+  private readonly shardCheck = new ShardCheck()
   /** Transaction mode: LISTEN/UNLISTEN answered by the gateway, and the client's notifications. */
   readonly listen?: ListenRequests
   /** Queries run in the current transaction (for the statistics). */
@@ -196,6 +197,17 @@ export class TransactionBindings implements DirectClient {
     if (plain !== undefined && onlyQueries(plain)) return this.multi!.send(plain, syncs)
     this.rewriter?.discardItems()
     this.onBindFailed(MULTI_SHARD_PROTOCOL, syncs)
+  }
+
+  /**
+   * A Query inside a transaction already on one shard of a sharded pool: undefined when it may run
+   * there, else the Query that fails in its place (shard-requests.ts).
+   */
+  shardMismatch(buf: Buffer, start: number, end: number): Buffer | undefined {
+    const server = this.direct.serverPool
+    if (this.pool.shards.length < 2 || server === undefined || this.direct.server === undefined)
+      return undefined
+    return this.shardCheck.mismatch(this.pool, server, buf, start, end)
   }
 
   /** A transaction on several shards: every shard's reply merged, a cross-shard read's combined. */
