@@ -90,6 +90,28 @@ async function ask(socket: RawSocket, sql: string): Promise<Buffer[]> {
 
 const sortKey = (row: (string | null)[]) => JSON.stringify(row)
 
+/**
+ * Every corpus query's result from `answer` equals the single server's: same columns (names and
+ * types), same rows, in order where the query's ORDER BY fixes it, else as multisets.
+ */
+async function assertCorpusEqual(single: RawSocket, answer: (sql: string) => Promise<Result>): Promise<void> {
+  const failures: string[] = []
+  for (const { sql, ordered } of MERGE_CORPUS) {
+    const want = decode(Buffer.concat(await ask(single, sql)))
+    const got = await answer(sql)
+    const same = (a: Result) => (ordered ? a.rows : a.rows.map(sortKey).sort())
+    try {
+      assert.equal(want.error, undefined, 'one server')
+      assert.equal(got.error, undefined)
+      assert.deepEqual(got.columns, want.columns)
+      assert.deepEqual(same(got), same(want))
+    } catch (error) {
+      failures.push(`${sql}\n  ${(error as Error).message.split('\n').slice(0, 12).join('\n  ')}`)
+    }
+  }
+  assert.equal(failures.length, 0, failures.join('\n'))
+}
+
 describe('cross-shard reads planned, run on real shards and merged, equal one server', () => {
   const ids = Array.from({ length: ROW_COUNT }, (_, i) => i + 1)
   let shards: RawSocket[]
@@ -132,21 +154,7 @@ describe('cross-shard reads planned, run on real shards and merged, equal one se
 
   it(`merges each of the ${MERGE_CORPUS.length} corpus queries into the single server's result`, async () => {
     assert.ok(MERGE_CORPUS.length >= 50)
-    const failures: string[] = []
-    for (const { sql, ordered } of MERGE_CORPUS) {
-      const want = decode(Buffer.concat(await ask(single, sql)))
-      const got = await merged(sql)
-      const same = (a: Result) => (ordered ? a.rows : a.rows.map(sortKey).sort())
-      try {
-        assert.equal(want.error, undefined, 'one server')
-        assert.equal(got.error, undefined)
-        assert.deepEqual(got.columns, want.columns)
-        assert.deepEqual(same(got), same(want))
-      } catch (error) {
-        failures.push(`${sql}\n  ${(error as Error).message.split('\n').slice(0, 12).join('\n  ')}`)
-      }
-    }
-    assert.equal(failures.length, 0, failures.join('\n'))
+    await assertCorpusEqual(single, merged)
   })
 
   it('refuses every query of the refusal corpus, naming what it cannot merge', () => {
@@ -194,21 +202,7 @@ describe('cross-shard reads through Skiff equal one server (cross_shard_reads = 
   })
 
   it(`answers each of the ${MERGE_CORPUS.length} corpus queries as the single server does`, async () => {
-    const failures: string[] = []
-    for (const { sql, ordered } of MERGE_CORPUS) {
-      const want = decode(Buffer.concat(await ask(single, sql)))
-      const got = decode(Buffer.concat(await ask(client, sql)))
-      const same = (a: Result) => (ordered ? a.rows : a.rows.map(sortKey).sort())
-      try {
-        assert.equal(want.error, undefined, 'one server')
-        assert.equal(got.error, undefined)
-        assert.deepEqual(got.columns, want.columns)
-        assert.deepEqual(same(got), same(want))
-      } catch (error) {
-        failures.push(`${sql}\n  ${(error as Error).message.split('\n').slice(0, 12).join('\n  ')}`)
-      }
-    }
-    assert.equal(failures.length, 0, failures.join('\n'))
+    await assertCorpusEqual(single, async (sql) => decode(Buffer.concat(await ask(client, sql))))
   })
 
   it('refuses each query of the refusal corpus with 0A000 and a message naming the construct', async () => {
