@@ -24,6 +24,8 @@ export interface LoadedConfig {
   warnings: string[]
   /** The unknown-key messages alone (`check-config --strict` fails on these). */
   unknownKeys: string[]
+  /** Paths of the keys set in the file that Skiff accepts but does not act on yet. */
+  ignoredKeys: string[]
 }
 
 /**
@@ -51,7 +53,7 @@ export function parseConfigText(text: string, sourceName: string): LoadedConfig 
   const result = configSchema.safeParse(raw, { error: makeErrorMap(raw) })
   if (!result.success) throw new ConfigError(sourceName, result.error.issues.map(formatIssue))
   const findings = collectFindings(raw, configSchema)
-  return { config: result.data, warnings: warningLines(findings), unknownKeys: findings.unknownKeys }
+  return { config: result.data, warnings: warningLines(findings), ...findings }
 }
 
 /** Reads, parses and validates a config file. Rejects with a {@link ConfigError}. */

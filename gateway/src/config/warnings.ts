@@ -31,8 +31,13 @@ export function warningLines({ unknownKeys, ignoredKeys }: ConfigFindings): stri
 
 /** The single warning line for keys Skiff accepts but ignores. */
 export function ignoredKeysLine(paths: readonly string[]): string {
-  const noun = paths.length === 1 ? 'key is' : 'keys are'
-  return `${paths.length} ${noun} accepted for PgCat compatibility but not acted on by Skiff yet: ${paths.join(', ')}`
+  return `${ignoredKeysMessage(paths.length)}: ${paths.join(', ')}`
+}
+
+/** The words of {@link ignoredKeysLine} without the list (the logger takes the list as a field). */
+export function ignoredKeysMessage(count: number): string {
+  const noun = count === 1 ? 'key is' : 'keys are'
+  return `${count} ${noun} accepted for PgCat compatibility but not acted on by Skiff yet`
 }
 
 function walkTable(raw: unknown, schema: z.ZodType, path: string[], out: ConfigFindings): void {
