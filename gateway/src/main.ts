@@ -1,17 +1,21 @@
 /**
- * The `skiff` command: `skiff --config FILE`, `skiff check-config FILE`, `--help`, `--version`.
+ * The `skiff` command: `skiff FILE` (PgCat's positional form) or `skiff --config FILE`,
+ * `skiff check-config [--strict] FILE`, `--help`, `--version`.
  * @module
  */
 import { readFileSync } from 'node:fs'
-import { ConfigError, loadConfigFile } from './config/load.js'
+import { ConfigError, type LoadedConfig, loadConfigFile } from './config/load.js'
+import { ignoredKeysLine, ignoredKeysMessage } from './config/warnings.js'
 import { Gateway } from './gateway.js'
 import { log } from './log.js'
 
 const USAGE = `Usage:
-  skiff --config <file>       run the gateway with a pgcat.toml-format config
-  skiff check-config <file>   validate a config file, print problems, exit 1 if invalid
-  skiff --help                this text
-  skiff --version             print the version
+  skiff <file>                         run the gateway with a pgcat.toml-format config
+  skiff --config <file>                the same
+  skiff check-config [--strict] <file> validate a config file, print problems, exit 1 if invalid;
+                                       --strict also fails on unknown keys, naming each
+  skiff --help                         this text
+  skiff --version                      print the version
 
 Environment: SKIFF_LOG_LEVEL=debug|info|warn|error (default info).`
 
@@ -22,10 +26,16 @@ function version(): string {
   return pkg.version
 }
 
-async function checkConfig(file: string): Promise<number> {
+async function checkConfig(file: string, strict: boolean): Promise<number> {
   try {
-    const { warnings } = await loadConfigFile(file)
-    for (const w of warnings) console.log(`warning: ${w}`)
+    const { unknownKeys, ignoredKeys } = await loadConfigFile(file)
+    const failed = strict && unknownKeys.length > 0
+    if (failed) {
+      console.error(`${file}: unknown keys are errors with --strict`)
+      for (const message of unknownKeys) console.error(`  - ${message}`)
+    } else for (const message of unknownKeys) console.log(`warning: ${message}`)
+    if (ignoredKeys.length > 0) console.log(`warning: ${ignoredKeysLine(ignoredKeys)}`)
+    if (failed) return 1
     console.log(`${file}: OK`)
     return 0
   } catch (err) {
@@ -42,14 +52,14 @@ function printConfigError(file: string, err: unknown): void {
 }
 
 async function run(file: string): Promise<number> {
-  let loaded: Awaited<ReturnType<typeof loadConfigFile>>
+  let loaded: LoadedConfig
   try {
     loaded = await loadConfigFile(file)
   } catch (err) {
     printConfigError(file, err)
     return 1
   }
-  for (const w of loaded.warnings) log.warn(w)
+  logFindings(loaded)
   const gateway = new Gateway(loaded.config)
   try {
     await gateway.start()
@@ -69,6 +79,15 @@ async function run(file: string): Promise<number> {
   return new Promise<number>(() => {})
 }
 
+/**
+ * Logs the config findings at start: one line per unknown key, and ONE line for every key Skiff
+ * accepts but ignores, the keys as a field (the logger cuts a long message, never a list item).
+ */
+function logFindings({ unknownKeys, ignoredKeys }: LoadedConfig): void {
+  for (const message of unknownKeys) log.warn(message)
+  if (ignoredKeys.length > 0) log.warn(ignoredKeysMessage(ignoredKeys.length), { keys: ignoredKeys })
+}
+
 /** A listener that failed to bind, said with the key that fixes it. */
 function listenErrorText(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number }
@@ -80,19 +99,50 @@ function listenErrorText(err: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
+/** What the command line asks for; `usage` when it does not parse. */
+export type Command =
+  | { kind: 'help' | 'version' | 'usage' }
+  | { kind: 'run'; file: string }
+  | { kind: 'check-config'; file: string; strict: boolean }
+
+/**
+ * Reads the arguments. A lone file name runs the gateway, as `pgcat pgcat.toml` does;
+ * `--strict` may come before or after the file of `check-config`.
+ */
+export function parseArgs(argv: readonly string[]): Command {
+  const [first, ...rest] = argv
+  if (first === '--help' || first === '-h') return { kind: 'help' }
+  if (first === '--version' || first === '-V') return { kind: 'version' }
+  if (first === 'check-config') {
+    const strict = rest.includes('--strict')
+    const files = rest.filter((arg) => arg !== '--strict')
+    const file = files[0]
+    if (files.length !== 1 || file === undefined || file.startsWith('-')) return { kind: 'usage' }
+    return { kind: 'check-config', file, strict }
+  }
+  if ((first === '--config' || first === '-c') && rest.length === 1) return { kind: 'run', file: rest[0]! }
+  if (first !== undefined && !first.startsWith('-') && rest.length === 0) return { kind: 'run', file: first }
+  return { kind: 'usage' }
+}
+
 /** Entry point; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [first, second] = argv
-  if (first === '--help' || first === '-h') {
-    console.log(USAGE)
-    return 0
+  const command = parseArgs(argv)
+  switch (command.kind) {
+    case 'help':
+      console.log(USAGE)
+      return 0
+    case 'version':
+      console.log(`skiff ${version()}`)
+      return 0
+    case 'check-config':
+      return checkConfig(command.file, command.strict)
+    case 'run':
+      return run(command.file)
+    case 'usage':
+      console.error(USAGE)
+      return 2
+    default:
+      throw new Error(`Unexpected command: ${JSON.stringify(command satisfies never)}`)
   }
-  if (first === '--version' || first === '-V') {
-    console.log(`skiff ${version()}`)
-    return 0
-  }
-  if (first === 'check-config' && second) return checkConfig(second)
-  if ((first === '--config' || first === '-c') && second) return run(second)
-  console.error(USAGE)
-  return 2
 }

@@ -12,6 +12,43 @@ import { testConfigText } from '../helpers/gateway.js'
 const SKIFF = path.resolve(import.meta.dirname, '../../gateway/bin/skiff.js')
 const dir = mkdtempSync(path.join(tmpdir(), 'skiff-cli-'))
 
+/** Runs `skiff args` until its log matches `ready` (default: the first listener) and reads the TCP port. */
+async function startSkiff(args: string[], ready = /listening on [\d.]+:\d+/) {
+  const child = spawn('node', [SKIFF, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 10_000)
+    child.stderr.on('data', () => {
+      if (ready.test(stderr)) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  })
+  const port = Number(/listening on [\d.]+:(\d+) \(Postgres protocol\)/.exec(stderr)?.[1])
+  return {
+    child,
+    exited,
+    port,
+    get stderr() {
+      return stderr
+    },
+  }
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
 function file(name: string, text: string): string {
   const p = path.join(dir, name)
   writeFileSync(p, text)
@@ -31,7 +68,8 @@ describe('the skiff command', () => {
   it('--help lists the commands', async () => {
     const r = await run('node', [SKIFF, '--help'])
     assert.equal(r.code, 0)
-    assert.match(r.stdout, /check-config <file>/)
+    assert.match(r.stdout, /skiff <file> /)
+    assert.match(r.stdout, /check-config \[--strict\] <file>/)
   })
 
   it('check-config accepts the example config', async () => {
@@ -75,34 +113,74 @@ servers = [["127.0.0.1", 5432, "primary"], ["127.0.0.2", 5432, "primary"]]
     assert.doesNotMatch(r2.stdout + r2.stderr, /hunter2/)
   })
 
-  it('--config runs a gateway that serves clients and stops on SIGTERM', async () => {
-    const config = file('run.toml', testConfigText())
-    const child = spawn('node', [SKIFF, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d) => (stderr += d))
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 10_000)
-      child.stderr.on('data', () => {
-        const m = /listening on [\d.]+:(\d+)/.exec(stderr)
-        if (m) {
-          clearTimeout(timer)
-          resolve(Number(m[1]))
-        }
-      })
+  for (const form of [['--config'], []]) {
+    const how = form.length === 0 ? "a lone file (PgCat's positional form)" : '--config <file>'
+    it(`${how} runs a gateway that serves clients and stops on SIGTERM`, async () => {
+      const config = file('run.toml', testConfigText())
+      const skiff = await startSkiff([...form, config])
+      try {
+        const url = new URL(`postgres://127.0.0.1:${skiff.port}/`)
+        const { users, database } = JSON.parse(readFileSync(process.env.SKIFF_TOPOLOGY_FILE!, 'utf8'))
+        url.username = users.scram.username
+        url.password = users.scram.password
+        url.pathname = `/${database}`
+        await using c = await pgClient(url.toString())
+        assert.equal((await c.query('select 7 as n')).rows[0].n, 7)
+      } finally {
+        skiff.child.kill('SIGTERM')
+      }
+      assert.equal(await skiff.exited, 0)
     })
+  }
+
+  it('HTTP binds general.host when [http] names no host, and each listener is logged with its address', async () => {
+    const text = testConfigText({ general: 'server_tls = true\nautoreload = 15000' }).replace(
+      '[http]\nhost = "127.0.0.1"\n',
+      '[http]\n',
+    )
+    assert.doesNotMatch(text, /\[http\]\nhost/)
+    const skiff = await startSkiff([file('http-host.toml', text)], /\(HTTP \/sql and WebSocket\)/)
     try {
-      const url = new URL(`postgres://127.0.0.1:${port}/`)
-      const { users, database } = JSON.parse(readFileSync(process.env.SKIFF_TOPOLOGY_FILE!, 'utf8'))
-      url.username = users.scram.username
-      url.password = users.scram.password
-      url.pathname = `/${database}`
-      await using c = await pgClient(url.toString())
-      assert.equal((await c.query('select 7 as n')).rows[0].n, 7)
+      assert.match(
+        skiff.stderr,
+        new RegExp(`listening on 127\\.0\\.0\\.1:${skiff.port} \\(Postgres protocol\\)`),
+      )
+      const http = /listening on ([\d.]+):(\d+) \(HTTP \/sql and WebSocket\)/.exec(skiff.stderr)
+      assert.ok(http, skiff.stderr)
+      assert.equal(http[1], '127.0.0.1')
+      const httpPort = Number(http[2])
+      // Bound to 127.0.0.1 only: another loopback address (127.0.0.2) is refused; on 0.0.0.0 it would answer.
+      assert.equal(await canConnect('127.0.0.1', httpPort), true)
+      assert.equal(await canConnect('127.0.0.2', httpPort), false)
+      // The keys Skiff accepts but ignores come in one warning line that names them all.
+      const ignored = skiff.stderr.split('\n').filter((line) => /not acted on by Skiff/.test(line))
+      assert.equal(ignored.length, 1, skiff.stderr)
+      assert.match(ignored[0]!, /WARN 2 keys are .*"keys":\["general\.server_tls","general\.autoreload"\]/)
     } finally {
-      child.kill('SIGTERM')
+      skiff.child.kill('SIGTERM')
     }
-    const code = await new Promise((r) => child.on('exit', r))
-    assert.equal(code, 0)
+    assert.equal(await skiff.exited, 0)
+  })
+
+  it('check-config --strict fails on unknown keys and names each; without --strict they are warnings', async () => {
+    const text = testConfigText({ general: 'prot = 6432\nserver_tls = true', pool: 'pool_mod = "session"' })
+    const typo = file('typo.toml', text)
+    const strict = await run('node', [SKIFF, 'check-config', '--strict', typo])
+    assert.equal(strict.code, 1, strict.stdout)
+    assert.match(strict.stderr, /unknown key "general\.prot".*did you mean "port"\?/)
+    assert.match(strict.stderr, /unknown key "pools\.\w+\.pool_mod".*did you mean "pool_mode"\?/)
+    assert.match(strict.stdout, /warning: 1 key is accepted .*: general\.server_tls/)
+    assert.doesNotMatch(strict.stdout, /OK/)
+    const after = await run('node', [SKIFF, 'check-config', typo, '--strict'])
+    assert.equal(after.code, 1)
+    const lenient = await run('node', [SKIFF, 'check-config', typo])
+    assert.equal(lenient.code, 0, lenient.stderr)
+    assert.match(lenient.stdout, /warning: unknown key "general\.prot"/)
+    assert.match(lenient.stdout, /OK/)
+    // Keys Skiff accepts but ignores are not unknown: --strict passes them.
+    const clean = file('clean.toml', testConfigText({ general: 'server_tls = true' }))
+    const ok = await run('node', [SKIFF, 'check-config', '--strict', clean])
+    assert.equal(ok.code, 0, ok.stderr)
   })
 
   it('a port already in use is a one-line error naming the key to change, exit 1', async () => {

@@ -101,11 +101,42 @@ describe('warnings', () => {
     ])
   })
 
+  test('unknownKeys holds the unknown-key messages alone (for check-config --strict)', () => {
+    const { unknownKeys } = load({ general: { prot: 1, server_tls: true } })
+    assert.deepEqual(unknownKeys, ['unknown key "general.prot" (ignored); did you mean "port"?'])
+  })
+
   test('PgCat keys Skiff does not act on yet warn only when set away from the default', () => {
-    const { warnings } = load({ general: { server_tls: true, dns_cache_enabled: false } })
+    const { warnings, unknownKeys } = load({ general: { server_tls: true, dns_cache_enabled: false } })
     assert.deepEqual(warnings, [
-      'key "general.server_tls" is accepted for PgCat compatibility but Skiff does not act on it yet',
+      '1 key is accepted for PgCat compatibility but not acted on by Skiff yet: general.server_tls',
     ])
+    assert.deepEqual(unknownKeys, [])
+  })
+
+  test('every ignored key is named in ONE line, after the unknown keys', () => {
+    const { warnings } = load({
+      general: { server_tls: true, autoreload: 15000, colour: 'blue' },
+      plugins: {},
+      pools: { app: { cleanup_server_connections: false } },
+    })
+    assert.deepEqual(warnings, [
+      'unknown key "general.colour" (ignored)',
+      '4 keys are accepted for PgCat compatibility but not acted on by Skiff yet: general.server_tls, general.autoreload, pools.app.cleanup_server_connections, plugins',
+    ])
+  })
+})
+
+describe('http.host', () => {
+  test('unset, the HTTP listener binds general.host', () => {
+    assert.equal(load({ general: { host: '127.0.0.1' } }).config.http.host, '127.0.0.1')
+    assert.equal(load({}).config.http.host, load({}).config.general.host)
+  })
+
+  test('set, it wins over general.host', () => {
+    const { config } = load({ general: { host: '127.0.0.1' }, http: { host: '0.0.0.0' } })
+    assert.equal(config.http.host, '0.0.0.0')
+    assert.equal(config.general.host, '127.0.0.1')
   })
 })
 

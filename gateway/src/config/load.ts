@@ -15,12 +15,17 @@ import {
   type PoolMode,
   type UserConfig,
 } from './schema.js'
-import { collectWarnings } from './warnings.js'
+import { collectFindings, warningLines } from './warnings.js'
 
 /** A parsed config plus the non-fatal findings about it. */
 export interface LoadedConfig {
   config: Config
+  /** Lines to log at start: one per unknown key, then one line naming every accepted-but-ignored key. */
   warnings: string[]
+  /** The unknown-key messages alone (`check-config --strict` fails on these). */
+  unknownKeys: string[]
+  /** Paths of the keys set in the file that Skiff accepts but does not act on yet. */
+  ignoredKeys: string[]
 }
 
 /**
@@ -47,7 +52,8 @@ export function parseConfigText(text: string, sourceName: string): LoadedConfig 
   const raw = readToml(text, sourceName)
   const result = configSchema.safeParse(raw, { error: makeErrorMap(raw) })
   if (!result.success) throw new ConfigError(sourceName, result.error.issues.map(formatIssue))
-  return { config: result.data, warnings: collectWarnings(raw, configSchema) }
+  const findings = collectFindings(raw, configSchema)
+  return { config: result.data, warnings: warningLines(findings), ...findings }
 }
 
 /** Reads, parses and validates a config file. Rejects with a {@link ConfigError}. */

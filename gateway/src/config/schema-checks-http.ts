@@ -4,12 +4,12 @@
  */
 import type { Report } from './schema-common.js'
 import type { GeneralConfig } from './schema-general.js'
-import type { HttpConfig } from './schema-http.js'
+import type { HttpTable } from './schema-http.js'
 import type { PoolConfig } from './schema-pool.js'
 
 /** Checks `[http]` against `[general]` and the pools. */
 export function checkHttp(
-  config: { general: GeneralConfig; pools: Record<string, PoolConfig>; http: HttpConfig },
+  config: { general: GeneralConfig; pools: Record<string, PoolConfig>; http: HttpTable },
   report: Report,
 ): void {
   const { http, general } = config

@@ -9,7 +9,7 @@ import { checkShards } from './schema-checks-shards.js'
 import { checkUsers } from './schema-checks-users.js'
 import { formatPath, type Report } from './schema-common.js'
 import type { GeneralConfig } from './schema-general.js'
-import type { HttpConfig } from './schema-http.js'
+import type { HttpTable } from './schema-http.js'
 import type { PoolConfig } from './schema-pool.js'
 import { parseDefaultShard, parseKeyColumn } from './sharding-values.js'
 
@@ -18,7 +18,7 @@ const ADMIN_DATABASES = ['pgcat', 'pgbouncer']
 
 /** Runs every cross-field rule over a config whose keys already have the right types. */
 export function checkConfig(
-  config: { general: GeneralConfig; pools: Record<string, PoolConfig>; http: HttpConfig },
+  config: { general: GeneralConfig; pools: Record<string, PoolConfig>; http: HttpTable },
   report: Report,
 ): void {
   checkGeneral(config.general, report)

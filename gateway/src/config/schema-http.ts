@@ -33,8 +33,10 @@ export const httpSchema = z.object({
   host: z
     .string()
     .min(1)
-    .default('0.0.0.0')
-    .describe('Address the HTTP/WebSocket listener binds; "0.0.0.0" means all interfaces.'),
+    .optional()
+    .describe(
+      'Address the HTTP/WebSocket listener binds; unset, it binds `general.host` like the TCP listener. "0.0.0.0" means all interfaces.',
+    ),
   port: z
     .number()
     .int()
@@ -79,7 +81,9 @@ export const httpSchema = z.object({
     ),
 })
 
-/** Parsed `[http]` table. */
-export type HttpConfig = z.output<typeof httpSchema>
+/** The `[http]` table as parsed, before `host` falls back to `general.host`. */
+export type HttpTable = z.output<typeof httpSchema>
+/** Parsed `[http]` table, `host` resolved (see `resolveHttpHost` in schema.ts). */
+export type HttpConfig = HttpTable & { host: string }
 /** One parsed `[[http.api_tokens]]` entry. */
 export type ApiTokenConfig = z.output<typeof apiTokenSchema>

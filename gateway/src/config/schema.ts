@@ -11,11 +11,11 @@ import { z } from 'zod'
 import { checkConfig } from './schema-checks.js'
 import { type authTypes, later, type poolModes, type serverRoles } from './schema-common.js'
 import { generalSchema } from './schema-general.js'
-import { httpSchema } from './schema-http.js'
+import { type HttpConfig, type HttpTable, httpSchema } from './schema-http.js'
 import { poolSchema } from './schema-pool.js'
 
 export { type GeneralConfig, generalSchema } from './schema-general.js'
-export { type ApiTokenConfig, type HttpConfig, httpSchema } from './schema-http.js'
+export { type ApiTokenConfig, type HttpConfig, type HttpTable, httpSchema } from './schema-http.js'
 export { type PoolConfig, poolSchema } from './schema-pool.js'
 export { type MirrorConfig, type ServerConfig, type ShardConfig, shardSchema } from './schema-shard.js'
 export { type UserConfig, userSchema } from './schema-user.js'
@@ -51,6 +51,17 @@ export const configSchema = z
     // Cross-field rules assume every key has its declared type, so they wait until the types are right.
     { when: (payload) => payload.issues.length === 0 },
   )
+  .transform(resolveHttpHost)
+
+/**
+ * The HTTP listener binds where the TCP listener does unless `[http]` names its own host, so a
+ * config that keeps Skiff on 127.0.0.1 does not open HTTP on every interface.
+ */
+function resolveHttpHost<C extends { general: { host: string }; http: HttpTable }>(
+  config: C,
+): Omit<C, 'http'> & { http: HttpConfig } {
+  return { ...config, http: { ...config.http, host: config.http.host ?? config.general.host } }
+}
 
 /** A parsed, validated config with every default applied. */
 export type Config = z.output<typeof configSchema>

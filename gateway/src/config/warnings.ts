@@ -1,33 +1,58 @@
 /**
  * Non-fatal findings about a config file: unknown keys (ignored, with a "did you mean"
- * hint) and PgCat keys Skiff accepts but does not act on yet. Warnings name keys, never values.
+ * hint) and PgCat keys Skiff accepts but does not act on yet. Findings name keys, never values.
  */
 import type { z } from 'zod'
 import { formatPath } from './schema-common.js'
 import { inspectField, isTable, recordEntry, tableShape } from './schema-walk.js'
 
-/** Walks the raw TOML against the schema and returns one warning per finding. */
-export function collectWarnings(raw: unknown, schema: z.ZodType): string[] {
-  const warnings: string[] = []
-  walkTable(raw, schema, [], warnings)
-  return warnings
+/** What {@link collectFindings} found in a raw config. */
+export interface ConfigFindings {
+  /** One message per key the schema does not know, e.g. `unknown key "general.prot" (ignored); did you mean "port"?`. */
+  unknownKeys: string[]
+  /** Paths of keys set to a non-default value that Skiff accepts but does not act on (`later()` keys). */
+  ignoredKeys: string[]
 }
 
-function walkTable(raw: unknown, schema: z.ZodType, path: string[], out: string[]): void {
+/** Walks the raw TOML against the schema and returns the unknown and the ignored keys. */
+export function collectFindings(raw: unknown, schema: z.ZodType): ConfigFindings {
+  const findings: ConfigFindings = { unknownKeys: [], ignoredKeys: [] }
+  walkTable(raw, schema, [], findings)
+  return findings
+}
+
+/**
+ * The warnings to show at start: one per unknown key, then ONE line naming every ignored key
+ * (a PgCat file often sets several, and one line per key buries the rest of the log).
+ */
+export function warningLines({ unknownKeys, ignoredKeys }: ConfigFindings): string[] {
+  return ignoredKeys.length === 0 ? unknownKeys : [...unknownKeys, ignoredKeysLine(ignoredKeys)]
+}
+
+/** The single warning line for keys Skiff accepts but ignores. */
+export function ignoredKeysLine(paths: readonly string[]): string {
+  return `${ignoredKeysMessage(paths.length)}: ${paths.join(', ')}`
+}
+
+/** The words of {@link ignoredKeysLine} without the list (the logger takes the list as a field). */
+export function ignoredKeysMessage(count: number): string {
+  const noun = count === 1 ? 'key is' : 'keys are'
+  return `${count} ${noun} accepted for PgCat compatibility but not acted on by Skiff yet`
+}
+
+function walkTable(raw: unknown, schema: z.ZodType, path: string[], out: ConfigFindings): void {
   const shape = tableShape(schema)
   if (shape === undefined || !isTable(raw)) return
   for (const [key, value] of Object.entries(raw)) {
     const keyPath = [...path, key]
     const field = shape[key]
     if (field === undefined) {
-      out.push(unknownKey(formatPath(keyPath), key, Object.keys(shape)))
+      out.unknownKeys.push(unknownKey(formatPath(keyPath), key, Object.keys(shape)))
       continue
     }
     const info = inspectField(field)
     if (info.later && !(info.hasDefault && sameValue(value, info.defaultValue))) {
-      out.push(
-        `key "${formatPath(keyPath)}" is accepted for PgCat compatibility but Skiff does not act on it yet`,
-      )
+      out.ignoredKeys.push(formatPath(keyPath))
     }
     const entry = recordEntry(field)
     if (entry !== undefined && isTable(value)) {
