@@ -134,7 +134,7 @@ describe('client TLS on the TCP port', () => {
   })
 
   it('every connection, TLS or not, is released when it closes (max_client_conn counts)', async () => {
-    const open = () => (gw.gateway as unknown as { connections: number }).connections
+    const open = () => gw.gateway.connectionCount
     const deadline = Date.now() + 2000
     while (open() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     assert.equal(open(), 0)
