@@ -6,6 +6,7 @@
 import type { Config } from './config/schema.js'
 import { type HttpEndpoint, startHttpEndpoint } from './endpoints/http.js'
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp.js'
+import { loadClientTls } from './endpoints/tls-context.js'
 import { GatewayError } from './errors.js'
 import { log } from './log.js'
 import { buildPools } from './pool/build-pools.js'
@@ -70,7 +71,8 @@ export class Gateway implements ClientContext {
     // first client's query (≈ 0.3 s).
     if ([...this.userPools()].some((pool) => pool.hasReplicas)) loadSecondOpinion()
     const { host, port } = this.config.general
-    this.tcp = await startTcpEndpoint(this, host, port)
+    const secureContext = loadClientTls(this.config.general) // a bad file stops the start, naming the key
+    this.tcp = await startTcpEndpoint(this, host, port, secureContext)
     const http = this.config.http
     if (http.enabled) {
       try {
@@ -87,7 +89,8 @@ export class Gateway implements ClientContext {
     this.timer = setInterval(() => this.maintain(), MAINTENANCE_INTERVAL_MS)
     this.timer.unref()
     this.maintain()
-    log.info(`listening on ${host}:${this.tcp.port} (Postgres protocol)`)
+    const tlsNote = secureContext === undefined ? '' : ', TLS on SSLRequest'
+    log.info(`listening on ${host}:${this.tcp.port} (Postgres protocol${tlsNote})`)
     if (this.http !== undefined)
       log.info(`listening on ${http.host}:${this.http.port} (HTTP /sql and WebSocket)`)
   }

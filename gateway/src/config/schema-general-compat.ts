@@ -32,11 +32,6 @@ export const generalCompatShape = {
     'Milliseconds sent data may stay unacknowledged before the connection is dropped (Linux only).',
     NODE_SOCKET,
   ),
-  tls_certificate: later(
-    z.string().min(1).optional(),
-    'Path to the PEM certificate offered to clients that ask for TLS.',
-  ),
-  tls_private_key: later(z.string().min(1).optional(), 'Path to the PEM private key for tls_certificate.'),
   server_tls: later(z.boolean().default(false), 'Use TLS for connections from Skiff to the servers.'),
   verify_server_certificate: later(
     z.boolean().default(false),

@@ -76,6 +76,20 @@ export const generalSchema = z.object(
       countSchema().default(5),
       'Seconds a connection may be silent before TCP keepalive probes start.',
     ),
+    tls_certificate: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Path to the PEM certificate (chain) offered to clients on the TCP port. With tls_private_key, an SSLRequest is answered `S` and the connection continues over TLS (`sslmode=require` and `verify-full` work); unset, it is answered `N` and clients go on in plaintext. Read at start: a missing or invalid file stops Skiff with the key and the reason.',
+      ),
+    tls_private_key: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Path to the PEM private key of tls_certificate (not encrypted). Required with tls_certificate.',
+      ),
     admin_username: z
       .string()
       .min(1)

@@ -1,8 +1,10 @@
 /**
- * The TCP endpoint: accepts sockets and hands their bytes to a client session. I/O only.
+ * The TCP endpoint: accepts sockets and hands their bytes to a client session. I/O only, including
+ * the TLS upgrade after an SSLRequest when the config gives a certificate.
  * @module
  */
 import net from 'node:net'
+import tls from 'node:tls'
 import { log } from '../log.js'
 import type { ClientContext, ClientTransport } from '../session/client-context.js'
 import { ClientSession } from '../session/client-session.js'
@@ -13,6 +15,9 @@ export interface TcpEndpoint {
   close(): Promise<void>
 }
 
+/** The answer to an SSLRequest that the endpoint accepts: TLS follows. */
+const SSL_ACCEPTED = Buffer.from('S')
+
 /**
  * One accepted socket as a session's transport. A class rather than an object literal with closures:
  * this runs for every connection, and V8 builds a literal with a getter on its slow path (~0.4 µs).
@@ -21,12 +26,35 @@ class TcpTransport implements ClientTransport {
   readonly kind = 'tcp'
   readonly session: ClientSession
   private drainHooked = false
+  /** The TCP socket, or the TLS socket over it once the client asked for TLS. */
+  private socket: net.Socket
+  readonly startTls?: () => void
 
-  constructor(
-    private readonly socket: net.Socket,
-    context: ClientContext,
-  ) {
+  constructor(socket: net.Socket, context: ClientContext, secureContext?: tls.SecureContext) {
+    this.socket = socket
+    if (secureContext !== undefined) this.startTls = () => this.upgrade(secureContext)
     this.session = new ClientSession(context, this)
+    this.listen(socket)
+  }
+
+  private listen(socket: net.Socket): void {
+    socket.on('data', (chunk: Buffer) => this.session.onData(chunk))
+    socket.on('error', () => this.session.close('socket error'))
+  }
+
+  /**
+   * 'S', then TLS over the same socket. Runs inside the SSLRequest's 'data' event, so the plain socket
+   * delivers nothing more: any byte after the request goes to the TLS handshake, which refuses it.
+   */
+  private upgrade(secureContext: tls.SecureContext): void {
+    const plain = this.socket
+    plain.removeAllListeners('data')
+    plain.write(SSL_ACCEPTED)
+    const secure = new tls.TLSSocket(plain, { isServer: true, secureContext })
+    this.socket = secure
+    this.drainHooked = false
+    this.listen(secure)
+    secure.on('close', () => this.session.close('client closed the connection'))
   }
 
   write(bytes: Buffer): boolean {
@@ -52,15 +80,21 @@ class TcpTransport implements ClientTransport {
   }
 }
 
-/** Listens on host:port; resolves once bound. */
-export function startTcpEndpoint(context: ClientContext, host: string, port: number): Promise<TcpEndpoint> {
+/**
+ * Listens on host:port; resolves once bound. With `secureContext`, an SSLRequest is answered 'S' and
+ * the connection continues over TLS; without, 'N'.
+ */
+export function startTcpEndpoint(
+  context: ClientContext,
+  host: string,
+  port: number,
+  secureContext?: tls.SecureContext,
+): Promise<TcpEndpoint> {
   const sockets = new Set<net.Socket>()
   // noDelay here sets TCP_NODELAY on every accepted socket, so no setNoDelay call per connection.
   const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket)
-    const { session } = new TcpTransport(socket, context)
-    socket.on('data', (chunk: Buffer) => session.onData(chunk))
-    socket.on('error', () => session.close('socket error'))
+    const { session } = new TcpTransport(socket, context, secureContext)
     socket.on('close', () => {
       sockets.delete(socket)
       session.close('client closed the connection')

@@ -80,4 +80,9 @@ export interface ClientTransport {
    * behind the password (Neon's pipelineConnect) and Postgres reads it once the login is done.
    */
   onAuthenticated?(): void
+  /**
+   * Set when this front offers TLS (a TCP endpoint with a certificate): answers an SSLRequest with 'S'
+   * and continues the connection over TLS. Unset, the request is answered 'N'.
+   */
+  startTls?(): void
 }

@@ -36,7 +36,7 @@ export type ClientStep = (typeof ClientStep)[keyof typeof ClientStep]
 
 let nextClientId = 1
 const EMPTY = Buffer.alloc(0)
-/** TLS is not offered yet: 'N' tells the client to go on in plaintext (or give up if it requires TLS). */
+/** TLS is not offered: 'N' tells the client to go on in plaintext (or give up if it requires TLS). */
 const SSL_REFUSED = Buffer.from('N')
 /** The router reads nothing of the request when it picks the server whose parameters a login reports. */
 const LOGIN_REQUEST = { statement: classifySql('') }
@@ -116,7 +116,7 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
   private act(outcome: StartupOutcome): boolean {
     switch (outcome.kind) {
       case 'ssl':
-        this.transport.write(SSL_REFUSED) // the TLS hook: an endpoint with a certificate answers 'S'
+        this.answerSslRequest()
         return false
       case 'cancel':
         this.context.cancel(outcome.processId, outcome.secretKey)
@@ -126,6 +126,23 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
         this.beginService(outcome)
         return true
     }
+  }
+
+  /**
+   * 'S' and TLS when the front offers it, else 'N'. Bytes that came after the SSLRequest, before the
+   * handshake, were sent in plaintext and may have been injected (CVE-2021-23214): refuse them, as Postgres does.
+   * @see https://www.postgresql.org/support/security/CVE-2021-23214/
+   */
+  private answerSslRequest(): void {
+    const transport = this.transport
+    if (transport.startTls === undefined) return void transport.write(SSL_REFUSED)
+    if (this.framer.pending > 0)
+      throw new GatewayError('PROTOCOL_VIOLATION', 'received unencrypted data after SSL request', {
+        severity: 'FATAL',
+        detail:
+          'This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.',
+      })
+    transport.startTls()
   }
 
   private onBadInput(err: unknown): void {
