@@ -26,6 +26,8 @@ import { randomInt32 } from './util/random-pool.js'
 const MAINTENANCE_INTERVAL_MS = 1000
 /** Descriptors kept for everything but clients and server connections (listeners, logs, DNS, files). */
 const SPARE_DESCRIPTORS = 64
+/** At the end of a shutdown, time the last client sockets get to deliver their FATAL and close. */
+const CLOSE_GRACE_MS = 1000
 
 /** A running gateway. */
 export class Gateway implements ClientContext {
@@ -40,6 +42,12 @@ export class Gateway implements ClientContext {
   /** max_client_conn, lowered to fit the open-file limit (see fitClientLimit). */
   private clientLimit: number
   private readonly logins: LoginDeadlines<ConnectionTarget>
+  /** Every client connection counted in `connections`, for a shutdown to close. */
+  private readonly sessions = new Set<ConnectionTarget>()
+  /** A shutdown is under way (see shutdown). */
+  draining = false
+  /** Called when the last client connection closes during a shutdown. */
+  private onAllClosed?: () => void
   private tcp?: TcpEndpoint
   private http?: HttpEndpoint
   /** Client-visible process ids (see util/process-ids.ts); one worker, id 0, for now. */
@@ -140,6 +148,8 @@ export class Gateway implements ClientContext {
   }
 
   openConnection(target: ConnectionTarget): GatewayError | undefined {
+    // A keep-alive HTTP connection may still bring a request after the listeners closed.
+    if (this.draining) return shuttingDown()
     if (this.connections >= this.clientLimit) {
       return new GatewayError(
         'TOO_MANY_CLIENTS',
@@ -148,6 +158,7 @@ export class Gateway implements ClientContext {
       )
     }
     this.connections++
+    this.sessions.add(target)
     this.logins.add(target)
     return undefined
   }
@@ -158,7 +169,9 @@ export class Gateway implements ClientContext {
 
   closeConnection(target: ConnectionTarget): void {
     this.connections--
+    this.sessions.delete(target)
     this.logins.delete(target)
+    if (this.sessions.size === 0) this.onAllClosed?.()
   }
 
   /** Client connections open now, logged in or not. */
@@ -205,12 +218,66 @@ export class Gateway implements ClientContext {
     for (const pool of this.userPools()) for (const sp of pool.serverPools()) sp.maintain(now)
   }
 
+  /**
+   * Graceful shutdown: the listeners close (new connections are refused), each client is closed with
+   * FATAL 57P01 as soon as it is between transactions; whoever is still in one after `timeoutMs` is
+   * closed anyway. Then the server connections close.
+   */
+  async shutdown(timeoutMs: number): Promise<void> {
+    if (this.draining) return
+    this.draining = true
+    const listenersGone = Promise.all([this.tcp?.stopAccepting(), this.http?.stopAccepting()])
+    const allClosed = new Promise<void>((resolve) => {
+      this.onAllClosed = resolve
+    })
+    for (const session of [...this.sessions]) session.shutdown(false)
+    if (this.sessions.size > 0) {
+      log.info('waiting for clients to finish their transactions', {
+        clients: this.sessions.size,
+        shutdown_timeout: timeoutMs,
+      })
+      const timedOut = await raceTimeout(allClosed, timeoutMs)
+      if (timedOut) {
+        log.warn('shutdown_timeout passed: closing the clients still in a transaction', {
+          clients: this.sessions.size,
+        })
+        for (const session of [...this.sessions]) session.shutdown(true)
+      }
+    }
+    // Let the last FATALs reach their clients before the sockets are destroyed.
+    await raceTimeout(
+      listenersGone.then(() => undefined),
+      CLOSE_GRACE_MS,
+    )
+    await this.stop()
+  }
+
   /** Stops accepting clients, closes every client and server connection. */
   async stop(): Promise<void> {
     clearInterval(this.timer)
     this.logins.stop()
     await Promise.all([this.tcp?.close(), this.http?.close()])
     for (const pool of this.userPools()) pool.close()
+  }
+}
+
+function shuttingDown(): GatewayError {
+  return new GatewayError('SHUTTING_DOWN', 'terminating connection due to administrator command', {
+    severity: 'FATAL',
+    hint: 'the gateway is shutting down',
+  })
+}
+
+/** Waits for `promise` at most `ms`; true when the time ran out first. */
+async function raceTimeout(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), ms)
+  })
+  try {
+    return await Promise.race([promise.then(() => false), timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

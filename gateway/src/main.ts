@@ -67,12 +67,20 @@ async function run(file: string): Promise<number> {
     console.error(`${file}: could not start: ${listenErrorText(err)}`)
     return 1
   }
+  // The first SIGINT/SIGTERM drains (gateway.shutdown); a second one exits at once.
+  let stopping = false
   const stop = (signal: string) => {
-    log.info(`${signal} received, shutting down`)
-    gateway.stop().then(() => process.exit(0))
+    if (stopping) {
+      log.warn(`${signal} received again: exiting now, without waiting for transactions`)
+      process.exit(1)
+    }
+    stopping = true
+    const timeout = loaded.config.general.shutdown_timeout
+    log.info(`${signal} received, shutting down (shutdown_timeout ${timeout} ms; send it again to exit now)`)
+    gateway.shutdown(timeout).then(() => process.exit(0))
   }
-  process.once('SIGINT', () => stop('SIGINT'))
-  process.once('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGHUP', () =>
     log.warn('SIGHUP: live reload is not implemented yet; restart to apply config changes'),
   )

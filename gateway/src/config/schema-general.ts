@@ -57,10 +57,11 @@ export const generalSchema = z.object(
       .describe(
         'Beyond PgCat: milliseconds between background checks of every server of a pool with replicas (pg_is_in_recovery(), WAL positions and replay lag), which find a promoted primary, a demoted one and lagging replicas. 0 turns them off.',
       ),
-    shutdown_timeout: later(
-      msSchema().default(60000),
-      'Milliseconds clients get to finish after a shutdown starts before they are disconnected.',
-    ),
+    shutdown_timeout: msSchema()
+      .default(60000)
+      .describe(
+        'Milliseconds clients get after SIGINT or SIGTERM to finish the transactions they are in; each client is closed (FATAL 57P01) as soon as it is between transactions, and whoever is left when this passes is closed too.',
+      ),
     ban_time: countSchema()
       .default(60)
       .describe(

@@ -11,6 +11,12 @@ import { WebSocketEndpoint } from './websocket.js'
 /** A listening HTTP/WebSocket endpoint. */
 export interface HttpEndpoint {
   readonly port: number
+  /**
+   * Closes the listener and idle keep-alive connections, refuses WebSocket upgrades; requests and
+   * WebSockets under way go on. Resolves once the last connection has closed.
+   */
+  stopAccepting(): Promise<void>
+  /** Closes the listener and every connection. */
   close(): Promise<void>
 }
 
@@ -30,14 +36,23 @@ export function startHttpEndpoint(services: HttpServices): Promise<HttpEndpoint>
     server.once('error', reject)
     server.listen(port, host, () => {
       server.off('error', reject)
+      let closed: Promise<void> | undefined
+      const stopAccepting = () => {
+        if (closed !== undefined) return closed
+        ws.refuseUpgrades()
+        closed = new Promise<void>((done) => server.close(() => done()))
+        server.closeIdleConnections()
+        return closed
+      }
       resolve({
         port: (server.address() as AddressInfo).port,
-        close: () =>
-          new Promise<void>((done) => {
-            ws.close()
-            server.close(() => done())
-            server.closeAllConnections()
-          }),
+        stopAccepting,
+        close: () => {
+          const done = stopAccepting()
+          ws.close()
+          server.closeAllConnections()
+          return done
+        },
       })
     })
   })

@@ -12,6 +12,12 @@ import { ClientSession } from '../session/client-session.js'
 /** A listening TCP endpoint. */
 export interface TcpEndpoint {
   readonly port: number
+  /**
+   * Closes the listener (new connections are refused) and leaves the connections open; resolves once
+   * the last one has closed.
+   */
+  stopAccepting(): Promise<void>
+  /** Closes the listener and every connection. */
   close(): Promise<void>
 }
 
@@ -107,13 +113,19 @@ export function startTcpEndpoint(
       // After listening, an error is a failed accept (say, EMFILE): log it, never crash the gateway.
       server.on('error', (err) => log.warn('could not accept a client connection', { error: err.message }))
       const address = server.address() as net.AddressInfo
+      let closed: Promise<void> | undefined
+      const stopAccepting = () => {
+        closed ??= new Promise<void>((done) => server.close(() => done()))
+        return closed
+      }
       resolve({
         port: address.port,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) s.destroy()
-            server.close(() => done())
-          }),
+        stopAccepting,
+        close: () => {
+          const done = stopAccepting()
+          for (const s of sockets) s.destroy()
+          return done
+        },
       })
     })
   })

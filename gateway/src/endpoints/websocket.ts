@@ -40,6 +40,7 @@ function setMaxPayload(ws: WebSocket, bytes: number): void {
 /** Accepts upgrades on any path (the driver uses /v2 by default, docs show /v1). */
 export class WebSocketEndpoint {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD })
+  private refusing = false
 
   constructor(
     private readonly context: ClientContext,
@@ -50,7 +51,13 @@ export class WebSocketEndpoint {
 
   /** Hands an HTTP upgrade request to ws. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.refusing) return void socket.destroy()
     this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req))
+  }
+
+  /** Shutdown: upgrades on connections still open are refused from now on. */
+  refuseUpgrades(): void {
+    this.refusing = true
   }
 
   /** Closes every WebSocket client. */

@@ -32,12 +32,19 @@ export interface ClientContext {
   readonly preparedStatements: PreparedRegistry
   readonly logConnections: boolean
   readonly logDisconnections: boolean
+  /** A shutdown is under way: clients are closed as soon as they are between transactions. */
+  readonly draining: boolean
 }
 
-/** A client connection whose login may time out. */
+/** A client connection whose login may time out, and that a shutdown closes. */
 export interface ConnectionTarget {
   /** client_login_timeout passed before the login finished. */
   onLoginTimeout(): void
+  /**
+   * Shutdown: closes the client with FATAL 57P01 if it is between transactions (or not logged in), else
+   * leaves it to finish its transaction; `force` (shutdown_timeout passed) closes it whatever it does.
+   */
+  shutdown(force: boolean): void
 }
 
 /** A session that can be cancelled by key. */

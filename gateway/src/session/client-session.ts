@@ -224,6 +224,19 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
     this.query?.cancelRunningQuery()
   }
 
+  shutdown(force: boolean): void {
+    if (this.step === ClientStep.Closed) return
+    if (!force && this.step === ClientStep.Ready) {
+      // An HTTP request's session ends with its request; others wait for their ReadyForQuery Idle.
+      if (this.transport.kind === 'http' || !this.query!.betweenTransactions) return
+    }
+    this.fail(
+      new GatewayError('SHUTTING_DOWN', 'terminating connection due to administrator command', {
+        severity: 'FATAL',
+      }),
+    )
+  }
+
   /** Sends a FATAL error and closes; non-FATAL errors are sent and the session continues. */
   fail(error: GatewayError): void {
     if (this.step === ClientStep.Closed) return

@@ -121,6 +121,8 @@ export interface QueryPhaseOwner {
   /** Sends a FATAL error and closes (non-FATAL: sends it and goes on). */
   fail(error: GatewayError): void
   close(reason: string, lastBytes?: Buffer): void
+  /** Closes the client if a shutdown is under way and it is between transactions (see ConnectionTarget). */
+  shutdown(force: boolean): void
   /** Input arrived while the phase held it back: read the framer again. */
   resumeInput(): void
 }

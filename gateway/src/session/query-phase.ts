@@ -45,6 +45,11 @@ export class QueryPhase {
     return this.bindings.transactionCount
   }
 
+  /** Nothing of the client's runs or waits, and it is not in a transaction. */
+  get betweenTransactions(): boolean {
+    return this.bindings.betweenTransactions
+  }
+
   /** Client bytes arrived: an idle-in-transaction client is idle no more. */
   onInput(): void {
     this.bindings.timers.clear()

@@ -335,13 +335,17 @@ export class TransactionBindings implements DirectClient {
     if (this.multi !== undefined) {
       if (status === TxnStatus.Idle) this.endMulti()
       else this.timers.armIdleInTransaction()
-      return
-    }
-    if (status === TxnStatus.Idle) {
+    } else if (status === TxnStatus.Idle) {
       if (this.learnPosition) this.learnCommit()
       this.afterTransaction()
       this.listen?.flush()
     } else this.timers.armIdleInTransaction()
+    if (status === TxnStatus.Idle) this.closeIfDraining()
+  }
+
+  /** A shutdown is under way: the client goes once this reply is delivered, if between transactions. */
+  private closeIfDraining(): void {
+    if (this.owner.context.draining) queueMicrotask(() => this.owner.shutdown(false))
   }
 
   /** The transaction that may have written ended: its position, for the client's next reads. */
@@ -378,6 +382,7 @@ export class TransactionBindings implements DirectClient {
       queueMicrotask(() => this.owner.resumeInput())
     }
     this.listen?.flush()
+    this.closeIfDraining()
   }
 
   private endTransaction(): void {
