@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, type LoadedConfig, loadConfigFile } from './config/load.js'
 import { ignoredKeysLine, ignoredKeysMessage } from './config/warnings.js'
+import { loadClientTls } from './endpoints/tls-context.js'
 import { Gateway } from './gateway.js'
 import { log } from './log.js'
 
@@ -28,7 +29,9 @@ function version(): string {
 
 async function checkConfig(file: string, strict: boolean): Promise<number> {
   try {
-    const { unknownKeys, ignoredKeys } = await loadConfigFile(file)
+    const { config, unknownKeys, ignoredKeys } = await loadConfigFile(file)
+    // The TLS files are read the way the start reads them, so a bad path fails here, not at start.
+    loadClientTls(config.general)
     const failed = strict && unknownKeys.length > 0
     if (failed) {
       console.error(`${file}: unknown keys are errors with --strict`)

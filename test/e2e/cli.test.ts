@@ -7,6 +7,7 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { pgClient, run } from '../helpers/clients.js'
 import { testConfigText } from '../helpers/gateway.js'
+import { makeTestCertificates } from '../helpers/test-ca.js'
 
 // Runs the built CLI, as a user would (`npm test` builds before testing).
 const SKIFF = path.resolve(import.meta.dirname, '../../gateway/bin/skiff.js')
@@ -181,6 +182,36 @@ servers = [["127.0.0.1", 5432, "primary"], ["127.0.0.2", 5432, "primary"]]
     const clean = file('clean.toml', testConfigText({ general: 'server_tls = true' }))
     const ok = await run('node', [SKIFF, 'check-config', '--strict', clean])
     assert.equal(ok.code, 0, ok.stderr)
+  })
+
+  it('check-config reads the TLS files as the start does: a missing one fails naming the key, a valid pair is OK', async () => {
+    const certs = makeTestCertificates()
+    try {
+      const tlsKeys = (cert: string, key: string) =>
+        `tls_certificate = ${JSON.stringify(cert)}\ntls_private_key = ${JSON.stringify(key)}`
+      const missing = path.join(certs.dir, 'missing.crt')
+      const bad = file('tls-missing.toml', testConfigText({ general: tlsKeys(missing, certs.serverKey) }))
+      const r = await run('node', [SKIFF, 'check-config', bad])
+      assert.equal(r.code, 1, r.stdout)
+      assert.match(r.stderr, /general\.tls_certificate: cannot read .*missing\.crt \(ENOENT\)/)
+      assert.doesNotMatch(r.stdout, /OK/)
+      const mismatch = file(
+        'tls-mismatch.toml',
+        testConfigText({ general: tlsKeys(certs.serverCert, certs.otherKey) }),
+      )
+      const r2 = await run('node', [SKIFF, 'check-config', mismatch])
+      assert.equal(r2.code, 1, r2.stdout)
+      assert.match(r2.stderr, /general\.tls_private_key: .*does not fit the certificate/)
+      const good = file(
+        'tls-good.toml',
+        testConfigText({ general: tlsKeys(certs.serverCert, certs.serverKey) }),
+      )
+      const ok = await run('node', [SKIFF, 'check-config', good])
+      assert.equal(ok.code, 0, ok.stderr)
+      assert.match(ok.stdout, /OK/)
+    } finally {
+      certs.dispose()
+    }
   })
 
   it('a port already in use is a one-line error naming the key to change, exit 1', async () => {
