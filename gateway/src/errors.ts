@@ -24,7 +24,10 @@ export const GatewayErrorCode = {
   IDLE_IN_TRANSACTION_TIMEOUT: SqlState.IdleInTransactionSessionTimeout,
   /** client_login_timeout: Postgres's "canceling authentication due to timeout". */
   LOGIN_TIMEOUT: SqlState.QueryCanceled,
+  /** A logged-in client closed by a shutdown: Postgres's "terminating connection due to administrator command". */
   SHUTTING_DOWN: SqlState.AdminShutdown,
+  /** A login that reached the gateway after a shutdown began: Postgres's "the database system is shutting down". */
+  CANNOT_CONNECT_NOW: SqlState.CannotConnectNow,
   BAD_CONFIG: SqlState.ConfigFileError,
   /** An HTTP request that breaks the `/sql` contract: bad JSON, a missing header, a bad connection string. */
   BAD_REQUEST: SqlState.ProtocolViolation,
@@ -115,6 +118,18 @@ export function serverRefusal(fields: ReadonlyMap<string, string>): GatewayError
     detail: fields.get('D'),
     hint: fields.get('H'),
   })
+}
+
+/**
+ * What a shutdown tells a client, as Postgres does: a client that has logged in gets FATAL 57P01, a
+ * connection still logging in (or only now arriving) gets FATAL 57P03.
+ */
+export function shutdownError(loggedIn: boolean): GatewayError {
+  return loggedIn
+    ? new GatewayError('SHUTTING_DOWN', 'terminating connection due to administrator command', {
+        severity: 'FATAL',
+      })
+    : new GatewayError('CANNOT_CONNECT_NOW', 'the database system is shutting down', { severity: 'FATAL' })
 }
 
 /** Wraps anything thrown into a GatewayError, keeping a GatewayError as it is. */

@@ -7,7 +7,7 @@ import type { Config } from './config/schema.js'
 import { type HttpEndpoint, startHttpEndpoint } from './endpoints/http.js'
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp.js'
 import { loadClientTls } from './endpoints/tls-context.js'
-import { GatewayError } from './errors.js'
+import { GatewayError, shutdownError } from './errors.js'
 import { log } from './log.js'
 import { buildPools } from './pool/build-pools.js'
 import { PoolRegistry } from './pool/pool-registry.js'
@@ -149,7 +149,7 @@ export class Gateway implements ClientContext {
 
   openConnection(target: ConnectionTarget): GatewayError | undefined {
     // A keep-alive HTTP connection may still bring a request after the listeners closed.
-    if (this.draining) return shuttingDown()
+    if (this.draining) return shutdownError(false)
     if (this.connections >= this.clientLimit) {
       return new GatewayError(
         'TOO_MANY_CLIENTS',
@@ -219,8 +219,9 @@ export class Gateway implements ClientContext {
   }
 
   /**
-   * Graceful shutdown: the listeners close (new connections are refused), each client is closed with
-   * FATAL 57P01 as soon as it is between transactions; whoever is still in one after `timeoutMs` is
+   * Graceful shutdown: the listeners close (new connections are refused), a connection still logging
+   * in is closed with FATAL 57P03, each logged-in client with FATAL 57P01 as soon as it is between
+   * transactions; whoever is still in one after `timeoutMs` is
    * closed anyway. Then the server connections close.
    */
   async shutdown(timeoutMs: number): Promise<void> {
@@ -259,13 +260,6 @@ export class Gateway implements ClientContext {
     await Promise.all([this.tcp?.close(), this.http?.close()])
     for (const pool of this.userPools()) pool.close()
   }
-}
-
-function shuttingDown(): GatewayError {
-  return new GatewayError('SHUTTING_DOWN', 'terminating connection due to administrator command', {
-    severity: 'FATAL',
-    hint: 'the gateway is shutting down',
-  })
 }
 
 /** Waits for `promise` at most `ms`; true when the time ran out first. */

@@ -2,7 +2,7 @@
  * Graceful shutdown of the `skiff` command (issue 21, acceptance 3): SIGTERM under a 16-client pgbench
  * load lets transactions in flight finish, refuses new connections, and exits 0 within
  * shutdown_timeout; a second signal exits at once; a client idle in a transaction is closed at the
- * timeout with FATAL 57P01.
+ * timeout with FATAL 57P01; a login attempted while draining gets FATAL 57P03.
  * @module
  */
 import assert from 'node:assert/strict'
@@ -13,8 +13,10 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { serializeStartupMessage } from '../../gateway/src/protocol/frontend.js'
 import { pgClient, pgTool, run } from '../helpers/clients.js'
 import { testConfigText } from '../helpers/gateway.js'
+import { RawSocket } from '../helpers/raw-socket.js'
 import { directUrl, topology } from '../helpers/topology.js'
 
 const SKIFF = path.resolve(import.meta.dirname, '../../gateway/bin/skiff.js')
@@ -178,6 +180,32 @@ describe('graceful shutdown of the skiff command', () => {
     assert.equal(code, 1)
     assert.ok(ms < 2000, `exited ${ms} ms after the second SIGTERM`)
     await c.end().catch(() => {})
+  })
+
+  it('a login attempted while draining gets FATAL 57P03, a logged-in client 57P01', async () => {
+    const skiff = await startSkiff(10_000)
+    // Accepted before the signal, its StartupMessage sent after it, like a connection that raced the
+    // listener's close.
+    const late = await RawSocket.connect(skiff.port)
+    const held = await pgClient(url(skiff.port))
+    const heldError = new Promise<{ code?: string }>((resolve) =>
+      held.on('error', (err: Error & { code?: string }) => resolve(err)),
+    )
+    await held.query('begin')
+    skiff.child.kill('SIGTERM')
+    await sleep(300)
+    const u = topology().users.scram
+    late.write(serializeStartupMessage({ user: u.username, database: DB }))
+    await late.until(() => late.closed)
+    const fields = late.firstError()
+    assert.equal(fields?.get('C'), '57P03', JSON.stringify(late.messages))
+    assert.equal(fields?.get('S'), 'FATAL')
+    assert.equal(fields?.get('M'), 'the database system is shutting down')
+    await held.query('commit')
+    assert.equal((await heldError).code, '57P01')
+    const { code } = await exitOf(skiff, Date.now(), 10_000)
+    assert.equal(code, 0, skiff.output())
+    await held.end().catch(() => {})
   })
 
   it('a client idle in a transaction is closed with 57P01 when shutdown_timeout passes', async () => {

@@ -41,8 +41,9 @@ export interface ConnectionTarget {
   /** client_login_timeout passed before the login finished. */
   onLoginTimeout(): void
   /**
-   * Shutdown: closes the client with FATAL 57P01 if it is between transactions (or not logged in), else
-   * leaves it to finish its transaction; `force` (shutdown_timeout passed) closes it whatever it does.
+   * Shutdown: closes the client with FATAL 57P03 if it is not logged in, with FATAL 57P01 if it is
+   * between transactions, else leaves it to finish its transaction; `force` (shutdown_timeout passed)
+   * closes it whatever it does.
    */
   shutdown(force: boolean): void
 }

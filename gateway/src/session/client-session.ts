@@ -4,7 +4,7 @@
  * logged-in client through bindings the router picks per transaction.
  * @module
  */
-import { asGatewayError, GatewayError, toFatal } from '../errors.js'
+import { asGatewayError, GatewayError, shutdownError, toFatal } from '../errors.js'
 import { log } from '../log.js'
 import { isFrontendCode } from '../protocol/codes.js'
 import {
@@ -230,11 +230,8 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
       // An HTTP request's session ends with its request; others wait for their ReadyForQuery Idle.
       if (this.transport.kind === 'http' || !this.query!.betweenTransactions) return
     }
-    this.fail(
-      new GatewayError('SHUTTING_DOWN', 'terminating connection due to administrator command', {
-        severity: 'FATAL',
-      }),
-    )
+    const loggedIn = this.step === ClientStep.Ready || this.step === ClientStep.Connecting
+    this.fail(shutdownError(loggedIn))
   }
 
   /** Sends a FATAL error and closes; non-FATAL errors are sent and the session continues. */
