@@ -241,3 +241,32 @@ describe('admin console', () => {
     assert.match(r.stdout, /^maxwait_us\|/m)
   })
 })
+
+describe('admin console with admin_auth_type = "scram-sha-256"', () => {
+  let gw: TestGateway
+  before(async () => {
+    gw = await startTestGateway({ general: 'admin_auth_type = "scram-sha-256"' })
+  })
+  after(async () => {
+    await gw?.stop()
+  })
+
+  it('logs in by SCRAM and answers; a wrong password gets 28P01', async () => {
+    const c = new pg.Client({ host: '127.0.0.1', port: gw.port, database: 'pgbouncer', ...ADMIN })
+    await c.connect()
+    try {
+      const r = await c.query('show help')
+      assert.ok(r.rows.some((x) => x.command === 'SHOW POOLS'))
+    } finally {
+      await c.end()
+    }
+    const bad = new pg.Client({
+      host: '127.0.0.1',
+      port: gw.port,
+      database: 'pgbouncer',
+      user: ADMIN.user,
+      password: 'nope',
+    })
+    await assert.rejects(bad.connect(), (e: pg.DatabaseError) => e.code === '28P01')
+  })
+})
