@@ -3,6 +3,7 @@
  * endpoint and the HTTP/WebSocket endpoint. One instance per process.
  * @module
  */
+import { readFileSync } from 'node:fs'
 import type { Config } from './config/schema.js'
 import { type HttpEndpoint, startHttpEndpoint } from './endpoints/http.js'
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp.js'
@@ -14,6 +15,7 @@ import { PoolRegistry } from './pool/pool-registry.js'
 import { canConnect } from './pool/reachability.js'
 import type { ServerConnector } from './pool/server-connector.js'
 import type { UserPool } from './pool/user-pool.js'
+import type { AdminClientView, AdminSources } from './session/admin-commands.js'
 import type { CancelTarget, ClientContext, ConnectionTarget } from './session/client-context.js'
 import { PreparedRegistry } from './session/prepared-registry.js'
 import { loadSecondOpinion } from './sql/index.js'
@@ -24,6 +26,18 @@ import { randomInt32 } from './util/random-pool.js'
 
 /** Upkeep interval: idle/lifetime expiry and min_pool_size. */
 const MAINTENANCE_INTERVAL_MS = 1000
+/** The version in package.json ("unknown" where the file is not at hand, as in a bundle). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: string
+    }
+    return pkg.version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
 /** Descriptors kept for everything but clients and server connections (listeners, logs, DNS, files). */
 const SPARE_DESCRIPTORS = 64
 /** At the end of a shutdown, time the last client sockets get to deliver their FATAL and close. */
@@ -46,6 +60,7 @@ export class Gateway implements ClientContext {
   private readonly sessions = new Set<ConnectionTarget>()
   /** A shutdown is under way (see shutdown). */
   draining = false
+  private admin?: AdminSources
   /** Called when the last client connection closes during a shutdown. */
   private onAllClosed?: () => void
   private tcp?: TcpEndpoint
@@ -177,6 +192,21 @@ export class Gateway implements ClientContext {
   /** Client connections open now, logged in or not. */
   get connectionCount(): number {
     return this.connections
+  }
+
+  /** What the admin console reads (session/admin-commands.ts): the pools, [general] and the clients. */
+  adminSources(): AdminSources {
+    const clients = this.clients
+    this.admin ??= {
+      pools: this.pools,
+      general: this.config.general,
+      *clients(): Iterable<AdminClientView> {
+        // Every logged-in client is a ClientSession, which has what SHOW CLIENTS reads.
+        for (const c of clients.values()) if ('username' in c) yield c as unknown as AdminClientView
+      },
+      version: `Skiff ${packageVersion()}`,
+    }
+    return this.admin
   }
 
   registerClient(session: CancelTarget, serverProcessId?: number): { processId: number; secretKey: number } {

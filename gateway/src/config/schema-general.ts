@@ -95,7 +95,7 @@ export const generalSchema = z.object(
       .string()
       .min(1)
       .describe(
-        'User name for the admin database ("pgcat" or "pgbouncer"). Required, as in PgCat. The admin database itself arrives in a later release; until then connecting to it gets 3D000.',
+        'User name for the admin console: database "pgcat", "pgbouncer" or "skiff" (unless a pool has that name), answered by Skiff itself with SHOW HELP, VERSION, POOLS, DATABASES, CLIENTS, SERVERS, USERS and CONFIG. Required, as in PgCat. Any other user is refused there (28000).',
       ),
     admin_password: z
       .string()

@@ -5,6 +5,7 @@
  */
 import type { GatewayError } from '../errors.js'
 import type { PoolRegistry } from '../pool/pool-registry.js'
+import type { AdminSources } from './admin-commands.js'
 import type { PreparedRegistry } from './prepared-registry.js'
 
 /** Gateway services a session calls. */
@@ -34,6 +35,11 @@ export interface ClientContext {
   readonly logDisconnections: boolean
   /** A shutdown is under way: clients are closed as soon as they are between transactions. */
   readonly draining: boolean
+  /**
+   * What the admin console reads (admin credentials, pools, clients); unset, the admin databases are
+   * unknown like any other name (in-memory test contexts).
+   */
+  adminSources?(): AdminSources
 }
 
 /** A client connection whose login may time out, and that a shutdown closes. */

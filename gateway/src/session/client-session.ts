@@ -15,6 +15,8 @@ import {
 } from '../protocol/framer.js'
 import { type RoutingState, routeTransaction } from '../router/route.js'
 import { classifySql } from '../sql/index.js'
+import type { AdminSources } from './admin-commands.js'
+import { AdminConsole } from './admin-console.js'
 import type { CancelTarget, ClientContext, ClientTransport, ConnectionTarget } from './client-context.js'
 import { ClientSettings } from './client-settings.js'
 import { StartupHandler, type StartupOutcome } from './client-startup.js'
@@ -22,6 +24,16 @@ import { prepareLoginServer } from './login-server.js'
 import { QueryPhase } from './query-phase.js'
 import type { QueryPhaseOwner } from './query-phase-support.js'
 import { buildWelcome } from './welcome.js'
+
+/** What the admin console reports at login (as PgBouncer's console does: enough for psql). */
+const ADMIN_PARAMS: ReadonlyMap<string, string> = new Map([
+  ['server_version', '16.0 (Skiff admin console)'],
+  ['server_encoding', 'UTF8'],
+  ['client_encoding', 'UTF8'],
+  ['DateStyle', 'ISO, MDY'],
+  ['integer_datetimes', 'on'],
+  ['standard_conforming_strings', 'on'],
+])
 
 /** Steps of a client connection. */
 export const ClientStep = {
@@ -61,6 +73,7 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
   private readonly counted: boolean
   private readonly startup: StartupHandler
   private query?: QueryPhase
+  private admin?: AdminConsole
 
   /** Counts the connection against max_client_conn; one over the limit is refused at once. */
   constructor(
@@ -82,7 +95,12 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
   }
 
   get queryCount(): number {
-    return this.query?.queryCount ?? 0
+    return this.query?.queryCount ?? this.admin?.queryCount ?? 0
+  }
+
+  /** True while the client holds a server connection (SHOW POOLS cl_active). */
+  get active(): boolean {
+    return this.query?.active ?? false
   }
 
   /** Bytes from the client. */
@@ -91,8 +109,10 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
     this.framer.push(chunk)
     this.query?.onInput()
     try {
-      if (this.step === ClientStep.Ready) this.query!.read(this.framer)
-      else if (this.step !== ClientStep.Connecting) this.drainStartup()
+      if (this.step === ClientStep.Ready) {
+        if (this.admin !== undefined) this.admin.read(this.framer)
+        else this.query!.read(this.framer)
+      } else if (this.step !== ClientStep.Connecting) this.drainStartup()
     } catch (err) {
       this.onBadInput(err)
     }
@@ -183,8 +203,11 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
     this.step = ClientStep.Connecting
     this.framer.maxLength = MAX_MESSAGE_LENGTH
     this.transport.onAuthenticated?.()
-    const serverPool = routeTransaction(LOGIN_REQUEST, this.routing, login.pool).candidates[0]!
-    prepareLoginServer(login.pool, serverPool, login.startup, (result) => {
+    const sources = login.admin ? this.context.adminSources?.() : undefined
+    if (sources !== undefined) return this.beginAdmin(sources, login)
+    const pool = login.pool!
+    const serverPool = routeTransaction(LOGIN_REQUEST, this.routing, pool).candidates[0]!
+    prepareLoginServer(pool, serverPool, login.startup, (result) => {
       if (this.step === ClientStep.Closed) {
         if (!(result instanceof GatewayError) && result.server !== undefined)
           serverPool.checkin(result.server, 'session')
@@ -195,7 +218,7 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
       const key = this.context.registerClient(this, result.server?.processId)
       this.processId = key.processId
       this.secretKey = key.secretKey
-      this.query = new QueryPhase(this, login.pool)
+      this.query = new QueryPhase(this, pool)
       const welcome = buildWelcome(result.params, key, login.finalAuthBytes)
       this.params = result.params
       this.transport.write(welcome)
@@ -206,7 +229,26 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
     })
   }
 
-  /** The client's socket can take more: resume reading the server. */
+  /** The admin console: welcomed at once, every message answered by the gateway (admin-console.ts). */
+  private beginAdmin(sources: AdminSources, login: Extract<StartupOutcome, { kind: 'authenticated' }>): void {
+    const key = this.context.registerClient(this)
+    this.processId = key.processId
+    this.secretKey = key.secretKey
+    const params = new Map(ADMIN_PARAMS)
+    const name = login.startup.settings.get('application_name')
+    if (name !== undefined) params.set('application_name', name)
+    this.params = params
+    this.admin = new AdminConsole(
+      sources,
+      (bytes) => this.transport.write(bytes),
+      () => this.close('terminate', EMPTY),
+    )
+    this.transport.write(buildWelcome(params, key, login.finalAuthBytes))
+    this.step = ClientStep.Ready
+    this.context.loginDone(this)
+    if (this.framer.pending > 0) this.onData(EMPTY)
+  }
+
   /**
    * Calls `cb` with the position of the client's last commit once it is known (read_your_writes), or
    * undefined when there is none: HTTP sends it back as `Skiff-Lsn`.
@@ -228,7 +270,7 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
     if (this.step === ClientStep.Closed) return
     if (!force && this.step === ClientStep.Ready) {
       // An HTTP request's session ends with its request; others wait for their ReadyForQuery Idle.
-      if (this.transport.kind === 'http' || !this.query!.betweenTransactions) return
+      if (this.transport.kind === 'http' || this.query?.betweenTransactions === false) return
     }
     const loggedIn = this.step === ClientStep.Ready || this.step === ClientStep.Connecting
     this.fail(shutdownError(loggedIn))

@@ -12,6 +12,7 @@ import {
   type ClientAuthFlow,
   type ClientAuthMethod,
   createClientAuthFlow,
+  type UserCredential,
 } from '../auth/client-auth.js'
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
@@ -20,6 +21,7 @@ import { serializeNegotiateProtocolVersion } from '../protocol/backend.js'
 import { FrontendCode } from '../protocol/codes.js'
 import type { MessageFramer } from '../protocol/framer.js'
 import { parseStartupPacket } from '../protocol/frontend.js'
+import { ADMIN_DATABASES, type AdminSources } from './admin-commands.js'
 import type { ClientContext, ClientTransport, PreAuthenticatedIdentity } from './client-context.js'
 import { readStartupSettings, type StartupSettings } from './startup-settings.js'
 
@@ -35,14 +37,23 @@ export type StartupOutcome =
       kind: 'authenticated'
       user: string
       database: string
-      /** The admin console was asked for (no pool: answered by the gateway). Not offered yet. */
+      /** The admin console was asked for (no pool: answered by the gateway). */
       admin: boolean
-      pool: UserPool
+      /** The client's pool; unset for the admin console. */
+      pool?: UserPool
       /** Run-time parameters the client set in its StartupMessage. */
       startup: StartupSettings
       /** The last auth message (SASLFinal), sent together with the welcome. */
       finalAuthBytes?: Buffer
     }
+
+/** The admin credential, prepared once per (user, password): its SCRAM secret is slow to derive. */
+let adminCred: UserCredential | undefined
+
+function adminCredential(username: string, password: string): UserCredential {
+  if (adminCred?.username !== username || adminCred.password !== password) adminCred = { username, password }
+  return adminCred
+}
 
 /** Where the startup machine is. */
 type StartupStep = 'startup' | 'authenticating' | 'done'
@@ -163,6 +174,12 @@ export class StartupHandler {
         via: this.transport.kind,
       })
     const lookup = this.context.pools.lookup(this.database, user)
+    // A pool named "skiff" keeps its name; "pgcat" and "pgbouncer" cannot be pools (schema-checks.ts).
+    const admin =
+      lookup.kind === 'unknown-database' && ADMIN_DATABASES.has(this.database)
+        ? this.context.adminSources?.()
+        : undefined
+    if (admin !== undefined) return this.adminLogin(admin, pipelinedPassword)
     if (lookup.kind === 'unknown-database') {
       throw new GatewayError('UNKNOWN_DATABASE', `database "${this.database}" does not exist`, {
         severity: 'FATAL',
@@ -179,6 +196,33 @@ export class StartupHandler {
     this.step = 'authenticating'
     return this.applyAuthStep(this.auth.start()) // trust is authenticated at once
   }
+
+  /**
+   * A login to the admin console: only general.admin_username, with admin_password and
+   * admin_auth_type; anyone else is refused before any password is asked (28000).
+   */
+  private adminLogin(admin: AdminSources, pipelinedPassword: boolean): StartupOutcome | undefined {
+    const general = admin.general
+    if (this.user !== general.admin_username || this.transport.preAuthenticated !== undefined)
+      throw new GatewayError(
+        'AUTH_REJECTED',
+        `user "${this.user}" may not use the admin database "${this.database}"`,
+        { severity: 'FATAL', hint: 'log in as general.admin_username' },
+      )
+    this.adminLogin_ = true
+    this.found = undefined
+    const credential = adminCredential(general.admin_username, general.admin_password)
+    const method = this.loginMethod(general.admin_auth_type, pipelinedPassword)
+    this.auth = createClientAuthFlow(
+      method === 'ignore-password' ? 'password' : method,
+      credential,
+      this.user,
+    )
+    this.step = 'authenticating'
+    return this.applyAuthStep(this.auth.start())
+  }
+
+  private adminLogin_ = false
 
   /**
    * The user's method, unless the front changes it: an HTTP API token already proved the identity, and a
@@ -236,6 +280,17 @@ export class StartupHandler {
       return undefined
     }
     const pool = this.found
+    if (this.adminLogin_) {
+      this.step = 'done'
+      return {
+        kind: 'authenticated',
+        user: this.user,
+        database: this.database,
+        admin: true,
+        startup: this.startupSettings!,
+        finalAuthBytes: step.send,
+      }
+    }
     if (pool === undefined)
       throw new GatewayError('AUTH_FAILED', `password authentication failed for user "${this.user}"`, {
         severity: 'FATAL',

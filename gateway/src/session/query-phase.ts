@@ -41,6 +41,11 @@ export class QueryPhase {
     return this.bindings.commits
   }
 
+  /** True while the client holds a server connection (or several shards'). */
+  get active(): boolean {
+    return this.bindings.direct.server !== undefined || this.bindings.multi !== undefined
+  }
+
   get transactionCount(): number {
     return this.bindings.transactionCount
   }
