@@ -112,22 +112,28 @@ async function assertCorpusEqual(single: RawSocket, answer: (sql: string) => Pro
   assert.equal(failures.length, 0, failures.join('\n'))
 }
 
-describe('cross-shard reads planned, run on real shards and merged, equal one server', () => {
+/** The corpus table on every shard primary (each with its own rows) and whole on the single server. */
+async function loadCorpus(): Promise<void> {
+  const t = topology()
   const ids = Array.from({ length: ROW_COUNT }, (_, i) => i + 1)
+  await Promise.all([
+    ...t.shards.map((s, k) =>
+      setUp(
+        s.port,
+        t.shardDatabase,
+        ids.filter((i) => shardOf(i) === k),
+      ),
+    ),
+    setUp(t.primary.port, t.database, ids),
+  ])
+}
+
+describe('cross-shard reads planned, run on real shards and merged, equal one server', () => {
   let shards: RawSocket[]
   let single: RawSocket
   before(async () => {
     const t = topology()
-    await Promise.all([
-      ...t.shards.map((s, k) =>
-        setUp(
-          s.port,
-          t.shardDatabase,
-          ids.filter((i) => shardOf(i) === k),
-        ),
-      ),
-      setUp(t.primary.port, t.database, ids),
-    ])
+    await loadCorpus()
     shards = await Promise.all(t.shards.map((s) => RawSocket.login(s.port, { database: t.shardDatabase })))
     single = await RawSocket.login(t.primary.port)
   })
@@ -180,17 +186,7 @@ describe('cross-shard reads through Skiff equal one server (cross_shard_reads = 
   let single: RawSocket
   before(async () => {
     const t = topology()
-    const ids = Array.from({ length: ROW_COUNT }, (_, i) => i + 1)
-    await Promise.all([
-      ...t.shards.map((s, k) =>
-        setUp(
-          s.port,
-          t.shardDatabase,
-          ids.filter((i) => shardOf(i) === k),
-        ),
-      ),
-      setUp(t.primary.port, t.database, ids),
-    ])
+    await loadCorpus()
     gw = await startTestGateway({ shards: true, database: t.shardDatabase, pool: 'cross_shard_reads = true' })
     client = await RawSocket.login(gw.port, { database: t.shardDatabase })
     single = await RawSocket.login(t.primary.port)

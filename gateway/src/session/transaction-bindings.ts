@@ -204,9 +204,9 @@ export class TransactionBindings implements DirectClient {
    * there, else the Query that fails in its place (shard-requests.ts).
    */
   shardMismatch(buf: Buffer, start: number, end: number): Buffer | undefined {
+    if (this.pool.shards.length < 2) return undefined // one shard: nothing to check, nothing read
     const server = this.direct.serverPool
-    if (this.pool.shards.length < 2 || server === undefined || this.direct.server === undefined)
-      return undefined
+    if (server === undefined || this.direct.server === undefined) return undefined
     return this.shardCheck.mismatch(this.pool, server, buf, start, end)
   }
 
