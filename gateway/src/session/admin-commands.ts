@@ -27,12 +27,39 @@ export interface AdminClientView {
   readonly active?: boolean
 }
 
+/** What RELOAD reports: the new config is in place, or why the old one was kept. */
+export type ReloadOutcome =
+  | { readonly ok: true; readonly changes: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly string[] }
+
+/**
+ * What the commands that change things call; the gateway implements them (gateway.ts), the console
+ * only parses, checks its arguments and reports.
+ */
+export interface AdminActions {
+  /** Re-reads the config file (as SIGHUP): the new config, or the errors that kept the old one. */
+  reload(): Promise<ReloadOutcome>
+  /**
+   * Holds new transactions of `database` (every database when undefined); resolves once the
+   * transactions in flight there have finished. Clients wait; nothing fails.
+   */
+  pause(database?: string): Promise<void>
+  /** Lets the transactions held by {@link AdminActions.pause} go on. */
+  resume(database?: string): void
+  /** Whether `database` (or every database when undefined) is paused now. */
+  isPaused(database?: string): boolean
+  /** Starts a graceful shutdown, as SIGTERM does. */
+  shutdown(): void
+}
+
 /** What the commands read. */
 export interface AdminSources {
   readonly pools: PoolRegistry
   readonly general: GeneralConfig
   clients(): Iterable<AdminClientView>
   readonly version: string
+  /** Absent in tests that build sources by hand: the changing commands then answer 0A000. */
+  readonly actions?: AdminActions
 }
 
 type Command = (src: AdminSources) => Buffer
