@@ -9,13 +9,15 @@ import { type HttpEndpoint, startHttpEndpoint } from './endpoints/http.js'
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp.js'
 import { loadClientTls } from './endpoints/tls-context.js'
 import { GatewayError, shutdownError } from './errors.js'
+import { reloadFromFile } from './gateway-reload.js'
 import { log } from './log.js'
 import { buildPools } from './pool/build-pools.js'
+import { PauseControl } from './pool/pause-control.js'
 import { PoolRegistry } from './pool/pool-registry.js'
 import { canConnect } from './pool/reachability.js'
 import type { ServerConnector } from './pool/server-connector.js'
 import type { UserPool } from './pool/user-pool.js'
-import type { AdminClientView, AdminSources } from './session/admin-commands.js'
+import type { AdminActions, AdminClientView, AdminSources, ReloadOutcome } from './session/admin-commands.js'
 import type { CancelTarget, ClientContext, ConnectionTarget } from './session/client-context.js'
 import { PreparedRegistry } from './session/prepared-registry.js'
 import { loadSecondOpinion } from './sql/index.js'
@@ -61,6 +63,16 @@ export class Gateway implements ClientContext {
   /** A shutdown is under way (see shutdown). */
   draining = false
   private admin?: AdminSources
+  /** PAUSE/RESUME state (admin console). */
+  private readonly pauses = new PauseControl()
+  /** Pools a reload replaced or removed, draining; closed by upkeep once empty. */
+  private retired: UserPool[] = []
+  /** The reload under way, if any: reloads run one after the other. */
+  private reloading: Promise<ReloadOutcome> = Promise.resolve({ ok: true, changes: [] })
+  /** The file RELOAD and SIGHUP read (set by the CLI); unset, RELOAD says there is none. */
+  configFile?: string
+  /** Called by the admin console's SHUTDOWN (the CLI exits when the drain ends); unset, only drains. */
+  onShutdownRequest?: () => void
   /** Called when the last client connection closes during a shutdown. */
   private onAllClosed?: () => void
   private tcp?: TcpEndpoint
@@ -71,8 +83,9 @@ export class Gateway implements ClientContext {
 
   /** `connector`: how server connections are made (TCP unless a test gives an in-memory one). */
   constructor(
-    readonly config: Config,
-    connector?: ServerConnector,
+    /** The running config; a reload replaces it (see gateway-reload.ts). */
+    public config: Config,
+    private readonly connector?: ServerConnector,
   ) {
     this.pools = new PoolRegistry(buildPools(config, connector), config.general.auth_type)
     this.clientLimit = config.general.max_client_conn
@@ -197,16 +210,76 @@ export class Gateway implements ClientContext {
   /** What the admin console reads (session/admin-commands.ts): the pools, [general] and the clients. */
   adminSources(): AdminSources {
     const clients = this.clients
+    const gateway = this
     this.admin ??= {
       pools: this.pools,
-      general: this.config.general,
+      get general() {
+        return gateway.config.general // the reloaded one after a RELOAD
+      },
       *clients(): Iterable<AdminClientView> {
         // Every logged-in client is a ClientSession, which has what SHOW CLIENTS reads.
         for (const c of clients.values()) if ('username' in c) yield c as unknown as AdminClientView
       },
       version: `Skiff ${packageVersion()}`,
+      actions: this.adminActions(),
     }
     return this.admin
+  }
+
+  private adminActions(): AdminActions {
+    return {
+      reload: () => this.reload(),
+      pause: (database) => this.pauses.pause(() => this.everyPool(), database),
+      resume: (database) => this.pauses.resume(this.everyPool(), database),
+      isPaused: (database) => this.pauses.isPaused(database),
+      shutdown: () => {
+        if (this.onShutdownRequest !== undefined) this.onShutdownRequest()
+        else void this.shutdown(this.config.general.shutdown_timeout)
+      },
+    }
+  }
+
+  /**
+   * Re-reads {@link configFile} and applies it (gateway-reload.ts); one reload at a time. A file that
+   * fails to load keeps the running config and comes back as `ok: false` with its problems.
+   */
+  reload(): Promise<ReloadOutcome> {
+    const file = this.configFile
+    if (file === undefined)
+      return Promise.resolve({
+        ok: false,
+        errors: ['no config file to reload: Skiff was started without one'],
+      })
+    this.reloading = this.reloading.then(() =>
+      reloadFromFile(file, {
+        config: this.config,
+        pools: this.pools,
+        connector: this.connector,
+        adoptConfig: (next) => this.adoptConfig(next),
+        retire: (pools) => this.retire(pools),
+      }),
+    )
+    return this.reloading
+  }
+
+  /** The settings of a reloaded config that apply to the running gateway, beyond the pools. */
+  private adoptConfig(next: Config): void {
+    this.config = next
+    this.clientLimit = next.general.max_client_conn
+    this.fitClientLimit()
+    this.pauses.apply(this.everyPool()) // new pools of a paused database start paused
+    if (this.draining) for (const pool of this.userPools()) pool.close()
+  }
+
+  private retire(pools: readonly UserPool[]): void {
+    for (const pool of pools) for (const sp of pool.serverPools()) sp.retire()
+    this.retired.push(...pools)
+  }
+
+  /** The registry's pools and the retired ones still draining (PAUSE waits for both). */
+  private *everyPool(): Iterable<UserPool> {
+    yield* this.userPools()
+    yield* this.retired
   }
 
   registerClient(session: CancelTarget, serverProcessId?: number): { processId: number; secretKey: number } {
@@ -246,6 +319,10 @@ export class Gateway implements ClientContext {
   private maintain(): void {
     const now = Date.now()
     for (const pool of this.userPools()) for (const sp of pool.serverPools()) sp.maintain(now)
+    if (this.retired.length === 0) return
+    const drained = (pool: UserPool) => [...pool.serverPools()].every((sp) => sp.drained)
+    for (const pool of this.retired.filter(drained)) pool.close()
+    this.retired = this.retired.filter((pool) => !drained(pool))
   }
 
   /**
@@ -288,7 +365,8 @@ export class Gateway implements ClientContext {
     clearInterval(this.timer)
     this.logins.stop()
     await Promise.all([this.tcp?.close(), this.http?.close()])
-    for (const pool of this.userPools()) pool.close()
+    for (const pool of this.everyPool()) pool.close()
+    this.retired = []
   }
 }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
+import { startAutoreload } from './autoreload.js'
 import { ConfigError, type LoadedConfig, loadConfigFile } from './config/load.js'
 import { ignoredKeysLine, ignoredKeysMessage } from './config/warnings.js'
 import { loadClientTls } from './endpoints/tls-context.js'
@@ -64,6 +65,7 @@ async function run(file: string): Promise<number> {
   }
   logFindings(loaded)
   const gateway = new Gateway(loaded.config)
+  gateway.configFile = file
   try {
     await gateway.start()
   } catch (err) {
@@ -78,15 +80,20 @@ async function run(file: string): Promise<number> {
       process.exit(1)
     }
     stopping = true
-    const timeout = loaded.config.general.shutdown_timeout
+    stopAutoreload()
+    const timeout = gateway.config.general.shutdown_timeout
     log.info(`${signal} received, shutting down (shutdown_timeout ${timeout} ms; send it again to exit now)`)
     gateway.shutdown(timeout).then(() => process.exit(0))
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
-  process.on('SIGHUP', () =>
-    log.warn('SIGHUP: live reload is not implemented yet; restart to apply config changes'),
-  )
+  gateway.onShutdownRequest = () => stop('SHUTDOWN (admin console)')
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP received: reloading the config', { file })
+    void gateway.reload()
+  })
+  // Runs even while autoreload is unset, since a RELOAD or SIGHUP may set it.
+  const stopAutoreload = startAutoreload(gateway, file)
   return new Promise<number>(() => {})
 }
 

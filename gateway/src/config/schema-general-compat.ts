@@ -17,10 +17,14 @@ export const generalCompatShape = {
     'Serve Prometheus metrics over HTTP. PgCat only starts the exporter when this is set to true.',
   ),
   prometheus_exporter_port: later(portSchema().default(9930), 'Port of the Prometheus exporter.'),
-  autoreload: later(
-    z.number().int().min(1).optional(),
-    'Milliseconds between checks of the config file for changes; unset disables automatic reload.',
-  ),
+  autoreload: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      "Milliseconds between checks of the config file for changes; when its text changed, Skiff reloads it as on SIGHUP (a file that fails validation is logged and the running config kept). Unset: reload only on SIGHUP or the admin console's RELOAD.",
+    ),
   tcp_keepalives_count: later(
     countSchema().default(5),
     'Unanswered keepalive probes before a connection is considered dead.',

@@ -57,6 +57,11 @@ export class PoolRegistry {
     return old
   }
 
+  /** The pools as they are now (a reload plans its swap from them). */
+  map(): PoolMap {
+    return this.pools
+  }
+
   /** Every (database, user) pool. */
   *userPools(): Iterable<UserPool> {
     for (const users of this.pools.values()) yield* users.values()

@@ -7,7 +7,13 @@ import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
 import { TxnStatus } from '../protocol/codes.js'
 import { PoolCounters, TrafficCounters } from '../stats/counters.js'
-import { CheckoutQueue, type CheckoutWaiter, type ConnectionStartup, takeIdle } from './checkout-queue.js'
+import {
+  CheckoutQueue,
+  type CheckoutWaiter,
+  type ConnectionStartup,
+  takeIdle,
+  type Waiter,
+} from './checkout-queue.js'
 import { Cleanup } from './cleanup-state.js'
 import type { CommitLsn } from './commit-lsn.js'
 import { type CheckinKind, drainSink, resetCommandsAtCheckin } from './connection-recovery.js'
@@ -63,6 +69,16 @@ export class ServerPool {
   /** Parameters of the newest server connection, reported to clients at login. */
   serverParams?: Map<string, string>
   closed = false
+  /**
+   * PAUSE (admin console): checkouts are held here, in arrival order, without a timeout, until RESUME.
+   * Undefined when not paused, so the hot path tests one field.
+   */
+  private held?: Waiter[]
+  /**
+   * A reload removed or replaced this pool: connections still lent finish their transactions, go to
+   * whoever already waited, and are closed at check-in instead of going idle.
+   */
+  private retiring = false
   /** Bans and last known role of this pool's server (read by the router; see health-candidates.ts). */
   readonly health: ServerHealth
   /**
@@ -101,8 +117,12 @@ export class ServerPool {
    * Lends a connection: at once when one is idle, else after a connect or a check-in. `counted`: a
    * client's checkout (statistics); the gateway's own (learning server parameters) is not.
    */
-  checkout(waiter: CheckoutWaiter, counted = true, startup?: ConnectionStartup): void {
+  checkout(waiter: CheckoutWaiter, counted = true, startup?: ConnectionStartup, since?: number): void {
     const now = Date.now()
+    if (this.held !== undefined) {
+      this.held.push({ waiter, since: since ?? now, counted, startup })
+      return
+    }
     const key = startup?.key ?? ''
     for (let server = takeIdle(this.idle, key); server !== undefined; server = takeIdle(this.idle, key)) {
       if (now - server.createdAt > this.settings.serverLifetime) {
@@ -110,14 +130,14 @@ export class ServerPool {
         continue
       }
       if (!this.healthCheckDue(server, now)) {
-        if (counted) this.stats.recordCheckout(0)
+        if (counted) this.stats.recordCheckout(since === undefined ? 0 : (now - since) * 1000)
         return waiter.onCheckout(server)
       }
       // The waiter queues like any other; the connection reaches it through reuse() if it passes.
-      this.waiters.push({ waiter, since: now, counted, startup })
+      this.waiters.push({ waiter, since: since ?? now, counted, startup })
       return this.healthCheck(server)
     }
-    this.waiters.push({ waiter, since: now, counted, startup })
+    this.waiters.push({ waiter, since: since ?? now, counted, startup })
     if (this.all.size + this.connecting < this.settings.poolSize) this.grow(startup)
     // Full, with an idle connection opened for other startup parameters: it gives way (its close
     // makes room, and the room goes to the waiters).
@@ -135,7 +155,58 @@ export class ServerPool {
 
   /** Forgets a waiter whose client went away. */
   cancelCheckout(waiter: CheckoutWaiter): void {
+    if (this.held !== undefined) {
+      const i = this.held.findIndex((w) => w.waiter === waiter)
+      if (i >= 0) this.held.splice(i, 1)
+    }
     this.waiters.remove(waiter)
+  }
+
+  /**
+   * PAUSE: from now on checkouts wait (no timeout) until {@link resume}; connections lent now are
+   * not touched, their transactions go on. See {@link quiescent} for when they are all back.
+   * @see https://www.pgbouncer.org/usage.html#pause-db
+   */
+  pause(): void {
+    this.held ??= []
+  }
+
+  /** RESUME: the held checkouts go on, oldest first (their wait counts from when they asked). */
+  resume(): void {
+    const held = this.held
+    this.held = undefined
+    if (held === undefined || this.closed) return
+    for (const w of held) this.checkout(w.waiter, w.counted, w.startup, w.since)
+  }
+
+  /** Paused now. */
+  get paused(): boolean {
+    return this.held !== undefined
+  }
+
+  /** Clients held by PAUSE (counted as waiting in SHOW POOLS). */
+  get heldCount(): number {
+    return this.held?.length ?? 0
+  }
+
+  /** Nothing lent, nothing queued, nothing connecting for a client: what PAUSE waits for. */
+  get quiescent(): boolean {
+    return this.waiters.length === 0 && this.connecting === 0 && this.all.size === this.idle.length
+  }
+
+  /**
+   * A reload replaced or removed this pool: idle connections close now, lent ones at check-in (after
+   * serving clients already queued here). The caller closes the pool once {@link drained}.
+   */
+  retire(): void {
+    this.retiring = true
+    // Clients held by a PAUSE stay held here until RESUME, which reaches retired pools too.
+    for (const server of [...this.idle]) server.close()
+  }
+
+  /** Retired and nothing left open or waiting. */
+  get drained(): boolean {
+    return this.retiring && this.all.size === 0 && this.connecting === 0 && this.waiting === 0
   }
 
   /** Traffic of this pool since it started: closed connections' and the open ones' so far. */
@@ -146,15 +217,15 @@ export class ServerPool {
     return sum
   }
 
-  /** Number of clients waiting for a connection (cl_waiting). */
+  /** Number of clients waiting for a connection (cl_waiting), held by PAUSE included. */
   get waiting(): number {
-    return this.waiters.length
+    return this.waiters.length + this.heldCount
   }
 
   /** Longest current wait in ms (maxwait). */
   maxWait(now = Date.now()): number {
-    const oldest = this.waiters.at(0)
-    return oldest === undefined ? 0 : now - oldest.since
+    const oldest = Math.min(this.waiters.at(0)?.since ?? now, this.held?.[0]?.since ?? now)
+    return now - oldest
   }
 
   /**
@@ -253,6 +324,7 @@ export class ServerPool {
     // Clients wait for a connection opened with other startup parameters: this one makes room.
     if (this.waiters.length > 0)
       return this.discard(server, 'room for a client with other startup parameters')
+    if (this.retiring) return this.discard(server, 'its pool was replaced by a reload')
     server.idleSince = Date.now()
     this.idle.push(server)
   }
@@ -334,7 +406,7 @@ export class ServerPool {
         idleTimeout > 0 && now - server.idleSince > idleTimeout && this.all.size > minPoolSize
       if (tooOld || idleTooLong) server.close()
     }
-    while (!this.closed && this.all.size + this.connecting < minPoolSize) this.grow()
+    while (!this.closed && !this.retiring && this.all.size + this.connecting < minPoolSize) this.grow()
   }
 
   /** Connects one server if none is known yet, so clients can be told its parameters at login. */
@@ -354,7 +426,7 @@ export class ServerPool {
   close(): void {
     this.closed = true
     this.monitor?.close()
-    for (const w of this.waiters.clear()) {
+    for (const w of [...this.waiters.clear(), ...(this.held?.splice(0) ?? [])]) {
       w.waiter.onCheckoutError(
         new GatewayError('SHUTTING_DOWN', `pool ${this.name} is shutting down`, { severity: 'FATAL' }),
       )
