@@ -22,6 +22,8 @@ export const GatewayErrorCode = {
   SERVER_CONNECTION_LOST: SqlState.ConnectionFailure,
   FEATURE_NOT_SUPPORTED: SqlState.FeatureNotSupported,
   IDLE_IN_TRANSACTION_TIMEOUT: SqlState.IdleInTransactionSessionTimeout,
+  /** transaction_timeout (PgBouncer 1.25, Postgres 17). */
+  TRANSACTION_TIMEOUT: SqlState.TransactionTimeout,
   /** client_login_timeout: Postgres's "canceling authentication due to timeout". */
   LOGIN_TIMEOUT: SqlState.QueryCanceled,
   /** A logged-in client closed by a shutdown: Postgres's "terminating connection due to administrator command". */

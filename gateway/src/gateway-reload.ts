@@ -10,6 +10,7 @@ import { ConfigError, loadConfigFile } from './config/load.js'
 import type { Config } from './config/schema.js'
 import { loadClientTls } from './endpoints/tls-context.js'
 import { log } from './log.js'
+import type { BudgetBook } from './pool/connection-budget.js'
 import type { PoolRegistry } from './pool/pool-registry.js'
 import { planPoolReload } from './pool/pool-reload.js'
 import type { ServerConnector } from './pool/server-connector.js'
@@ -24,6 +25,8 @@ export interface ReloadHost {
   readonly config: Config
   readonly pools: PoolRegistry
   readonly connector?: ServerConnector
+  /** max_db_connections / max_user_connections, kept across reloads. */
+  readonly budgets: BudgetBook
   /** Puts the new config in place (after the pools were swapped). */
   adoptConfig(next: Config): void
   /** Drains pools the reload replaced or removed. */
@@ -47,7 +50,7 @@ export async function reloadFromFile(file: string, host: ReloadHost): Promise<Re
   const restart = keepRestartKeys(host.config, next)
   if (restart.length > 0)
     log.warn('these keys change only at a restart; their running values are kept', { keys: restart })
-  const plan = planPoolReload(host.pools.map(), host.config, next, host.connector)
+  const plan = planPoolReload(host.pools.map(), host.config, next, host.connector, host.budgets)
   host.pools.swap(plan.pools, next.general.auth_type)
   const general = changedGeneralKeys(host.config, next)
   host.adoptConfig(next)

@@ -12,6 +12,7 @@ import { GatewayError, shutdownError } from './errors.js'
 import { reloadFromFile } from './gateway-reload.js'
 import { log } from './log.js'
 import { buildPools } from './pool/build-pools.js'
+import { BudgetBook } from './pool/connection-budget.js'
 import { PauseControl } from './pool/pause-control.js'
 import { PoolRegistry } from './pool/pool-registry.js'
 import { canConnect } from './pool/reachability.js'
@@ -65,6 +66,8 @@ export class Gateway implements ClientContext {
   private admin?: AdminSources
   /** PAUSE/RESUME state (admin console). */
   private readonly pauses = new PauseControl()
+  /** max_db_connections / max_user_connections budgets, shared by old and new pools across reloads. */
+  private readonly budgets = new BudgetBook()
   /** Pools a reload replaced or removed, draining; closed by upkeep once empty. */
   private retired: UserPool[] = []
   /** The reload under way, if any: reloads run one after the other. */
@@ -87,7 +90,7 @@ export class Gateway implements ClientContext {
     public config: Config,
     private readonly connector?: ServerConnector,
   ) {
-    this.pools = new PoolRegistry(buildPools(config, connector), config.general.auth_type)
+    this.pools = new PoolRegistry(buildPools(config, connector, this.budgets), config.general.auth_type)
     this.clientLimit = config.general.max_client_conn
     this.logins = new LoginDeadlines(config.general.client_login_timeout, (c) => c.onLoginTimeout())
   }
@@ -255,6 +258,7 @@ export class Gateway implements ClientContext {
         config: this.config,
         pools: this.pools,
         connector: this.connector,
+        budgets: this.budgets,
         adoptConfig: (next) => this.adoptConfig(next),
         retire: (pools) => this.retire(pools),
       }),

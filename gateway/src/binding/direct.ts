@@ -12,7 +12,9 @@ import type { ReplySink } from '../pool/reply-route.js'
 import type { Outgoing, ServerConnection } from '../pool/server-conn.js'
 import type { CheckinKind, CheckoutWaiter, ServerPool } from '../pool/server-pool.js'
 import type { StatementCache } from '../pool/statement-cache.js'
+import { serializeNoticeResponse } from '../protocol/backend.js'
 import { TxnStatus } from '../protocol/codes.js'
+import { SqlState } from '../protocol/sqlstate.js'
 import { micros } from '../stats/counters.js'
 import type { Binding, BindingClient } from './binding.js'
 import { ReadRetry } from './read-retry.js'
@@ -174,6 +176,23 @@ export class DirectBinding implements Binding, ReplySink, CheckoutWaiter {
     this.pool = pool
     this.waiting = true
     this.onCheckout(server)
+  }
+
+  /**
+   * query_wait_notify: the client has waited this long for a server; a NOTICE tells it why nothing
+   * happens (a NoticeResponse may come at any time, so it never breaks the reply order).
+   */
+  onCheckoutDelayed(waitedMs: number): void {
+    if (this.closed) return
+    const pool = this.pool!
+    const notice = serializeNoticeResponse({
+      severity: 'NOTICE',
+      code: SqlState.SuccessfulCompletion,
+      message: `waiting for a server connection in pool ${pool.name}: all are in use`,
+      detail: `waited ${waitedMs} ms so far; pool_size = ${pool.settings.poolSize}, ${pool.waiting} clients waiting`,
+      hint: 'raise pool_size or shorten the transactions that hold connections; the wait ends at query_wait_timeout',
+    })
+    this.client.reply(notice, 0, notice.length)
   }
 
   onCheckoutError(error: GatewayError): void {

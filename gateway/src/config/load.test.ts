@@ -116,13 +116,13 @@ describe('warnings', () => {
 
   test('every ignored key is named in ONE line, after the unknown keys', () => {
     const { warnings } = load({
-      general: { server_tls: true, autoreload: 15000, colour: 'blue' },
+      general: { server_tls: true, dns_cache_enabled: true, colour: 'blue' },
       plugins: {},
       pools: { app: { cleanup_server_connections: false } },
     })
     assert.deepEqual(warnings, [
       'unknown key "general.colour" (ignored)',
-      '4 keys are accepted for PgCat compatibility but not acted on by Skiff yet: general.server_tls, general.autoreload, pools.app.cleanup_server_connections, plugins',
+      '4 keys are accepted for PgCat compatibility but not acted on by Skiff yet: general.server_tls, general.dns_cache_enabled, pools.app.cleanup_server_connections, plugins',
     ])
   })
 })

@@ -121,6 +121,32 @@ export const generalSchema = z.object(
       .describe(
         `${SKIFF} milliseconds a client waits in the queue for a server connection before it gets an error; 0 waits forever (PgBouncer's default is 120000).`,
       ),
+    query_wait_notify: msSchema()
+      .default(5000)
+      .describe(
+        `${SKIFF} milliseconds a client waits in the queue for a server connection before it gets a NOTICE saying so (PgBouncer 1.25's name), once per wait; 0 never tells. The wait goes on until a connection frees or query_wait_timeout passes.`,
+      ),
+    transaction_timeout: msSchema()
+      .default(0)
+      .describe(
+        `${SKIFF} milliseconds a client may stay in one transaction, from its first statement (a single statement outside BEGIN counts as one) to the ReadyForQuery that ends it; past that it is disconnected with FATAL 25P04, as Postgres 17's transaction_timeout does, and its server rolled back. 0: no limit (PgBouncer 1.25's name and default).`,
+      ),
+    max_db_connections: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        `${SKIFF} most server connections to one server for one database (a [pools.<name>] table), whatever the user: the pools of that database's users share the budget; a client whose pool could open one more waits (query_wait_timeout) until one closes, and an idle connection of another user of that database is closed to make room. 0: no limit (PgBouncer's name and default). A pool may set its own.`,
+      ),
+    max_user_connections: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        `${SKIFF} most server connections for one user (the name Skiff logs in to the servers with), whatever the database, shared and enforced like max_db_connections. 0: no limit (PgBouncer's name and default).`,
+      ),
     max_client_conn: z
       .number()
       .int()

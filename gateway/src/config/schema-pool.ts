@@ -100,6 +100,12 @@ export const poolSchema = z.object({
     .describe(
       "Beyond PgCat: a replica whose replay is more than this many bytes of WAL behind the primary's is skipped for reads until it catches up. Unset: no limit.",
     ),
+  max_db_connections: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Overrides general.max_db_connections for this database (0: no limit).'),
   idle_timeout: msSchema()
     .optional()
     .describe('Overrides general.idle_timeout (milliseconds) for this pool.'),

@@ -4,6 +4,7 @@
  */
 import type { Config, PoolConfig, UserConfig } from '../config/schema.js'
 import { parseDefaultShard, parseKeyColumn } from '../config/sharding-values.js'
+import { BudgetBook, type ConnectionBudget } from './connection-budget.js'
 import type { PoolMap } from './pool-registry.js'
 import type { PoolSharding } from './pool-sharding.js'
 import { defaultConnector, type ServerConnector } from './server-connector.js'
@@ -14,12 +15,24 @@ import { type PoolRouting, UserPool } from './user-pool.js'
  * Builds every pool named by the config. Connections open lazily (or at min_pool_size), through
  * `connector` (TCP unless a test gives an in-memory one).
  */
-export function buildPools(config: Config, connector: ServerConnector = defaultConnector): PoolMap {
+export function buildPools(
+  config: Config,
+  connector: ServerConnector = defaultConnector,
+  budgets: BudgetBook = new BudgetBook(),
+): PoolMap {
   const pools: PoolMap = new Map()
   for (const [database, poolConfig] of Object.entries(config.pools)) {
     const users = new Map<string, UserPool>()
-    for (const user of Object.values(poolConfig.users))
-      users.set(user.username, buildUserPool(config, database, poolConfig, user, connector))
+    for (const user of Object.values(poolConfig.users)) {
+      const pool = buildUserPool(config, database, poolConfig, user, connector)
+      shareBudgets(
+        pool,
+        config.general.max_user_connections,
+        poolConfig.max_db_connections ?? config.general.max_db_connections,
+        budgets,
+      )
+      users.set(user.username, pool)
+    }
     pools.set(database, users)
   }
   return pools
@@ -47,6 +60,7 @@ function buildUserPool(
     idleTimeout: user.idle_timeout ?? pool.idle_timeout ?? g.idle_timeout,
     serverLifetime: user.server_lifetime ?? pool.server_lifetime ?? g.server_lifetime,
     queryWaitTimeout: g.query_wait_timeout,
+    queryWaitNotify: g.query_wait_notify,
     preparedStatementsCacheSize: pool.prepared_statements_cache_size ?? g.prepared_statements_cache_size,
     serverResetQuery: g.server_reset_query,
     recoveryTimeout: g.server_recovery_timeout,
@@ -81,7 +95,7 @@ function buildUserPool(
   const authMethod = user.auth_type ?? g.auth_type
   const idleInTransaction = g.idle_client_in_transaction_timeout
   const cacheSize = settings.preparedStatementsCacheSize
-  return new UserPool(
+  const userPool = new UserPool(
     database,
     user.username,
     mode,
@@ -94,6 +108,24 @@ function buildUserPool(
     g.notification_listener,
     poolRouting(pool),
   )
+  userPool.transactionTimeout = g.transaction_timeout
+  return userPool
+}
+
+/**
+ * max_db_connections and max_user_connections: each server pool joins the budget of its (database,
+ * server) and of its (server user, server), shared with the other pools of the same pair
+ * (connection-budget.ts). Without limits there are no budgets, so nothing is counted.
+ */
+function shareBudgets(pool: UserPool, userLimit: number, dbLimit: number, book: BudgetBook): void {
+  for (const sp of pool.serverPools()) {
+    const server = `${sp.address.host}:${sp.address.port}`
+    const budgets: ConnectionBudget[] = []
+    if (dbLimit > 0) budgets.push(book.get(`max_db_connections of ${pool.database} on ${server}`, dbLimit))
+    if (userLimit > 0)
+      budgets.push(book.get(`max_user_connections of ${sp.login.username} on ${server}`, userLimit))
+    if (budgets.length > 0) sp.shareBudgets(budgets)
+  }
 }
 
 /**

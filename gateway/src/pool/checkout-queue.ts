@@ -11,6 +11,8 @@ import type { ServerConnection } from './server-conn.js'
 export interface CheckoutWaiter {
   onCheckout(server: ServerConnection): void
   onCheckoutError(error: GatewayError): void
+  /** Still waiting after query_wait_notify ms: tell the client why nothing happens (once per checkout). */
+  onCheckoutDelayed?(waitedMs: number): void
 }
 
 /**
@@ -30,6 +32,8 @@ export interface Waiter {
   counted: boolean
   /** The client startup parameters the connection must have been opened with. */
   startup?: ConnectionStartup
+  /** Already told it waits (query_wait_notify). */
+  notified?: boolean
 }
 
 const keyOf = (w: Waiter): string => w.startup?.key ?? ''
@@ -51,12 +55,16 @@ export class CheckoutQueue {
    * share one timeout, so the oldest always expires first): no timer per checkout on the hot path.
    */
   private timer?: NodeJS.Timeout
+  /** The same for query_wait_notify: due when the oldest waiter not yet told is to be told. */
+  private noticeTimer?: NodeJS.Timeout
 
   constructor(
     /** query_wait_timeout in ms (0: forever). */
     private readonly timeout: number,
     /** Fails a waiter whose time ran out (already taken off the queue). */
     private readonly expire: (waiter: Waiter) => void,
+    /** query_wait_notify in ms (0: never): when a waiter still waiting is told so. */
+    private readonly notifyAfter = 0,
   ) {}
 
   get length(): number {
@@ -71,6 +79,7 @@ export class CheckoutQueue {
   push(waiter: Waiter): void {
     this.waiters.push(waiter)
     if (this.timer === undefined) this.arm(waiter.since)
+    if (this.noticeTimer === undefined && this.notifyAfter > 0) this.armNotice(Date.now())
   }
 
   /** Forgets a waiter whose client went away (the timer, if due for it, finds nothing to expire). */
@@ -90,7 +99,9 @@ export class CheckoutQueue {
   /** Empties the queue (the pool closes) and returns who waited. */
   clear(): Waiter[] {
     clearTimeout(this.timer)
+    clearTimeout(this.noticeTimer)
     this.timer = undefined
+    this.noticeTimer = undefined
     return this.waiters.splice(0)
   }
 
@@ -98,6 +109,8 @@ export class CheckoutQueue {
     const oldest = this.waiters[0]
     if (this.timeout <= 0 || oldest === undefined) return
     this.timer = setTimeout(() => this.expireOld(), Math.max(0, oldest.since + this.timeout - now))
+    // The waiters' sockets keep the process alive; a timer left for a queue that emptied must not.
+    this.timer.unref()
   }
 
   /** Fails every waiter past the timeout, then re-arms for the next oldest. */
@@ -107,5 +120,25 @@ export class CheckoutQueue {
     while (this.waiters.length > 0 && now - this.waiters[0]!.since >= this.timeout)
       this.expire(this.waiters.shift()!)
     this.arm(now)
+  }
+
+  private armNotice(now: number): void {
+    const next = this.waiters.find((w) => !w.notified)
+    if (next === undefined) return
+    const due = Math.max(0, next.since + this.notifyAfter - now)
+    this.noticeTimer = setTimeout(() => this.notifyWaiting(), due)
+    this.noticeTimer.unref()
+  }
+
+  /** Tells every waiter past query_wait_notify, once, then re-arms for the next. */
+  private notifyWaiting(): void {
+    this.noticeTimer = undefined
+    const now = Date.now()
+    for (const w of this.waiters) {
+      if (w.notified || now - w.since < this.notifyAfter) continue
+      w.notified = true
+      w.waiter.onCheckoutDelayed?.(now - w.since)
+    }
+    this.armNotice(now)
   }
 }

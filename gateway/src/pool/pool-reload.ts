@@ -8,6 +8,7 @@
  */
 import type { Config, GeneralConfig, PoolConfig, UserConfig } from '../config/schema.js'
 import { buildPools } from './build-pools.js'
+import type { BudgetBook } from './connection-budget.js'
 import type { PoolMap } from './pool-registry.js'
 import type { ServerConnector } from './server-connector.js'
 import type { UserPool } from './user-pool.js'
@@ -62,8 +63,9 @@ export function planPoolReload(
   previous: Config,
   next: Config,
   connector?: ServerConnector,
+  budgets?: BudgetBook,
 ): PoolReloadPlan {
-  const built = buildPools(next, connector)
+  const built = buildPools(next, connector, budgets)
   const plan: PoolReloadPlan = { pools: built, added: [], changed: [], removed: [], retired: [] }
   const before = fingerprints(previous)
   const after = fingerprints(next)
@@ -73,7 +75,8 @@ export function planPoolReload(
       const old = current.get(database)?.get(username)
       if (old === undefined) plan.added.push(fresh.name)
       else if (before.get(key) === after.get(key)) {
-        users.set(username, old) // unchanged: the built one never connected, nothing to close
+        users.set(username, old)
+        fresh.close() // never connected: this only takes it out of the shared budgets
       } else {
         plan.changed.push(fresh.name)
         plan.retired.push(old)

@@ -16,6 +16,7 @@ import {
 } from './checkout-queue.js'
 import { Cleanup } from './cleanup-state.js'
 import type { CommitLsn } from './commit-lsn.js'
+import type { BudgetMember, ConnectionBudget } from './connection-budget.js'
 import { type CheckinKind, drainSink, resetCommandsAtCheckin } from './connection-recovery.js'
 import { checkServer } from './health-check.js'
 import { InternalQuery } from './internal-query.js'
@@ -34,6 +35,8 @@ export interface ServerPoolSettings {
   serverLifetime: number
   /** 0 waits forever. */
   queryWaitTimeout: number
+  /** ms a waiting client waits before it is told so with a NOTICE (query_wait_notify; 0 or unset: never). */
+  queryWaitNotify?: number
   /** Capacity of each connection's prepared statement LRU. */
   preparedStatementsCacheSize: number
   /** Run before a session-mode server connection goes back to the pool ('' for none). */
@@ -59,7 +62,7 @@ export interface ServerPoolSettings {
 }
 
 /** Connections to one server address for one pool. */
-export class ServerPool {
+export class ServerPool implements BudgetMember {
   readonly idle: ServerConnection[] = []
   readonly all = new Set<ServerConnection>()
   private connecting = 0
@@ -79,6 +82,8 @@ export class ServerPool {
    * whoever already waited, and are closed at check-in instead of going idle.
    */
   private retiring = false
+  /** max_db_connections / max_user_connections shared with other pools (connection-budget.ts). */
+  private budgets: readonly ConnectionBudget[] = []
   /** Bans and last known role of this pool's server (read by the router; see health-candidates.ts). */
   readonly health: ServerHealth
   /**
@@ -102,10 +107,11 @@ export class ServerPool {
       // Started by maintain(): a pool built and never served (a config check, a unit test) connects nowhere.
       this.monitor = new ServerMonitor(this.toString(), address, login, connector, this.health, timings)
     }
-    this.waiters = new CheckoutQueue(settings.queryWaitTimeout, (w) => {
+    const expire = (w: Waiter) => {
       this.stats.checkoutErrors++
       w.waiter.onCheckoutError(this.waitTimeoutError())
-    })
+    }
+    this.waiters = new CheckoutQueue(settings.queryWaitTimeout, expire, settings.queryWaitNotify)
   }
 
   /** Connections lent or being waited for: load_balancing_mode = "loc" picks the server with fewest. */
@@ -325,17 +331,54 @@ export class ServerPool {
     if (this.waiters.length > 0)
       return this.discard(server, 'room for a client with other startup parameters')
     if (this.retiring) return this.discard(server, 'its pool was replaced by a reload')
+    if (this.budgets.length > 0 && this.giveWay())
+      return this.discard(server, 'room for another pool under max_db_connections/max_user_connections')
     server.idleSince = Date.now()
     this.idle.push(server)
   }
 
-  private grow(startup?: ConnectionStartup): void {
+  /** Shares max_db_connections / max_user_connections with the other pools of these budgets. */
+  shareBudgets(budgets: readonly ConnectionBudget[]): void {
+    this.budgets = budgets
+    for (const budget of budgets) budget.join(this)
+  }
+
+  evictIdle(): boolean {
+    const server = this.idle[0]
+    if (server === undefined) return false
+    this.discard(server, 'room for another pool under max_db_connections/max_user_connections')
+    return true
+  }
+
+  wake(): void {
+    if (!this.closed) this.growForWaiters()
+  }
+
+  /** Nobody here waits: is another pool waiting for room in a shared budget? */
+  private giveWay(): boolean {
+    let wanted = false
+    for (const budget of this.budgets) {
+      budget.satisfied(this)
+      wanted ||= budget.wanted
+    }
+    return wanted
+  }
+
+  /** Opens a connection unless a shared budget is full (then room is asked for); false when it did not. */
+  private grow(startup?: ConnectionStartup): boolean {
+    for (const budget of this.budgets) {
+      if (!budget.full) continue
+      budget.makeRoom(this)
+      return false
+    }
+    for (const budget of this.budgets) budget.used++
     this.connecting++
     const login = startup === undefined ? this.login : { ...this.login, clientParams: startup.params }
     this.connector.connect(this.address, login).then(
       (server) => this.added(server, startup?.key ?? ''),
       (error: GatewayError) => this.connectFailed(error, startup?.key ?? ''),
     )
+    return true
   }
 
   private added(server: ServerConnection, key: string): void {
@@ -350,6 +393,7 @@ export class ServerPool {
 
   private connectFailed(error: GatewayError, key: string): void {
     this.connecting--
+    for (const budget of this.budgets) budget.released()
     // A refusal of a client's own startup parameters is that client's error, not the server's health.
     if (error.code !== 'SERVER_REFUSED') {
       log.warn('server connection failed', { pool: this.name, error: error.message })
@@ -372,6 +416,7 @@ export class ServerPool {
 
   private removed(server: ServerConnection): void {
     this.all.delete(server)
+    for (const budget of this.budgets) budget.released()
     this.stats.add(server.stats)
     const i = this.idle.indexOf(server)
     if (i >= 0) this.idle.splice(i, 1)
@@ -406,7 +451,8 @@ export class ServerPool {
         idleTimeout > 0 && now - server.idleSince > idleTimeout && this.all.size > minPoolSize
       if (tooOld || idleTooLong) server.close()
     }
-    while (!this.closed && !this.retiring && this.all.size + this.connecting < minPoolSize) this.grow()
+    while (!this.closed && !this.retiring && this.all.size + this.connecting < minPoolSize)
+      if (!this.grow()) break
   }
 
   /** Connects one server if none is known yet, so clients can be told its parameters at login. */
@@ -425,6 +471,7 @@ export class ServerPool {
   /** Closes everything (shutdown or removal from config). */
   close(): void {
     this.closed = true
+    for (const budget of this.budgets) budget.leave(this)
     this.monitor?.close()
     for (const w of [...this.waiters.clear(), ...(this.held?.splice(0) ?? [])]) {
       w.waiter.onCheckoutError(

@@ -91,6 +91,9 @@ export class UserPool {
     this.listenerInstance?.close()
   }
 
+  /** transaction_timeout in ms (0: none); set by build-pools.ts. */
+  transactionTimeout = 0
+
   /** Clients pinned to a server connection now, and pins since start (pin_session_state). */
   readonly pins = { current: 0, total: 0 }
 

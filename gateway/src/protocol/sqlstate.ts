@@ -4,6 +4,7 @@
  * @module
  */
 export const SqlState = {
+  SuccessfulCompletion: '00000',
   ProtocolViolation: '08P01',
   ConnectionFailure: '08006',
   SqlclientUnableToEstablishSqlconnection: '08001',
@@ -18,6 +19,7 @@ export const SqlState = {
   QueryCanceled: '57014',
   ProgramLimitExceeded: '54000',
   IdleInTransactionSessionTimeout: '25P03',
+  TransactionTimeout: '25P04',
   ConfigFileError: 'F0000',
   InvalidParameterValue: '22023',
   SyntaxError: '42601',

@@ -17,16 +17,35 @@ interface TimerOwner {
 
 /**
  * PgCat's idle_client_in_transaction_timeout: a client idle inside a transaction (or inside an open
- * extended-protocol batch) holds a server connection; after the timeout it is disconnected.
+ * extended-protocol batch) holds a server connection; after the timeout it is disconnected. And
+ * PgBouncer's transaction_timeout: a transaction that lasts too long, busy or not, ends the same way.
  */
 export class TransactionTimers {
   private idleInTransaction?: NodeJS.Timeout
+  private transaction?: NodeJS.Timeout
 
   constructor(
     private readonly owner: TimerOwner,
     /** The pool's current timeout in ms (0 = never), read at each arming so a reload applies. */
     private readonly timeout: () => number,
+    /** The pool's transaction_timeout in ms (0 = never), read at the start of each transaction. */
+    private readonly transactionTimeout: () => number = () => 0,
   ) {}
+
+  /** A request starts while no transaction is timed: time it (a no-op when one is, or without a limit). */
+  armTransaction(): void {
+    if (this.transaction !== undefined) return
+    const ms = this.transactionTimeout()
+    if (ms <= 0) return
+    this.transaction = setTimeout(() => this.owner.fail(transactionTimeoutError(ms)), ms)
+  }
+
+  /** ReadyForQuery said idle: the transaction ended. */
+  endTransaction(): void {
+    if (this.transaction === undefined) return
+    clearTimeout(this.transaction)
+    this.transaction = undefined
+  }
 
   armIdleInTransaction(): void {
     const ms = this.timeout()
@@ -40,6 +59,17 @@ export class TransactionTimers {
     clearTimeout(this.idleInTransaction)
     this.idleInTransaction = undefined
   }
+}
+
+/**
+ * As Postgres 17 words it.
+ * @see https://www.postgresql.org/docs/17/runtime-config-client.html#GUC-TRANSACTION-TIMEOUT
+ */
+function transactionTimeoutError(ms: number): GatewayError {
+  return new GatewayError('TRANSACTION_TIMEOUT', 'terminating connection due to transaction timeout', {
+    severity: 'FATAL',
+    detail: `the transaction lasted longer than transaction_timeout (${ms} ms)`,
+  })
 }
 
 function idleInTransactionError(ms: number): GatewayError {

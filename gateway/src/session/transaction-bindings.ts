@@ -104,7 +104,11 @@ export class TransactionBindings implements DirectClient {
     this.commits = new CommitPosition(owner.routing)
     this.direct = new DirectBinding(this, rewriter)
     this.local = new LocalBinding(this)
-    this.timers = new TransactionTimers(owner, () => this.pool.idleInTransactionTimeout)
+    this.timers = new TransactionTimers(
+      owner,
+      () => this.pool.idleInTransactionTimeout,
+      () => this.pool.transactionTimeout,
+    )
   }
 
   /** True while the client gives its server back at the end of each transaction. */
@@ -171,6 +175,7 @@ export class TransactionBindings implements DirectClient {
 
   /** Sends through the transaction's binding, routing the transaction first if it has none yet. */
   forward(bytes: Buffer | undefined, syncs: number): void {
+    this.timers.armTransaction()
     if (this.multi !== undefined) return this.sendMulti(bytes, syncs)
     const d = this.direct
     if (d.attached) d.forward(bytes, syncs)
@@ -317,6 +322,7 @@ export class TransactionBindings implements DirectClient {
     if (multi !== undefined && !multi.pending && multi.txnStatus === TxnStatus.Idle) this.endMulti()
     if (error.severity === 'FATAL' || syncs === 0) return this.owner.fail(toFatal(error))
     // Each pending Query or Sync gets the error and its ReadyForQuery, as if each statement had failed.
+    if (!this.direct.attached && this.multi === undefined) this.timers.endTransaction() // 'I' is the truth
     this.owner.transport.write(failedRequestsReply(error, syncs))
   }
 
@@ -332,6 +338,7 @@ export class TransactionBindings implements DirectClient {
     }
     // Not done: more of the client's messages are still to be answered (a pipeline).
     if (!done) return
+    if (status === TxnStatus.Idle) this.timers.endTransaction()
     if (this.multi !== undefined) {
       if (status === TxnStatus.Idle) this.endMulti()
       else this.timers.armIdleInTransaction()
@@ -419,6 +426,7 @@ export class TransactionBindings implements DirectClient {
   /** The client left: its server goes back to the pool (or is closed), nothing waits any more. */
   close(): void {
     this.timers.clear()
+    this.timers.endTransaction()
     this.multi?.close()
     const ended = !this.transactionMode ? 'session' : this.pins!.pinned ? 'pinned' : 'transaction'
     this.pins?.clientLeft()
