@@ -146,6 +146,11 @@ export class ServerPool {
     return sum
   }
 
+  /** Connections being opened and logged in (SHOW POOLS sv_login). */
+  get loggingIn(): number {
+    return this.connecting
+  }
+
   /** Number of clients waiting for a connection (cl_waiting). */
   get waiting(): number {
     return this.waiters.length
