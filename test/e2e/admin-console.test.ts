@@ -29,6 +29,7 @@ const COLUMNS: Record<string, string[]> = {
     'sv_login',
     'maxwait',
     'maxwait_us',
+    'cl_pinned',
   ],
   DATABASES: [
     'name',

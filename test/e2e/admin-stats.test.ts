@@ -32,12 +32,12 @@ const COLUMNS: Record<string, [string, number][]> = {
   VERSION: cols('version', '', 0),
   POOLS: cols(
     'database user pool_mode',
-    'cl_idle cl_active cl_waiting cl_cancel_req sv_active sv_idle sv_used sv_tested sv_login maxwait maxwait_us',
+    'cl_idle cl_active cl_waiting cl_cancel_req sv_active sv_idle sv_used sv_tested sv_login maxwait maxwait_us cl_pinned',
     INT4,
   ),
   STATS: cols(
     'database user',
-    'total_xact_count total_query_count total_received total_sent total_xact_time total_query_time total_wait_time total_errors avg_xact_count avg_query_count avg_recv avg_sent avg_errors avg_xact_time avg_query_time avg_wait_time total_server_assignment_count avg_server_assignment_count max_wait_time',
+    'total_xact_count total_query_count total_received total_sent total_xact_time total_query_time total_wait_time total_errors avg_xact_count avg_query_count avg_recv avg_sent avg_errors avg_xact_time avg_query_time avg_wait_time total_server_assignment_count avg_server_assignment_count max_wait_time total_prepare_cache_hit total_prepare_cache_miss total_pins',
     INT8,
   ),
   STATS_TOTALS: cols('database user', STAT_PARTS, INT8),
@@ -244,6 +244,32 @@ describe('admin console: statistics, control and the extended protocol', () => {
     await assert.rejects(c.query('select 1/0'))
     await c.end()
     assert.equal(Number(myRow(await show('SHOW STATS')).total_errors), before + 1)
+  })
+
+  it('prepared-statement cache hits and pins count in SHOW STATS and SHOW POOLS', async () => {
+    const before = myRow(await show('SHOW STATS'))
+    const c = app('prepared')
+    await c.connect()
+    try {
+      for (let i = 0; i < 6; i++) await c.query({ name: 'admin_stats_one', text: 'select 1 as one' })
+      const mid = myRow(await show('SHOW STATS'))
+      assert.ok(Number(mid.total_prepare_cache_hit) > Number(before.total_prepare_cache_hit), 'cache hits')
+      assert.ok(
+        Number(mid.total_prepare_cache_miss) > Number(before.total_prepare_cache_miss),
+        'cache misses',
+      )
+      await c.query('create temp table admin_stats_pin (x int)') // state that pins the client
+      // The pin is decided by a probe after the transaction ends: wait for it.
+      let pinned = 0
+      for (let i = 0; i < 50 && pinned === 0; i++) {
+        pinned = Number(myRow(await show('SHOW POOLS')).cl_pinned)
+        if (pinned === 0) await new Promise((r) => setTimeout(r, 20))
+      }
+      assert.equal(pinned, 1)
+      assert.equal(Number(myRow(await show('SHOW STATS')).total_pins), Number(before.total_pins) + 1)
+    } finally {
+      await c.end()
+    }
   })
 
   it('KILL_CLIENT closes the named client with 57P01; the others keep working', async () => {

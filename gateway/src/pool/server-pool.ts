@@ -306,6 +306,8 @@ export class ServerPool {
   private removed(server: ServerConnection): void {
     this.all.delete(server)
     this.stats.add(server.stats)
+    this.stats.prepareCacheHits += server.statements.hits
+    this.stats.prepareCacheMisses += server.statements.misses
     const i = this.idle.indexOf(server)
     if (i >= 0) this.idle.splice(i, 1)
     if (!this.closed) this.growForWaiters()

@@ -26,6 +26,7 @@ const POOL_COLUMNS: AdminColumn[] = [
   ['sv_login', I4],
   ['maxwait', I4],
   ['maxwait_us', I4],
+  ['cl_pinned', I4],
 ]
 
 /** Server connections of a pool by state; `used`: idle past healthcheck_delay, to be checked before the next lend. */
@@ -76,6 +77,7 @@ function showPools(src: AdminSources) {
       sv.login,
       Math.floor(waitUs / 1e6),
       waitUs % 1e6,
+      pool.pins.current,
     ])
   }
   return rows(POOL_COLUMNS, out)

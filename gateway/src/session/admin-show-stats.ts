@@ -20,7 +20,11 @@ export function poolTotals(pool: UserPool): PoolCounters {
   const sum = new PoolCounters()
   for (const sp of pool.serverPools()) {
     sum.addPool(sp.stats)
-    for (const server of sp.all) sum.add(server.stats)
+    for (const server of sp.all) {
+      sum.add(server.stats)
+      sum.prepareCacheHits += server.statements.hits
+      sum.prepareCacheMisses += server.statements.misses
+    }
   }
   return sum
 }
@@ -61,6 +65,9 @@ const STATS_COLUMNS: AdminColumn[] = [
     'total_server_assignment_count',
     'avg_server_assignment_count',
     'max_wait_time',
+    'total_prepare_cache_hit',
+    'total_prepare_cache_miss',
+    'total_pins',
   ].map((name): AdminColumn => [name, I8]),
 ]
 
@@ -137,6 +144,9 @@ function showStats(src: AdminSources) {
       c.checkouts,
       a.serverAssignments,
       c.maxWaitMicros,
+      c.prepareCacheHits,
+      c.prepareCacheMisses,
+      pool.pins.total,
     ])
   }
   return rows(STATS_COLUMNS, out)

@@ -46,6 +46,9 @@ export class PoolCounters extends TrafficCounters {
   maxWaitMicros = 0
   /** Checkouts that failed (pool timeout, server unreachable). */
   checkoutErrors = 0
+  /** Prepared-statement cache hits and misses of this pool's closed connections (open ones keep their own). */
+  prepareCacheHits = 0
+  prepareCacheMisses = 0
 
   /** Adds another pool's counters (the admin console summing a user pool's server pools). */
   addPool(other: PoolCounters): void {
@@ -53,6 +56,8 @@ export class PoolCounters extends TrafficCounters {
     this.checkouts += other.checkouts
     this.waitTimeMicros += other.waitTimeMicros
     this.checkoutErrors += other.checkoutErrors
+    this.prepareCacheHits += other.prepareCacheHits
+    this.prepareCacheMisses += other.prepareCacheMisses
     if (other.maxWaitMicros > this.maxWaitMicros) this.maxWaitMicros = other.maxWaitMicros
   }
 
