@@ -76,7 +76,7 @@ export class ServerConnection {
   owner?: ReplySink
   /** Traffic through this connection (the statistics sink; see stats/counters.ts). */
   readonly stats = new TrafficCounters()
-  /** performance.now() when the server was last sent something while it owed nothing (total_query_time). */
+  /** performance.now() when the server was sent something while it owed nothing; 0 once idle (total_query_time). */
   private busySince = 0
   /** Gateway-wide prepared statements this connection holds (set by its pool). */
   statements = new StatementCache(0)
@@ -273,7 +273,10 @@ export class ServerConnection {
       if (code === BackendCode.ReadyForQuery) {
         this.txnStatus = f.buffer[f.start + 5]!
         sink?.onServerData(f.buffer, runStart, f.end)
-        if (q.size === 0) this.stats.queryTimeMicros += micros(this.busySince, performance.now())
+        if (q.size === 0 && this.busySince > 0) {
+          this.stats.queryTimeMicros += micros(this.busySince, performance.now())
+          this.busySince = 0
+        }
         runStart = -1
         runSink = undefined
         sink?.onReadyForQuery(this.txnStatus, q.tagDone)
