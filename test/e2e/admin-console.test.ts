@@ -29,6 +29,7 @@ const COLUMNS: Record<string, string[]> = {
     'sv_login',
     'maxwait',
     'maxwait_us',
+    'cl_pinned',
   ],
   DATABASES: [
     'name',
@@ -192,7 +193,7 @@ describe('admin console', () => {
         assert.match(e.message, /see SHOW HELP/)
         return true
       })
-      // A parameterised query is the extended protocol: refused, not hung.
+      // The extended protocol runs commands, but they take no parameters: 0A000, not a hang.
       await assert.rejects(c.query({ text: 'SHOW POOLS', values: [1] }), (e: pg.DatabaseError) => {
         assert.equal(e.code, '0A000')
         return true

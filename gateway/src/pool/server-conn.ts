@@ -11,7 +11,7 @@ import { BackendCode, FrontendCode, TxnStatus } from '../protocol/codes.js'
 import { MessageFramer } from '../protocol/framer.js'
 import { serializeCopyFail, serializeQuery, serializeSync, serializeTerminate } from '../protocol/frontend.js'
 import { OutstandingRequests, type ReplyAction } from '../protocol/outstanding.js'
-import { TrafficCounters } from '../stats/counters.js'
+import { micros, TrafficCounters } from '../stats/counters.js'
 import { Cleanup, cleanupFromTag } from './cleanup-state.js'
 import type { ReplySink } from './reply-route.js'
 import { describeAddress, type ServerAddress } from './server-address.js'
@@ -76,6 +76,8 @@ export class ServerConnection {
   owner?: ReplySink
   /** Traffic through this connection (the statistics sink; see stats/counters.ts). */
   readonly stats = new TrafficCounters()
+  /** performance.now() when the server was sent something while it owed nothing; 0 once idle (total_query_time). */
+  private busySince = 0
   /** Gateway-wide prepared statements this connection holds (set by its pool). */
   statements = new StatementCache(0)
   private readonly framer = new MessageFramer()
@@ -161,6 +163,7 @@ export class ServerConnection {
 
   /** Sends whole messages `bytes` on behalf of `sink`, which then receives the replies to them. */
   send(sink: ReplySink, bytes: Buffer): void {
+    if (this.outstanding.size === 0) this.busySince = performance.now()
     this.record(sink, bytes)
     this.stats.bytesSent += bytes.length
     this.socket.write(bytes)
@@ -172,6 +175,7 @@ export class ServerConnection {
    */
   sendParts(sink: ReplySink, parts: readonly Outgoing[]): void {
     if (parts.length === 1 && Buffer.isBuffer(parts[0])) return this.send(sink, parts[0])
+    if (this.outstanding.size === 0) this.busySince = performance.now()
     let total = 0
     for (const part of parts) total += Buffer.isBuffer(part) ? part.length : part.bytes.length
     const out = Buffer.allocUnsafe(total)
@@ -269,6 +273,10 @@ export class ServerConnection {
       if (code === BackendCode.ReadyForQuery) {
         this.txnStatus = f.buffer[f.start + 5]!
         sink?.onServerData(f.buffer, runStart, f.end)
+        if (q.size === 0 && this.busySince > 0) {
+          this.stats.queryTimeMicros += micros(this.busySince, performance.now())
+          this.busySince = 0
+        }
         runStart = -1
         runSink = undefined
         sink?.onReadyForQuery(this.txnStatus, q.tagDone)
@@ -293,6 +301,7 @@ export class ServerConnection {
       this.onIdleError()
       return true
     }
+    if (!sink.internal) this.stats.errors++
     if (isFatalError(f.buffer, f.start, f.end)) this.fatalReportedTo = sink
     return false
   }

@@ -57,16 +57,17 @@ export class ServerHealth {
   /**
    * Leaves the server out of routing for `banTime` ms from `now`. A ban while already banned extends
    * it without a second log line: one outage fails every connect under way, and each reports it.
+   * `ms`: the admin console's BAN with its own duration.
    */
-  ban(reason: string, now: number = Date.now()): void {
-    if (this.banTime <= 0) return log.debug('server failed; bans are off', { server: this.name, reason })
+  ban(reason: string, now: number = Date.now(), ms: number = this.banTime): void {
+    if (ms <= 0) return log.debug('server failed; bans are off', { server: this.name, reason })
     const already = this.banned(now)
-    this.until = now + this.banTime
+    this.until = now + ms
     this.checkOwed = true
     if (already) return
     this.bans++
     this.banReason = reason
-    log.warn('server banned', { server: this.name, reason, ban_ms: this.banTime })
+    log.warn('server banned', { server: this.name, reason, ban_ms: ms })
   }
 
   /** Ends a ban now (an admin UNBAN, or the router giving up on bans); logged when one was on. */

@@ -223,6 +223,11 @@ export class ServerPool implements BudgetMember {
     return sum
   }
 
+  /** Connections being opened and logged in (SHOW POOLS sv_login). */
+  get loggingIn(): number {
+    return this.connecting
+  }
+
   /** Number of clients waiting for a connection (cl_waiting), held by PAUSE included. */
   get waiting(): number {
     return this.waiters.length + this.heldCount
@@ -418,6 +423,8 @@ export class ServerPool implements BudgetMember {
     this.all.delete(server)
     for (const budget of this.budgets) budget.released()
     this.stats.add(server.stats)
+    this.stats.prepareCacheHits += server.statements.hits
+    this.stats.prepareCacheMisses += server.statements.misses
     const i = this.idle.indexOf(server)
     if (i >= 0) this.idle.splice(i, 1)
     if (!this.closed) this.growForWaiters()

@@ -240,8 +240,10 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
     this.params = params
     this.admin = new AdminConsole(
       sources,
-      (bytes) => this.transport.write(bytes),
+      // A reply awaited (PAUSE) may come after the session closed.
+      (bytes) => this.step !== ClientStep.Closed && this.transport.write(bytes),
       () => this.close('terminate', EMPTY),
+      () => this.resumeInput(),
     )
     this.transport.write(buildWelcome(params, key, login.finalAuthBytes))
     this.step = ClientStep.Ready
@@ -274,6 +276,11 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
     }
     const loggedIn = this.step === ClientStep.Ready || this.step === ClientStep.Connecting
     this.fail(shutdownError(loggedIn))
+  }
+
+  /** KILL_CLIENT: FATAL 57P01, as pg_terminate_backend. */
+  kill(): void {
+    this.fail(shutdownError(true))
   }
 
   /** Sends a FATAL error and closes; non-FATAL errors are sent and the session continues. */

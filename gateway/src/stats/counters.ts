@@ -19,6 +19,10 @@ export class TrafficCounters {
   bytesReceived = 0
   /** Microseconds servers were lent to clients (total_xact_time). */
   xactTimeMicros = 0
+  /** Microseconds the server was busy: from a send to an idle server until its last ReadyForQuery (total_query_time). */
+  queryTimeMicros = 0
+  /** ErrorResponses servers sent to clients (part of total_errors). */
+  errors = 0
 
   /** Adds `other` into this (a pool summing its connections when they close, the admin console summing pools). */
   add(other: TrafficCounters): void {
@@ -27,6 +31,8 @@ export class TrafficCounters {
     this.bytesSent += other.bytesSent
     this.bytesReceived += other.bytesReceived
     this.xactTimeMicros += other.xactTimeMicros
+    this.queryTimeMicros += other.queryTimeMicros
+    this.errors += other.errors
   }
 }
 
@@ -40,6 +46,20 @@ export class PoolCounters extends TrafficCounters {
   maxWaitMicros = 0
   /** Checkouts that failed (pool timeout, server unreachable). */
   checkoutErrors = 0
+  /** Prepared-statement cache hits and misses of this pool's closed connections (open ones keep their own). */
+  prepareCacheHits = 0
+  prepareCacheMisses = 0
+
+  /** Adds another pool's counters (the admin console summing a user pool's server pools). */
+  addPool(other: PoolCounters): void {
+    this.add(other)
+    this.checkouts += other.checkouts
+    this.waitTimeMicros += other.waitTimeMicros
+    this.checkoutErrors += other.checkoutErrors
+    this.prepareCacheHits += other.prepareCacheHits
+    this.prepareCacheMisses += other.prepareCacheMisses
+    if (other.maxWaitMicros > this.maxWaitMicros) this.maxWaitMicros = other.maxWaitMicros
+  }
 
   /** A client got a connection after waiting `micros` (0 when one was idle). */
   recordCheckout(micros: number): void {
