@@ -164,6 +164,30 @@ describe('Prometheus /metrics', () => {
   })
 })
 
+describe('Prometheus /metrics with replicas', () => {
+  it('the monitors’ readings show: in recovery on replicas, not on the primary, and replica lag', async () => {
+    const gw = await startTestGateway({ general: EXPORTER, replicas: true })
+    try {
+      const user = { user: topology().users.scram.username }
+      const replicas = topology().replicas.length
+      assert.ok(replicas > 0, 'the topology has replicas')
+      const has = (e: Exposition, name: string, role: string) =>
+        e.families.get(name)?.metrics.filter((m) => m.labels?.user === user.user && m.labels?.role === role)
+          .length ?? 0
+      const e = await until(
+        () => scrapeExporter(gw),
+        (x) => has(x, 'skiff_server_replica_lag_seconds', 'replica') === replicas,
+      )
+      assert.equal(has(e, 'skiff_server_replica_lag_seconds', 'replica'), replicas)
+      assert.equal(e.value('skiff_server_in_recovery', { ...user, role: 'primary' }), 0)
+      assert.equal(e.sum('skiff_server_in_recovery', { ...user, role: 'replica' }), replicas)
+      assert.ok(e.value('skiff_server_replica_lag_seconds', { ...user, role: 'replica' }) >= 0)
+    } finally {
+      await gw.stop()
+    }
+  })
+})
+
 describe('Prometheus /metrics with an unreachable server', () => {
   it('the server shows as banned, with its checkout errors; the exporter closes with the gateway', async () => {
     const port = await deadPort()
