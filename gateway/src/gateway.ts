@@ -6,11 +6,13 @@
 import { readFileSync } from 'node:fs'
 import type { Config } from './config/schema.js'
 import { type HttpEndpoint, startHttpEndpoint } from './endpoints/http.js'
+import { type MetricsEndpoint, startMetricsEndpoint } from './endpoints/metrics.js'
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp.js'
 import { loadClientTls } from './endpoints/tls-context.js'
 import { GatewayError, shutdownError } from './errors.js'
 import { reloadFromFile } from './gateway-reload.js'
 import { log } from './log.js'
+import { GatewayMetrics } from './metrics/gateway-metrics.js'
 import { buildPools } from './pool/build-pools.js'
 import { BudgetBook } from './pool/connection-budget.js'
 import { PauseControl } from './pool/pause-control.js'
@@ -21,7 +23,7 @@ import type { UserPool } from './pool/user-pool.js'
 import type { AdminActions, AdminClientView, AdminSources, ReloadOutcome } from './session/admin-commands.js'
 import type { CancelTarget, ClientContext, ConnectionTarget } from './session/client-context.js'
 import { PreparedRegistry } from './session/prepared-registry.js'
-import { loadSecondOpinion } from './sql/index.js'
+import { defaultShapeCache, loadSecondOpinion } from './sql/index.js'
 import { fileDescriptorLimit } from './util/fd-limit.js'
 import { LoginDeadlines } from './util/login-deadlines.js'
 import { ProcessIds } from './util/process-ids.js'
@@ -80,6 +82,9 @@ export class Gateway implements ClientContext {
   private onAllClosed?: () => void
   private tcp?: TcpEndpoint
   private http?: HttpEndpoint
+  /** The Prometheus exporter's own listener (general.enable_prometheus_exporter). */
+  private exporter?: MetricsEndpoint
+  private metricsInstance?: GatewayMetrics
   /** Client-visible process ids (see util/process-ids.ts); one worker, id 0, for now. */
   private readonly processIds = new ProcessIds(0)
   private timer?: NodeJS.Timeout
@@ -119,12 +124,14 @@ export class Gateway implements ClientContext {
           context: this,
           http,
           unreachablePrimaries: () => this.unreachablePrimaries(),
+          metrics: { registry: this.metrics, admin: adminLogin(this.config) },
         })
       } catch (err) {
         await this.tcp.close()
         throw err
       }
     }
+    await this.startExporter()
     this.timer = setInterval(() => this.maintain(), MAINTENANCE_INTERVAL_MS)
     this.timer.unref()
     this.maintain()
@@ -132,6 +139,37 @@ export class Gateway implements ClientContext {
     log.info(`listening on ${host}:${this.tcp.port} (Postgres protocol${tlsNote})`)
     if (this.http !== undefined)
       log.info(`listening on ${http.host}:${this.http.port} (HTTP /sql and WebSocket)`)
+    if (this.exporter !== undefined)
+      log.info(`listening on ${host}:${this.exporter.port} (Prometheus /metrics)`)
+  }
+
+  /** This gateway's Prometheus metrics (gateway/src/metrics/), read at scrape time. */
+  get metrics(): GatewayMetrics {
+    this.metricsInstance ??= new GatewayMetrics({
+      pools: this.pools,
+      clients: () => this.adminSources().clients(),
+      connectionCount: () => this.connections,
+      preparedStatements: this.preparedStatements,
+      shapeCache: defaultShapeCache,
+    })
+    return this.metricsInstance
+  }
+
+  /** Starts the exporter's listener when general.enable_prometheus_exporter says so. */
+  private async startExporter(): Promise<void> {
+    const { enable_prometheus_exporter: enabled, host, prometheus_exporter_port: port } = this.config.general
+    if (!enabled) return
+    try {
+      this.exporter = await startMetricsEndpoint(this.metrics, host, port)
+    } catch (err) {
+      await Promise.all([this.tcp?.close(), this.http?.close()])
+      throw err
+    }
+  }
+
+  /** The exporter's port actually bound, if it is enabled. */
+  get metricsPort(): number | undefined {
+    return this.exporter?.port
   }
 
   /** The TCP port actually bound (useful with port 0). */
@@ -368,7 +406,7 @@ export class Gateway implements ClientContext {
   async stop(): Promise<void> {
     clearInterval(this.timer)
     this.logins.stop()
-    await Promise.all([this.tcp?.close(), this.http?.close()])
+    await Promise.all([this.tcp?.close(), this.http?.close(), this.exporter?.close()])
     for (const pool of this.everyPool()) pool.close()
     this.retired = []
   }
@@ -385,6 +423,11 @@ async function raceTimeout(promise: Promise<void>, ms: number): Promise<boolean>
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** The admin login `/metrics` on the HTTP listener asks for. */
+function adminLogin(config: Config): { username: string; password: string } {
+  return { username: config.general.admin_username, password: config.general.admin_password }
 }
 
 /** The cancel registry's key: a CancelRequest must name both. */

@@ -4,7 +4,7 @@
  * and documented with an honest status. Move a key to schema-general.ts when it is implemented.
  */
 import { z } from 'zod'
-import { countSchema, later, msSchema, portSchema } from './schema-common.js'
+import { countSchema, later, msSchema } from './schema-common.js'
 
 /** Why count/interval/user-timeout are ignored: Node's `socket.setKeepAlive` only takes the idle delay. */
 const NODE_SOCKET =
@@ -12,11 +12,20 @@ const NODE_SOCKET =
 
 /** Shape fragment merged into the `[general]` schema. */
 export const generalCompatShape = {
-  enable_prometheus_exporter: later(
-    z.boolean().default(false),
-    'Serve Prometheus metrics over HTTP. PgCat only starts the exporter when this is set to true.',
-  ),
-  prometheus_exporter_port: later(portSchema().default(9930), 'Port of the Prometheus exporter.'),
+  // The Prometheus exporter is implemented (gateway/src/metrics/); its keys stay here beside PgCat's others.
+  enable_prometheus_exporter: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Serve Prometheus metrics (`GET /metrics`, unauthenticated, as PgCat) on their own listener at `host`:`prometheus_exporter_port`. The HTTP listener serves them too, to the admin user (docs/metrics.md).',
+    ),
+  prometheus_exporter_port: z
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(9930)
+    .describe('Port of the Prometheus exporter (with `enable_prometheus_exporter`); 0 picks a free one.'),
   autoreload: z
     .number()
     .int()

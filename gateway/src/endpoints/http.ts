@@ -30,7 +30,11 @@ export function startHttpEndpoint(services: HttpServices): Promise<HttpEndpoint>
   // A caller must send its whole request within this (Node's default is 5 minutes): slow or stalled
   // uploads must not hold sockets; the query's own limit, http.request_timeout, starts after it.
   server.requestTimeout = 60_000
-  const ws = new WebSocketEndpoint(services.context, services.http.websocket_pipelined_password)
+  const ws = new WebSocketEndpoint(
+    services.context,
+    services.http.websocket_pipelined_password,
+    services.metrics?.registry.websockets,
+  )
   server.on('upgrade', (req, socket, head) => ws.upgrade(req, socket, head))
   return new Promise((resolve, reject) => {
     server.once('error', reject)

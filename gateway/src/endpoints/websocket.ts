@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { HttpConfig } from '../config/schema.js'
 import { GatewayError } from '../errors.js'
+import type { WebSocketCounters } from '../metrics/front-counters.js'
 import type { ClientContext, ClientTransport } from '../session/client-context.js'
 import { ClientSession } from '../session/client-session.js'
 
@@ -45,6 +46,8 @@ export class WebSocketEndpoint {
   constructor(
     private readonly context: ClientContext,
     private readonly policy: HttpConfig['websocket_pipelined_password'],
+    /** Connections open and accepted, for the metrics. */
+    private readonly counters?: WebSocketCounters,
   ) {
     this.wss.on('connection', (ws: WebSocket, req: IncomingMessage) => this.onConnection(ws, req))
   }
@@ -88,6 +91,12 @@ export class WebSocketEndpoint {
       },
     }
     session = new ClientSession(this.context, transport)
+    const counters = this.counters
+    if (counters !== undefined) {
+      counters.opened++
+      counters.open++
+      ws.once('close', () => counters.open--)
+    }
     ws.on(
       'message',
       firstFrames((data, isBinary) => onFrame(session, data, isBinary)),

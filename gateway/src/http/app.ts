@@ -1,6 +1,6 @@
 /**
  * The HTTP routes (hono): `POST /sql` and `OPTIONS /sql` in Neon's format, `GET /health` (the process is
- * up) and `GET /ready` (every pool can reach its primaries).
+ * up), `GET /ready` (every pool can reach its primaries) and, with metrics, `GET /metrics` (the admin's).
  * @see ../../../../shared/reference/neon-wire-contract.md §1
  * @module
  */
@@ -11,6 +11,8 @@ import { cors } from 'hono/cors'
 import type { HttpConfig } from '../config/schema.js'
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
+import { type ScrapeCredentials, scrapeAllowed } from '../metrics/scrape-auth.js'
 import type { ClientContext } from '../session/client-context.js'
 import { checkApiToken } from './api-tokens.js'
 import { parseConnectionString } from './connection-string.js'
@@ -26,6 +28,8 @@ export interface HttpServices {
   readonly http: HttpConfig
   /** Unreachable primaries (empty when ready). */
   unreachablePrimaries(): Promise<string[]>
+  /** Prometheus metrics: requests are counted and `GET /metrics` answers the admin (see docs/metrics.md). */
+  readonly metrics?: { readonly registry: GatewayMetrics; readonly admin: ScrapeCredentials }
 }
 
 /** Headers a browser may send to `/sql` (Neon's list, plus Deferrable and Skiff's routing headers). */
@@ -50,6 +54,7 @@ type Env = { Bindings: HttpBindings }
 export function createHttpApp(services: HttpServices): Hono<Env> {
   const { http } = services
   const app = new Hono<Env>()
+  if (services.metrics !== undefined) serveMetrics(app, services.metrics)
   const allowAny = http.cors_allowed_origins.includes('*')
   const origin = allowAny ? '*' : http.cors_allowed_origins
   // Preflight only: a POST gets its one CORS header from sendJson, cheaper than the middleware's
@@ -90,6 +95,27 @@ export function createHttpApp(services: HttpServices): Hono<Env> {
   )
   app.onError((err, c) => sendError(c, err, undefined, allowOrigin(c)))
   return app
+}
+
+/** Counts and times every request (by route and status class) and serves `GET /metrics` to the admin. */
+function serveMetrics(app: Hono<Env>, metrics: NonNullable<HttpServices['metrics']>): void {
+  const { registry, admin } = metrics
+  app.use(async (c, next) => {
+    const start = performance.now()
+    await next()
+    registry.http.observe(c.req.path, c.req.method, c.res.status, (performance.now() - start) / 1000)
+  })
+  app.get('/metrics', async (c) => {
+    if (!scrapeAllowed(c.req.header('Authorization'), admin))
+      return c.text(
+        'the metrics are for the admin user: send HTTP Basic auth (general.admin_username)\n',
+        401,
+        {
+          'WWW-Authenticate': 'Basic realm="skiff metrics", charset="UTF-8"',
+        },
+      )
+    return c.body(await registry.text(), 200, { 'Content-Type': registry.contentType })
+  })
 }
 
 async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlReply> {
