@@ -4,8 +4,10 @@
  */
 import type { Config, PoolConfig, UserConfig } from '../config/schema.js'
 import { parseDefaultShard, parseKeyColumn } from '../config/sharding-values.js'
+import { AuthQuery } from './auth-query.js'
 import type { PoolMap } from './pool-registry.js'
 import type { PoolSharding } from './pool-sharding.js'
+import type { ServerLogin } from './server-address.js'
 import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { ServerPool } from './server-pool.js'
 import { type PoolRouting, UserPool } from './user-pool.js'
@@ -34,7 +36,7 @@ function buildUserPool(
 ): UserPool {
   const g = config.general
   const name = `${database}/${user.username}`
-  const login = {
+  const login: ServerLogin = {
     username: user.server_username ?? user.username,
     password: user.server_password ?? user.password,
     applicationName: g.application_name,
@@ -81,7 +83,7 @@ function buildUserPool(
   const authMethod = user.auth_type ?? g.auth_type
   const idleInTransaction = g.idle_client_in_transaction_timeout
   const cacheSize = settings.preparedStatementsCacheSize
-  return new UserPool(
+  const userPool = new UserPool(
     database,
     user.username,
     mode,
@@ -94,6 +96,32 @@ function buildUserPool(
     g.notification_listener,
     poolRouting(pool),
   )
+  userPool.authQuery = authQueryOf(config, database, pool, user, login, userPool, connector)
+  return userPool
+}
+
+/**
+ * A user listed without a password in a pool with auth_query gets its secret from the server. It
+ * also serves server logins unless server_password (or another server_username) says otherwise.
+ */
+function authQueryOf(
+  config: Config,
+  database: string,
+  pool: PoolConfig,
+  user: UserConfig,
+  login: ServerLogin,
+  userPool: UserPool,
+  connector: ServerConnector,
+): AuthQuery | undefined {
+  const g = config.general
+  const query = pool.auth_query ?? g.auth_query
+  const queryUser = pool.auth_query_user ?? g.auth_query_user
+  const password = pool.auth_query_password ?? g.auth_query_password
+  if (user.password !== undefined || query === undefined || queryUser === undefined) return undefined
+  const ownLogin = user.server_password === undefined && login.username === user.username
+  const target = () => userPool.currentPrimary(0).address
+  const settings = { query, user: queryUser, password: password ?? '' }
+  return new AuthQuery(settings, user.username, ownLogin ? login : undefined, target, connector, database)
 }
 
 /**
