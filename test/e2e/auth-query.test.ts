@@ -200,6 +200,25 @@ describe('auth_query', () => {
     }
   })
 
+  it('HTTP /sql (cleartext password in the connection string) works for both users', async () => {
+    for (const [user, password] of Object.entries(passwords)) {
+      const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/sql`, {
+        method: 'POST',
+        headers: { 'Neon-Connection-String': url(user, password), 'Neon-Array-Mode': 'true' },
+        body: JSON.stringify({ query: 'SELECT current_user', params: [] }),
+      })
+      const body = (await res.json()) as { rows?: unknown[][]; code?: string }
+      assert.equal(res.status, 200, JSON.stringify(body))
+      assert.deepEqual(body.rows, [[user]])
+      const bad = await fetch(`http://127.0.0.1:${gateway.httpPort}/sql`, {
+        method: 'POST',
+        headers: { 'Neon-Connection-String': url(user, 'wrong') },
+        body: JSON.stringify({ query: 'SELECT 1', params: [] }),
+      })
+      assert.equal(((await bad.json()) as { code?: string }).code, '28P01')
+    }
+  })
+
   it('a wrong auth_query_password fails the login with a hint, and leaks no password', async () => {
     const error = await loginError('skiff_md5', passwords.skiff_md5, 'bad_auth_query')
     assert.equal(error.code, '08001')
