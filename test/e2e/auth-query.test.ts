@@ -54,6 +54,15 @@ servers = [["127.0.0.1", ${port}, "primary"]]
 
 ${users(database)}
 
+[pools.cold]
+pool_mode = "transaction"
+
+[pools.cold.shards.0]
+database = "${database}"
+servers = [["127.0.0.1", ${port}, "primary"]]
+
+${users('cold')}
+
 [pools.bad_auth_query]
 pool_mode = "transaction"
 auth_query_password = "not-the-password"
@@ -198,6 +207,20 @@ describe('auth_query', () => {
     } finally {
       await Promise.all(clients.map((c) => c.end()))
     }
+  })
+
+  it('clients logging in at once while the secret is not cached yet share one fetch and all get in', async () => {
+    const users = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        i % 2 === 0
+          ? currentUser('skiff_md5', passwords.skiff_md5, 'cold')
+          : currentUser('skiff_scram', passwords.skiff_scram, 'cold'),
+      ),
+    )
+    assert.deepEqual(
+      users,
+      Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? 'skiff_md5' : 'skiff_scram')),
+    )
   })
 
   it('HTTP /sql (cleartext password in the connection string) works for both users', async () => {
