@@ -25,11 +25,24 @@ GRANT USAGE ON SCHEMA skiff_auth TO skiff_plain;
 GRANT EXECUTE ON FUNCTION skiff_auth.lookup(text) TO skiff_plain;
 `
 
+const users = (db: string) =>
+  ['skiff_scram', 'skiff_md5', 'skiff_ghost']
+    .map((u, i) => `[pools.${db}.users.${i}]\nusername = "${u}"\npool_size = 2\n`)
+    .join('\n')
+
+/** One more pool on the same database, with its own (cold) auth_query cache. */
+const pool = (name: string, port: number, database: string) => `
+[pools.${name}]
+pool_mode = "transaction"
+
+[pools.${name}.shards.0]
+database = "${database}"
+servers = [["127.0.0.1", ${port}, "primary"]]
+
+${users(name)}
+`
+
 function configText(port: number, database: string): string {
-  const users = (db: string) =>
-    ['skiff_scram', 'skiff_md5', 'skiff_ghost']
-      .map((u, i) => `[pools.${db}.users.${i}]\nusername = "${u}"\npool_size = 2\n`)
-      .join('\n')
   return `
 [general]
 host = "127.0.0.1"
@@ -54,14 +67,7 @@ servers = [["127.0.0.1", ${port}, "primary"]]
 
 ${users(database)}
 
-[pools.cold]
-pool_mode = "transaction"
-
-[pools.cold.shards.0]
-database = "${database}"
-servers = [["127.0.0.1", ${port}, "primary"]]
-
-${users('cold')}
+${['cold', 'http_cold'].map((name) => pool(name, port, database)).join('\n')}
 
 [pools.bad_auth_query]
 pool_mode = "transaction"
@@ -223,11 +229,11 @@ describe('auth_query', () => {
     )
   })
 
-  it('HTTP /sql (cleartext password in the connection string) works for both users', async () => {
+  it('HTTP /sql (cleartext password and statements sent before the secret is fetched) works for both users', async () => {
     for (const [user, password] of Object.entries(passwords)) {
       const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/sql`, {
         method: 'POST',
-        headers: { 'Neon-Connection-String': url(user, password), 'Neon-Array-Mode': 'true' },
+        headers: { 'Neon-Connection-String': url(user, password, 'http_cold'), 'Neon-Array-Mode': 'true' },
         body: JSON.stringify({ query: 'SELECT current_user', params: [] }),
       })
       const body = (await res.json()) as { rows?: unknown[][]; code?: string }
