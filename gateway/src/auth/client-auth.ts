@@ -21,10 +21,19 @@ import { SCRAM_MECHANISM } from './scram-common.js'
 import { makeScramSecret, parseScramSecret, type ScramSecret } from './scram-secret.js'
 import { ScramProtocolError, ScramServerSession } from './scram-server.js'
 
+/**
+ * What a successful login proved beyond "the password matched", for logging in to servers as this
+ * user without a stored password (auth_query): the ClientKey of a SCRAM proof, or a cleartext password.
+ * Kept in memory only, never logged.
+ */
+export type AuthProof = { clientKey: Buffer } | { password: string }
+
 /** What one step of an exchange yields: bytes to send, and whether the client is now authenticated. */
 export interface AuthStep {
   send?: Buffer
   authenticated: boolean
+  /** Set on the last step of a SCRAM or cleartext login. */
+  proof?: AuthProof
 }
 
 /** One authentication exchange, fed each password-type message the client sends. */
@@ -39,6 +48,12 @@ export interface ClientAuthFlow {
   tooLong?(): GatewayError
   /** SASL exchanges are named so in Postgres's "expected SASL response" error. */
   readonly sasl?: boolean
+  /**
+   * After a failed last step: checks the same answer again against a credential fetched anew (auth_query
+   * after a password change). Only md5 can (the answer covers only the salt it was given); undefined
+   * when the answer does not match or the flow cannot check again.
+   */
+  recheck?(cred: UserCredential): AuthStep | undefined
 }
 
 /**
@@ -189,22 +204,30 @@ class CleartextFlow implements ClientAuthFlow {
   handle(buf: Buffer, start: number, end: number): AuthStep {
     const given = readPassword(buf, start, end)
     if (this.cred === undefined || !matchesPlaintext(this.cred, given)) throw authFailed(this.username)
-    return DONE
+    return { authenticated: true, proof: { password: given } }
   }
 }
 
 class Md5Flow implements ClientAuthFlow {
   private readonly salt = randomBytesPooled(4)
+  /** The client's answer, kept for {@link recheck}. */
+  private response?: string
   constructor(private readonly cred: UserCredential) {}
   start(): AuthStep {
     return { send: serializeAuthenticationMD5Password(this.salt), authenticated: false }
   }
   handle(buf: Buffer, start: number, end: number): AuthStep {
     const response = readPassword(buf, start, end)
+    this.response = response
     if (!verifyMd5Response(this.cred.username, md5HashOf(this.cred), this.salt, response)) {
       throw authFailed(this.cred.username)
     }
     return DONE
+  }
+  recheck(cred: UserCredential): AuthStep | undefined {
+    const response = this.response
+    if (response === undefined || parseScramSecret(cred.password ?? '') !== undefined) return undefined
+    return verifyMd5Response(cred.username, md5HashOf(cred), this.salt, response) ? DONE : undefined
   }
 }
 
@@ -279,6 +302,7 @@ class ScramFlow implements ClientAuthFlow {
   private clientFinal(data: Buffer): AuthStep {
     const result = this.session.handleClientFinal(data)
     if (!result.ok || this.mock) throw authFailed(this.username)
-    return { send: serializeAuthenticationSASLFinal(result.serverFinal), authenticated: true }
+    const send = serializeAuthenticationSASLFinal(result.serverFinal)
+    return { send, authenticated: true, proof: { clientKey: result.clientKey } }
   }
 }

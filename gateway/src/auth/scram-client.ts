@@ -3,8 +3,11 @@
  * when it logs in to a Postgres server. Pure: the caller frames SASLInitialResponse / SASLResponse and
  * passes in the payloads of AuthenticationSASLContinue / AuthenticationSASLFinal.
  *
- * This side needs the password itself. A stored SCRAM secret is not enough: the proof is built from
- * ClientKey, and the secret only holds StoredKey = H(ClientKey), which cannot be inverted.
+ * This side needs the password, or the keys derived from it: a stored SCRAM secret alone is not enough,
+ * as the proof is built from ClientKey and the secret only holds StoredKey = H(ClientKey). A client's
+ * own SCRAM login to the gateway reveals ClientKey (see scram-server.ts), so with auth_query the
+ * gateway can log in as that user with {@link ScramClientKeys}, as PgBouncer does.
+ * @see https://www.pgbouncer.org/config.html#auth_query
  */
 
 import { scramPasswordBytes } from './saslprep.js'
@@ -20,11 +23,24 @@ import {
   parseAttributes,
   randomNonce,
   SCRAM_MAX_ITERATIONS,
+  type ScramKeys,
   ScramProtocolError,
+  sha256,
   xorBytes,
 } from './scram-common.js'
 
 export { ScramProtocolError } from './scram-common.js'
+
+/**
+ * What a login needs instead of the password: ClientKey and ServerKey, valid only for the salt and
+ * iteration count of the secret they belong to (a server that sends others has another password).
+ */
+export interface ScramClientKeys {
+  readonly clientKey: Buffer
+  readonly serverKey: Buffer
+  readonly salt: Buffer
+  readonly iterations: number
+}
 
 /** Where a {@link ScramClientSession} is in the exchange. */
 export type ScramClientState =
@@ -83,20 +99,26 @@ function parseServerFirst(text: string, clientNonce: string): ServerFirst {
  */
 export class ScramClientSession {
   #state: ScramClientState = 'initial'
-  readonly #password: Buffer
+  readonly #password: Buffer | ScramClientKeys
   readonly #clientNonce: string
   readonly #clientFirstBare: string
   #expectedServerSignature: Buffer | undefined
 
   /**
-   * @param password the plaintext password (SASLprep'd as Postgres does; bytes are used raw if not UTF-8).
+   * @param password the plaintext password (SASLprep'd as Postgres does; bytes are used raw if not UTF-8),
+   *   or the keys of the user's secret.
    * @param clientNonce defaults to 18 random bytes in base64; pass one (printable, no ",") only in tests.
    * @param username goes into the message only for completeness: Postgres ignores it and uses the startup
    *   packet's user, hence the default "*".
    */
-  constructor(password: string | Uint8Array, clientNonce: string = randomNonce(), username = '*') {
+  constructor(
+    password: string | Uint8Array | ScramClientKeys,
+    clientNonce: string = randomNonce(),
+    username = '*',
+  ) {
     if (!isPrintable(clientNonce)) throw new RangeError('SCRAM client nonce must be printable and non-empty')
-    this.#password = scramPasswordBytes(password)
+    this.#password =
+      typeof password === 'string' || password instanceof Uint8Array ? scramPasswordBytes(password) : password
     this.#clientNonce = clientNonce
     this.#clientFirstBare = `n=${escapeUsername(username)},r=${clientNonce}`
   }
@@ -120,7 +142,7 @@ export class ScramClientSession {
       const { nonce, salt, iterations } = parseServerFirst(text, this.#clientNonce)
       const withoutProof = `c=${Buffer.from(GS2_HEADER).toString('base64')},r=${nonce}`
       const authMessage = Buffer.from(`${this.#clientFirstBare},${text},${withoutProof}`, 'utf8')
-      const { clientKey, storedKey, serverKey } = deriveScramKeys(this.#password, salt, iterations)
+      const { clientKey, storedKey, serverKey } = this.#keys(salt, iterations)
       const proof = xorBytes(clientKey, hmac(storedKey, authMessage))
       this.#expectedServerSignature = hmac(serverKey, authMessage)
       this.#state = 'awaiting-server-final'
@@ -147,6 +169,19 @@ export class ScramClientSession {
       }
       this.#state = 'succeeded'
     })
+  }
+
+  /** The keys for the server's salt and iterations: derived from the password, or the given ones. */
+  #keys(salt: Buffer, iterations: number): ScramKeys {
+    const password = this.#password
+    if (password instanceof Uint8Array) return deriveScramKeys(password, salt, iterations)
+    if (!password.salt.equals(salt) || password.iterations !== iterations) {
+      throw new ScramProtocolError(
+        "the server's SCRAM salt or iteration count is not the one of the secret the keys came from",
+      )
+    }
+    const { clientKey, serverKey } = password
+    return { clientKey, storedKey: sha256(clientKey), serverKey }
   }
 
   /** Rejects a message the session is not waiting for; an exchange in progress cannot continue after that. */

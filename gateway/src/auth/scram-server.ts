@@ -27,8 +27,14 @@ export { ScramProtocolError } from './scram-common.js'
 /** Where a {@link ScramServerSession} is in the exchange. */
 export type ScramServerState = 'awaiting-client-first' | 'awaiting-client-final' | 'succeeded' | 'failed'
 
-/** Outcome of the client-final message: `reason` is for logs only; clients should get a generic error. */
-export type ScramServerFinalResult = { ok: true; serverFinal: string } | { ok: false; reason: string }
+/**
+ * Outcome of the client-final message: `reason` is for logs only; clients should get a generic error.
+ * On success `clientKey` is the ClientKey the proof carried: with it (and the secret's ServerKey) the
+ * gateway can log in to a server as this user without the password, as PgBouncer does for auth_query.
+ */
+export type ScramServerFinalResult =
+  | { ok: true; serverFinal: string; clientKey: Buffer }
+  | { ok: false; reason: string }
 
 /** Postgres's errmsg for every syntax error; the detail says which. */
 const MALFORMED = 'malformed SCRAM message'
@@ -254,7 +260,8 @@ export class ScramServerSession {
       if (!constantTimeEqual(sha256(clientKey), this.#secret.storedKey))
         return { ok: false, reason: 'invalid proof' }
       this.#state = 'succeeded'
-      return { ok: true, serverFinal: `v=${hmac(this.#secret.serverKey, authMessage).toString('base64')}` }
+      const serverFinal = `v=${hmac(this.#secret.serverKey, authMessage).toString('base64')}`
+      return { ok: true, serverFinal, clientKey }
     })
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ScramClientSession } from './scram-client.js'
+import { deriveScramKeys } from './scram-common.js'
 import { makeScramSecret } from './scram-secret.js'
 import { ScramProtocolError, ScramServerSession } from './scram-server.js'
 
@@ -33,8 +34,25 @@ describe('SCRAM-SHA-256 RFC 7677 vector', () => {
     assert.deepEqual(session.handleClientFinal(Buffer.from(CLIENT_FINAL)), {
       ok: true,
       serverFinal: SERVER_FINAL,
+      clientKey: deriveScramKeys(Buffer.from('pencil'), SALT, 4096).clientKey,
     })
     assert.equal(session.state, 'succeeded')
+  })
+
+  it('the ClientKey a proof reveals logs in without the password (auth_query), for that salt only', () => {
+    const session = server()
+    session.handleClientFirst(CLIENT_FIRST)
+    const result = session.handleClientFinal(CLIENT_FINAL)
+    assert.ok(result.ok)
+    const keys = { clientKey: result.clientKey, serverKey: secret.serverKey, salt: SALT, iterations: 4096 }
+    const client = new ScramClientSession(keys, CLIENT_NONCE, 'user')
+    assert.equal(client.clientFirstMessage(), CLIENT_FIRST)
+    assert.equal(client.handleServerFirst(SERVER_FIRST), CLIENT_FINAL)
+    client.verifyServerFinal(SERVER_FINAL)
+    assert.equal(client.state, 'succeeded')
+    const other = new ScramClientSession({ ...keys, iterations: 4097 }, CLIENT_NONCE)
+    other.clientFirstMessage()
+    assert.throws(() => other.handleServerFirst(SERVER_FIRST), /salt or iteration count/)
   })
 })
 

@@ -49,19 +49,26 @@ export function checkUsers(path: string[], pool: PoolConfig, general: GeneralCon
         `${user.min_pool_size} is larger than pool_size (${user.pool_size}); lower min_pool_size or raise pool_size`,
       )
     }
-    checkPassword(userPath, user, general, report)
+    checkPassword(userPath, user, general, report, (pool.auth_query ?? general.auth_query) !== undefined)
   }
 }
 
-function checkPassword(path: string[], user: UserConfig, general: GeneralConfig, report: Report): void {
+/** @param authQuery the pool has auth_query: a user without password gets its secret from there. */
+function checkPassword(
+  path: string[],
+  user: UserConfig,
+  general: GeneralConfig,
+  report: Report,
+  authQuery: boolean,
+): void {
   const authType = user.auth_type ?? general.auth_type
-  if (authType === 'trust') return
+  if (authType === 'trust' || (authQuery && user.password === undefined)) return
   const source = user.auth_type === undefined ? 'general.auth_type' : 'its auth_type'
   const where = [...path, 'password']
   if (user.password === undefined || user.password === '') {
     report(
       where,
-      `${user.password === undefined ? 'missing' : 'empty'}; user "${user.username}" logs in with ${authType} (from ${source}), which needs a password. Set password, or auth_type = "trust"`,
+      `${user.password === undefined ? 'missing' : 'empty'}; user "${user.username}" logs in with ${authType} (from ${source}), which needs a password. Set password, or auth_query for the pool, or auth_type = "trust"`,
     )
     return
   }

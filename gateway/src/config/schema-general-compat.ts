@@ -58,15 +58,6 @@ export const generalCompatShape = {
     z.boolean().default(true),
     'Check that the configured servers can be reached at startup.',
   ),
-  auth_query: later(
-    z.string().min(1).optional(),
-    'Query sent to the servers to fetch a password hash for users without a password, e.g. "SELECT usename, passwd FROM pg_shadow WHERE usename=\'$1\'". Pools inherit it.',
-  ),
-  auth_query_user: later(
-    z.string().min(1).optional(),
-    'User Skiff logs in as to run auth_query. Pools inherit it.',
-  ),
-  auth_query_password: later(z.string().optional(), 'Password of auth_query_user. Pools inherit it.'),
   dns_cache_enabled: later(
     z.boolean().default(false),
     'Cache DNS answers for server host names and move to the new address when the answer changes.',

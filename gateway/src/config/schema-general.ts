@@ -3,6 +3,7 @@
  * Key names, units and defaults follow PgCat so an existing pgcat.toml loads unchanged.
  */
 import { z } from 'zod'
+import { generalAuthQueryShape } from './schema-auth-query.js'
 import { authTypeSchema, countSchema, later, msSchema } from './schema-common.js'
 import { generalCompatShape } from './schema-general-compat.js'
 
@@ -195,6 +196,7 @@ export const generalSchema = z.object(
       .describe(
         `${SKIFF} application_name Skiff sends to servers when it opens connections; "" sends none, so a client that sets none reads the server's own default, as it would directly. Clients that set one get theirs on every server connection they use.`,
       ),
+    ...generalAuthQueryShape,
     ...generalCompatShape,
   },
   {

@@ -19,9 +19,6 @@ export const poolCompatShape = {
     z.boolean().default(false),
     'Log when a client changes a server parameter.',
   ),
-  auth_query: later(z.string().min(1).optional(), 'Overrides general.auth_query for this pool.'),
-  auth_query_user: later(z.string().min(1).optional(), 'Overrides general.auth_query_user for this pool.'),
-  auth_query_password: later(z.string().optional(), 'Overrides general.auth_query_password for this pool.'),
   db_activity_based_routing: later(
     z.boolean().default(false),
     'Experimental in PgCat. Send reads of a recently written table to the primary.',

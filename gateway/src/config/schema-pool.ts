@@ -3,6 +3,7 @@
  * routing and sharding settings, its users and its shards.
  */
 import { z } from 'zod'
+import { poolAuthQueryShape } from './schema-auth-query.js'
 import { countSchema, later, looseEnum, msSchema, poolModeSchema } from './schema-common.js'
 import { poolCompatShape } from './schema-pool-compat.js'
 import { shardSchema } from './schema-shard.js'
@@ -122,6 +123,7 @@ export const poolSchema = z.object({
   prepared_statements_cache_size: countSchema()
     .optional()
     .describe('Overrides general.prepared_statements_cache_size for this pool (PgCat reads it here).'),
+  ...poolAuthQueryShape,
   ...poolCompatShape,
   users: z
     .record(z.string(), userSchema)

@@ -17,7 +17,7 @@ export const userSchema = z.object({
     .string()
     .optional()
     .describe(
-      'What clients must prove, and the server password unless server_password is set. Plaintext, or a stored secret: `md5<32 hex digits>` (works with md5 auth only) or `SCRAM-SHA-256$<iterations>:<salt>$<storedkey>:<serverkey>` (scram-sha-256 only). Required unless the user authenticates with trust.',
+      'What clients must prove, and the server password unless server_password is set. Plaintext, or a stored secret: `md5<32 hex digits>` (works with md5 auth only) or `SCRAM-SHA-256$<iterations>:<salt>$<storedkey>:<serverkey>` (scram-sha-256 only). Required unless the user authenticates with trust, or the pool has auth_query: a user without `password` then gets its secret from the server (see general.auth_query).',
     ),
   server_username: z
     .string()

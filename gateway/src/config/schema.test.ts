@@ -169,7 +169,7 @@ describe('cross-field rules', () => {
     [
       'password missing for scram',
       user({ password: undefined }),
-      'pools.app.users.0.password: missing; user "alice" logs in with scram-sha-256 (from general.auth_type), which needs a password. Set password, or auth_type = "trust"',
+      'pools.app.users.0.password: missing; user "alice" logs in with scram-sha-256 (from general.auth_type), which needs a password. Set password, or auth_query for the pool, or auth_type = "trust"',
     ],
     [
       'md5 secret with scram',

@@ -4,9 +4,11 @@
  */
 import type { Config, PoolConfig, UserConfig } from '../config/schema.js'
 import { parseDefaultShard, parseKeyColumn } from '../config/sharding-values.js'
+import { AuthQuery } from './auth-query.js'
 import { BudgetBook, type ConnectionBudget } from './connection-budget.js'
 import type { PoolMap } from './pool-registry.js'
 import type { PoolSharding } from './pool-sharding.js'
+import type { ServerLogin } from './server-address.js'
 import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { ServerPool } from './server-pool.js'
 import { type PoolRouting, UserPool } from './user-pool.js'
@@ -47,7 +49,7 @@ function buildUserPool(
 ): UserPool {
   const g = config.general
   const name = `${database}/${user.username}`
-  const login = {
+  const login: ServerLogin = {
     username: user.server_username ?? user.username,
     password: user.server_password ?? user.password,
     applicationName: g.application_name,
@@ -109,6 +111,7 @@ function buildUserPool(
     poolRouting(pool),
   )
   userPool.transactionTimeout = g.transaction_timeout
+  userPool.authQuery = authQueryOf(config, database, pool, user, login, userPool, connector)
   return userPool
 }
 
@@ -126,6 +129,30 @@ function shareBudgets(pool: UserPool, userLimit: number, dbLimit: number, book: 
       budgets.push(book.get(`max_user_connections of ${sp.login.username} on ${server}`, userLimit))
     if (budgets.length > 0) sp.shareBudgets(budgets)
   }
+}
+
+/**
+ * A user listed without a password in a pool with auth_query gets its secret from the server. It
+ * also serves server logins unless server_password (or another server_username) says otherwise.
+ */
+function authQueryOf(
+  config: Config,
+  database: string,
+  pool: PoolConfig,
+  user: UserConfig,
+  login: ServerLogin,
+  userPool: UserPool,
+  connector: ServerConnector,
+): AuthQuery | undefined {
+  const g = config.general
+  const query = pool.auth_query ?? g.auth_query
+  const queryUser = pool.auth_query_user ?? g.auth_query_user
+  const password = pool.auth_query_password ?? g.auth_query_password
+  if (user.password !== undefined || query === undefined || queryUser === undefined) return undefined
+  const ownLogin = user.server_password === undefined && login.username === user.username
+  const target = () => userPool.currentPrimary(0).address
+  const settings = { query, user: queryUser, password: password ?? '' }
+  return new AuthQuery(settings, user.username, ownLogin ? login : undefined, target, connector, database)
 }
 
 /**

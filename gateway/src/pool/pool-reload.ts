@@ -80,6 +80,7 @@ export function planPoolReload(
       } else {
         plan.changed.push(fresh.name)
         plan.retired.push(old)
+        carryScramKeys(old, fresh)
       }
     }
   }
@@ -90,6 +91,23 @@ export function planPoolReload(
         plan.retired.push(old)
       }
   return plan
+}
+
+/**
+ * An auth_query user's server logins need the ClientKey a client's SCRAM proof revealed (auth-query.ts);
+ * the rebuilt pool starts with what the old one learned, so its logged-in clients' next transactions
+ * can open connections. Stale keys (a password changed meanwhile) are dropped at the first refusal.
+ */
+function carryScramKeys(old: UserPool, fresh: UserPool): void {
+  const before = first(old.serverPools())?.login
+  const after = first(fresh.serverPools())?.login
+  if (before?.scramKeys === undefined || after === undefined || after.scramKeys !== undefined) return
+  if (before.username === after.username) after.scramKeys = before.scramKeys
+}
+
+function first<T>(items: Iterable<T>): T | undefined {
+  for (const item of items) return item
+  return undefined
 }
 
 /** The settings each (database, user) pool is built from, as comparable text. */

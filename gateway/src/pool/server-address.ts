@@ -2,6 +2,7 @@
  * Identity of one Postgres server and the login the gateway uses on it.
  * @module
  */
+import type { ScramClientKeys } from '../auth/scram-client.js'
 
 /** Where a server connection goes: one entry of `pools.<db>.shards.<n>.servers`. */
 export interface ServerAddress {
@@ -20,6 +21,12 @@ export interface ServerLogin {
   username: string
   /** Plaintext password, or a stored `md5…` hash (enough for md5 auth only). */
   password?: string
+  /** auth_query users: the SCRAM keys a client's login revealed, used when there is no password. */
+  scramKeys?: ScramClientKeys
+  /** auth_query users: told when the server refuses the login (28xxx), so the secret is fetched anew. */
+  onAuthRejected?: () => void
+  /** What to tell the operator when the server asks for a password and none is known. */
+  noPasswordHint?: string
   applicationName: string
   /** Milliseconds; sent as the server's own `statement_timeout` so Postgres cancels with 57014. */
   statementTimeout: number

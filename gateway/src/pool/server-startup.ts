@@ -6,7 +6,7 @@
  * @module
  */
 import { md5Response } from '../auth/md5.js'
-import { ScramClientSession } from '../auth/scram-client.js'
+import { ScramClientSession, ScramProtocolError } from '../auth/scram-client.js'
 import { GatewayError, serverRefusal } from '../errors.js'
 import {
   parseAuthentication,
@@ -90,9 +90,11 @@ export class ServerStartup {
       case AuthCode.SASL:
         return this.startScram(parseSASLMechanisms(data))
       case AuthCode.SASLContinue:
-        return serializeSASLResponse(this.scramSession().handleServerFirst(data.toString('utf8')))
+        return serializeSASLResponse(
+          this.scramStep(() => this.scramSession().handleServerFirst(data.toString('utf8'))),
+        )
       case AuthCode.SASLFinal:
-        this.scramSession().verifyServerFinal(data.toString('utf8'))
+        this.scramStep(() => this.scramSession().verifyServerFinal(data.toString('utf8')))
         return undefined
       default:
         throw this.failure(
@@ -107,8 +109,23 @@ export class ServerStartup {
         `the server offers only SASL mechanisms ${mechanisms.join(', ')}; Skiff supports SCRAM-SHA-256`,
       )
     }
-    this.scram = new ScramClientSession(this.password('SCRAM-SHA-256', true))
+    const keys = this.login.scramKeys
+    this.scram = new ScramClientSession(keys ?? this.password('SCRAM-SHA-256', true))
     return serializeSASLInitialResponse('SCRAM-SHA-256', this.scram.clientFirstMessage())
+  }
+
+  /**
+   * A SCRAM step; with keys from auth_query, a failure means they belong to an older password:
+   * the secret is fetched anew (onAuthRejected) and the login fails with a reason.
+   */
+  private scramStep<T>(step: () => T): T {
+    try {
+      return step()
+    } catch (error) {
+      if (this.login.scramKeys === undefined || !(error instanceof ScramProtocolError)) throw error
+      this.login.onAuthRejected?.()
+      throw this.failure(`SCRAM with the keys learned through auth_query failed: ${error.message}`)
+    }
   }
 
   private scramSession(): ScramClientSession {
@@ -122,7 +139,7 @@ export class ServerStartup {
     if (pw === undefined || pw === '') {
       throw this.failure(
         `the server asks for ${method} authentication but no password is configured`,
-        'set password or server_password for this user',
+        this.login.noPasswordHint ?? 'set password or server_password for this user',
       )
     }
     const isStoredHash = /^md5[0-9a-f]{32}$/.test(pw) || pw.startsWith('SCRAM-SHA-256$')
@@ -138,6 +155,7 @@ export class ServerStartup {
   private refused(fields: Map<string, string>): GatewayError {
     const message = fields.get('M') ?? 'login refused'
     const code = fields.get('C') ?? ''
+    if (code.startsWith('28')) this.login.onAuthRejected?.()
     // With a client's own startup parameters, an error that is not about the login (class 28) or the
     // server's state (08, 3D, 53, 57) is about those parameters: the client gets it as Postgres sent it.
     if (this.login.clientParams !== undefined && !/^(28|08|3D|53|57)/.test(code) && code.length === 5)

@@ -4,6 +4,7 @@
  * @module
  */
 import type { ClientAuthMethod, UserCredential } from '../auth/client-auth.js'
+import type { AuthQuery } from './auth-query.js'
 import { effectiveRole } from './health-candidates.js'
 import { NotificationListener } from './notification-listener.js'
 import { type PoolSharding, UNSHARDED } from './pool-sharding.js'
@@ -72,6 +73,9 @@ export class UserPool {
   ) {}
 
   private listenerInstance?: NotificationListener
+
+  /** Set for a user listed without a password in a pool with auth_query: its secret comes from there. */
+  authQuery?: AuthQuery
 
   /**
    * The pool's listener connection on the primary of shard 0 (transaction mode's LISTEN/NOTIFY),

@@ -80,7 +80,7 @@ export class ClientSession implements CancelTarget, ConnectionTarget, QueryPhase
     readonly context: ClientContext,
     readonly transport: ClientTransport,
   ) {
-    this.startup = new StartupHandler(context, transport, this.id)
+    this.startup = new StartupHandler(context, transport, this.id, () => this.resumeInput())
     const refused = context.openConnection(this)
     this.counted = refused === undefined
     if (refused !== undefined) {

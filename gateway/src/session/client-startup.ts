@@ -16,6 +16,7 @@ import {
 } from '../auth/client-auth.js'
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
+import type { AuthQuery } from '../pool/auth-query.js'
 import type { UserPool } from '../pool/user-pool.js'
 import { serializeNegotiateProtocolVersion } from '../protocol/backend.js'
 import { FrontendCode } from '../protocol/codes.js'
@@ -58,6 +59,9 @@ function adminCredential(username: string, password: string): UserCredential {
 /** Where the startup machine is. */
 type StartupStep = 'startup' | 'authenticating' | 'done'
 
+/** What an asynchronous step (auth_query) ended in, handed out by the next drain. */
+type Deferred = { outcome?: StartupOutcome; error?: unknown }
+
 /** Runs the steps before ReadyForQuery for one connection. */
 export class StartupHandler {
   private step: StartupStep = 'startup'
@@ -69,12 +73,23 @@ export class StartupHandler {
   /** An SSLRequest / GSSENCRequest was answered: Postgres answers each kind only once per connection. */
   private sslDone = false
   private gssDone = false
+  /** The credential the auth flow checks (auth_query: the fetched one, to learn from a success). */
+  private credential?: UserCredential
+  /** An auth_query fetch is under way: messages wait in the framer until it ends. */
+  private waiting = false
+  private deferred?: Deferred
+  /** The user's auth_query (it stays known when the query found no secret and the login must fail). */
+  private authQuery?: AuthQuery
+  /** A failed login fetches the auth_query secret again at most once. */
+  private refetched = false
 
   constructor(
     private readonly context: ClientContext,
     private readonly transport: ClientTransport,
     /** For log lines. */
     private readonly clientId: number,
+    /** Called when an asynchronous step ended: the session drains again. */
+    private readonly resume: () => void = () => {},
   ) {}
 
   /** True once a StartupMessage was read (the login deadline then ends with an error, not silently). */
@@ -87,7 +102,13 @@ export class StartupHandler {
    * are needed. Throws a GatewayError (FATAL) when the login must end.
    */
   drain(framer: MessageFramer): StartupOutcome | undefined {
-    while (this.step !== 'done' && framer.next()) {
+    const deferred = this.deferred
+    if (deferred !== undefined) {
+      this.deferred = undefined
+      if (deferred.error !== undefined) throw deferred.error
+      if (deferred.outcome !== undefined) return deferred.outcome
+    }
+    while (this.step !== 'done' && !this.waiting && framer.next()) {
       const outcome = this.step === 'startup' ? this.onStartupPacket(framer) : this.onAuthMessage(framer)
       if (outcome !== undefined) return outcome
     }
@@ -187,14 +208,52 @@ export class StartupHandler {
       })
     }
     this.found = lookup.kind === 'found' ? lookup.pool : undefined
-    const method = lookup.kind === 'found' ? lookup.pool.authMethod : lookup.authMethod
-    this.auth = createClientAuthFlow(
-      this.loginMethod(method, pipelinedPassword),
-      this.found?.credential,
-      user,
+    const method = this.loginMethod(
+      lookup.kind === 'found' ? lookup.pool.authMethod : lookup.authMethod,
+      pipelinedPassword,
     )
     this.step = 'authenticating'
+    const authQuery = method === 'trust' ? undefined : this.found?.authQuery
+    this.authQuery = authQuery
+    if (authQuery === undefined) return this.beginAuth(method, this.found?.credential)
+    const cached = authQuery.current()
+    if (cached !== undefined) return this.beginAuth(method, cached ?? undefined)
+    return this.wait(authQuery.fetch(), (credential) => this.beginAuth(method, credential ?? undefined))
+  }
+
+  /** Starts the exchange against `credential` (undefined: fail as for an unknown user). */
+  private beginAuth(
+    method: ClientAuthMethod,
+    credential: UserCredential | undefined,
+  ): StartupOutcome | undefined {
+    this.credential = credential
+    if (credential === undefined && this.authQuery !== undefined) this.found = undefined
+    this.auth = createClientAuthFlow(method, credential, this.user)
     return this.applyAuthStep(this.auth.start()) // trust is authenticated at once
+  }
+
+  /**
+   * Waits for an auth_query fetch: the client's messages stay in the framer, the next drain (after
+   * `resume`) hands out what `then` made of the result, or the error.
+   */
+  private wait<T>(promise: Promise<T>, then: (value: T) => StartupOutcome | undefined): undefined {
+    this.waiting = true
+    const settle = (deferred: Deferred) => {
+      this.waiting = false
+      this.deferred = deferred
+      this.resume()
+    }
+    promise.then(
+      (value) => {
+        try {
+          settle({ outcome: then(value) })
+        } catch (error) {
+          settle({ error })
+        }
+      },
+      (error: unknown) => settle({ error }),
+    )
+    return undefined
   }
 
   /**
@@ -271,7 +330,32 @@ export class StartupHandler {
         severity: 'FATAL',
       })
     }
-    return this.applyAuthStep(this.auth!.handle(f.buffer, f.start, f.end))
+    let step: AuthStep
+    try {
+      step = this.auth!.handle(f.buffer, f.start, f.end)
+    } catch (error) {
+      return this.afterFailure(error)
+    }
+    return this.applyAuthStep(step)
+  }
+
+  /**
+   * A wrong password for an auth_query user: the secret may have changed on the server, so it is
+   * fetched again (once) and an md5 answer checked against the new one; SCRAM's answer was made for
+   * the old salt, so that client fails and its next login uses the new secret.
+   */
+  private afterFailure(error: unknown): StartupOutcome | undefined {
+    const authQuery = this.authQuery
+    const wrongPassword = error instanceof GatewayError && error.code === 'AUTH_FAILED'
+    const refetch = wrongPassword && !this.refetched ? authQuery?.refetchAfterFailure() : undefined
+    if (refetch === undefined) throw error
+    this.refetched = true
+    return this.wait(refetch, (credential) => {
+      const step = credential === null ? undefined : this.auth!.recheck?.(credential)
+      if (step === undefined || credential === null) throw error
+      this.credential = credential
+      return this.applyAuthStep(step)
+    })
   }
 
   private applyAuthStep(step: AuthStep): StartupOutcome | undefined {
@@ -296,6 +380,7 @@ export class StartupHandler {
         severity: 'FATAL',
       })
     this.step = 'done'
+    if (this.credential !== undefined) pool.authQuery?.learn(this.credential, step.proof)
     // The last step's bytes (SASLFinal) go out with the welcome: one write and one client wake-up less.
     return {
       kind: 'authenticated',
