@@ -57,8 +57,8 @@ export function cleanForLog(text: string): string {
 
 /**
  * A copy of `value` fit for a log: strings cleaned ({@link cleanForLog}), secret-named fields replaced
- * by {@link REDACTED} at any depth (arrays too), a bigint as text, an Error as its message, and
- * anything nested past MAX_DEPTH (or circular) as a placeholder.
+ * by {@link REDACTED} at any depth (arrays too), a bigint as text, an Error as its message, a Date
+ * in ISO 8601, and anything nested past MAX_DEPTH (or circular) as a placeholder.
  */
 export function cleanValue(value: unknown, depth = 0): unknown {
   switch (typeof value) {
@@ -77,6 +77,7 @@ export function cleanValue(value: unknown, depth = 0): unknown {
   if (value === null) return null
   if (depth >= MAX_DEPTH) return '[nested too deep]'
   if (value instanceof Error) return cleanForLog(String(value))
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString()
   if (Buffer.isBuffer(value)) return `[${value.length} bytes]`
   if (Array.isArray(value)) return value.map((item) => cleanValue(item, depth + 1))
   const out: Record<string, unknown> = {}

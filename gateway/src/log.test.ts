@@ -43,8 +43,10 @@ afterEach(() => {
 
 describe('log: format', () => {
   it('not on a terminal (auto), one JSON object per line: time, level as a word, msg, the fields', () => {
-    const r = record(() => log.warn('server banned', { server: 'app/0', ban_ms: 60000, n: 12n }))
-    assert.deepEqual(Object.keys(r).sort(), ['ban_ms', 'level', 'msg', 'n', 'server', 'time'])
+    const at = new Date(0)
+    const r = record(() => log.warn('server banned', { server: 'app/0', ban_ms: 60000, n: 12n, at }))
+    assert.deepEqual(Object.keys(r).sort(), ['at', 'ban_ms', 'level', 'msg', 'n', 'server', 'time'])
+    assert.equal(r.at, '1970-01-01T00:00:00.000Z')
     assert.equal(r.level, 'warn')
     assert.equal(r.msg, 'server banned')
     assert.equal(r.server, 'app/0')
@@ -75,6 +77,13 @@ describe('log: format', () => {
     setLogFormat('json')
     const lines = written(() => log.info('x'), true)
     assert.equal(JSON.parse(lines[0]!).msg, 'x')
+  })
+
+  it('a circular or very deep value is logged up to a depth, not thrown on', () => {
+    const loop: Record<string, unknown> = { name: 'loop' }
+    loop.self = loop
+    const r = record(() => log.info('x', { loop })) as { loop: { self: { self: unknown } } }
+    assert.match(JSON.stringify(r.loop), /"\[nested too deep\]"/)
   })
 
   it('a field named time, level or msg cannot replace the record own', () => {

@@ -26,6 +26,9 @@ export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'
 export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'text']
 
 let format: LogFormat = 'auto'
+/** Rank of each level, and the lowest rank written: a disabled call costs one comparison. */
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
+let threshold = RANK.info
 
 /** Text on a terminal (in colour unless NO_COLOR is set), JSON elsewhere; looked up per line. */
 const destination = {
@@ -51,6 +54,7 @@ const logger = pino(
   destination,
 )
 format = envChoice('SKIFF_LOG_FORMAT', LOG_FORMATS) ?? 'auto'
+threshold = RANK[logger.level as LogLevel]
 
 /** The value of `name` in the environment when it is one of `choices`. */
 function envChoice<T extends string>(name: string, choices: readonly T[]): T | undefined {
@@ -61,6 +65,7 @@ function envChoice<T extends string>(name: string, choices: readonly T[]): T | u
 /** Sets the lowest level that is printed. */
 export function setLogLevel(level: LogLevel): void {
   logger.level = level
+  threshold = RANK[level]
 }
 
 /** Sets the format: `json`, `text`, or `auto` (text on a terminal). */
@@ -88,7 +93,7 @@ export function configureLogging(
 
 /** One record, when its level is on: the message cleaned here, the fields by pino's `formatters.log`. */
 function emit(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
-  if (!logger.isLevelEnabled(level)) return
+  if (RANK[level] < threshold) return
   logger[level](fields ?? {}, cleanForLog(message))
 }
 
