@@ -73,6 +73,19 @@ describe('log: format', () => {
     }
   })
 
+  it('on a terminal the level is in colour, unless NO_COLOR is set', () => {
+    const noColor = process.env.NO_COLOR
+    try {
+      delete process.env.NO_COLOR
+      assert.ok(written(() => log.warn('w'), true)[0]!.includes(`${ESC}[33mWARN ${ESC}[0m w`))
+      process.env.NO_COLOR = '1'
+      assert.ok(!written(() => log.warn('w'), true)[0]!.includes(ESC))
+    } finally {
+      if (noColor === undefined) delete process.env.NO_COLOR
+      else process.env.NO_COLOR = noColor
+    }
+  })
+
   it('json is JSON on a terminal too', () => {
     setLogFormat('json')
     const lines = written(() => log.info('x'), true)
