@@ -25,10 +25,12 @@ export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'
 /** The formats. */
 export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'text']
 
-let format: LogFormat = 'auto'
+// Until the config is read (configureLogging), the environment or the defaults.
+let format: LogFormat = envChoice('SKIFF_LOG_FORMAT', LOG_FORMATS) ?? 'auto'
+const startLevel: LogLevel = envChoice('SKIFF_LOG_LEVEL', LOG_LEVELS) ?? 'info'
 /** Rank of each level, and the lowest rank written: a disabled call costs one comparison. */
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
-let threshold = RANK.info
+let threshold = RANK[startLevel]
 
 /** Text on a terminal (in colour unless NO_COLOR is set), JSON elsewhere; looked up per line. */
 const destination = {
@@ -43,7 +45,7 @@ const destination = {
 
 const logger = pino(
   {
-    level: envChoice('SKIFF_LOG_LEVEL', LOG_LEVELS) ?? 'info',
+    level: startLevel,
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
@@ -53,8 +55,6 @@ const logger = pino(
   },
   destination,
 )
-format = envChoice('SKIFF_LOG_FORMAT', LOG_FORMATS) ?? 'auto'
-threshold = RANK[logger.level as LogLevel]
 
 /** The value of `name` in the environment when it is one of `choices`. */
 function envChoice<T extends string>(name: string, choices: readonly T[]): T | undefined {
