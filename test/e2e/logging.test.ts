@@ -151,6 +151,11 @@ describe('skiff logs', () => {
       assert.ok(Date.now() < deadline, quiet.output())
       await sleep(50)
     }
+    // A login takes several turns of its event loop: by then the start is over and SIGTERM is handled.
+    {
+      await using c = await pgClient(loginUrl(port, topology().users.scram.password))
+      assert.equal((await c.query('select 1 as one')).rows[0].one, 1)
+    }
     assert.equal(await stop(quiet), 0)
     const logged = records(quiet.output())
     assert.deepEqual(
@@ -162,7 +167,7 @@ describe('skiff logs', () => {
     assert.doesNotMatch(quiet.output(), /listening on/)
 
     const loud = start('node', [SKIFF, config('warn-env.toml', general)], { SKIFF_LOG_LEVEL: 'info' })
-    await until(loud, (out) => TCP_LISTENER.test(out))
+    await until(loud, (out) => TCP_LISTENER.test(out) && HTTP_LISTENER.test(out))
     assert.equal(await stop(loud), 0)
     assert.ok(records(loud.output()).some((r) => r.level === 'info'))
   })
@@ -197,7 +202,8 @@ describe('skiff logs', () => {
     const r = start('script', ['-qfec', `echo PID=$$; exec node ${SKIFF} ${file}`, '/dev/null'], {
       NO_COLOR: '1',
     })
-    await until(r, (out) => TCP_LISTENER.test(out) && /PID=\d+/.test(out))
+    // The HTTP listener is the last thing the start logs; SIGTERM is handled from then on.
+    await until(r, (out) => HTTP_LISTENER.test(out) && /PID=\d+/.test(out))
     process.kill(Number(/PID=(\d+)/.exec(r.output())![1]), 'SIGTERM')
     assert.equal(await r.exited, 0)
     const lines = r
