@@ -9,7 +9,7 @@ import { ConfigError, type LoadedConfig, loadConfigFile } from './config/load.js
 import { ignoredKeysLine, ignoredKeysMessage } from './config/warnings.js'
 import { loadClientTls } from './endpoints/tls-context.js'
 import { Gateway } from './gateway.js'
-import { log } from './log.js'
+import { configureLogging, log } from './log.js'
 
 const USAGE = `Usage:
   skiff <file>                         run the gateway with a pgcat.toml-format config
@@ -19,7 +19,9 @@ const USAGE = `Usage:
   skiff --help                         this text
   skiff --version                      print the version
 
-Environment: SKIFF_LOG_LEVEL=debug|info|warn|error (default info).`
+Environment: SKIFF_LOG_LEVEL=debug|info|warn|error overrides general.log_level (default info);
+             SKIFF_LOG_FORMAT=auto|json|text overrides general.log_format (default auto:
+             text on a terminal, JSON lines otherwise).`
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -63,13 +65,14 @@ async function run(file: string): Promise<number> {
     printConfigError(file, err)
     return 1
   }
+  configureLogging(loaded.config.general)
   logFindings(loaded)
   const gateway = new Gateway(loaded.config)
   gateway.configFile = file
   try {
     await gateway.start()
   } catch (err) {
-    console.error(`${file}: could not start: ${listenErrorText(err)}`)
+    log.error(`could not start: ${listenErrorText(err)}`, { config: file })
     return 1
   }
   // The first SIGINT/SIGTERM drains (gateway.shutdown); a second one exits at once.

@@ -156,7 +156,10 @@ servers = [["127.0.0.1", 5432, "primary"], ["127.0.0.2", 5432, "primary"]]
       // The keys Skiff accepts but ignores come in one warning line that names them all.
       const ignored = skiff.stderr.split('\n').filter((line) => /not acted on by Skiff/.test(line))
       assert.equal(ignored.length, 1, skiff.stderr)
-      assert.match(ignored[0]!, /WARN 2 keys are .*"keys":\["general\.server_tls","general\.autoreload"\]/)
+      const warning = JSON.parse(ignored[0]!)
+      assert.equal(warning.level, 'warn')
+      assert.match(warning.msg, /^2 keys are /)
+      assert.deepEqual(warning.keys, ['general.server_tls', 'general.autoreload'])
     } finally {
       skiff.child.kill('SIGTERM')
     }

@@ -70,6 +70,18 @@ export const generalSchema = z.object(
       ),
     log_client_connections: z.boolean().default(false).describe('Log each client connection.'),
     log_client_disconnections: z.boolean().default(false).describe('Log each client disconnection.'),
+    log_level: z
+      .enum(['debug', 'info', 'warn', 'error'])
+      .default('info')
+      .describe(
+        `${SKIFF} lowest level logged: "debug", "info", "warn" or "error". The environment variable SKIFF_LOG_LEVEL, when set to one of these, wins.`,
+      ),
+    log_format: z
+      .enum(['auto', 'json', 'text'])
+      .default('auto')
+      .describe(
+        `${SKIFF} how log lines (on stderr) are written: "json" (one object per line: time, level, msg, then the fields), "text" (one readable line), or "auto": text when stderr is a terminal, JSON otherwise. SKIFF_LOG_FORMAT, when set, wins.`,
+      ),
     worker_threads: later(
       z.number().int().min(1).default(5),
       'Number of worker threads in PgCat; Skiff runs as a single process for now.',

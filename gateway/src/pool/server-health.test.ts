@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { setLogFormat } from '../log.js'
 import { effectiveRole, healthyCandidates, readCandidates, writeCandidate } from './health-candidates.js'
 import type { ServerAddress } from './server-address.js'
 import { ServerHealth } from './server-health.js'
 import { ServerPool } from './server-pool.js'
 import { MEMORY_LOGIN, MEMORY_POOL_SETTINGS } from './testing/memory-pool.js'
 
-/** Log lines written while `fn` runs (still written through). */
-function logged(fn: () => void): string[] {
+/** Log records written while `fn` runs, as JSON (still written through). */
+function logged(fn: () => void): Record<string, unknown>[] {
   const write = process.stderr.write
+  setLogFormat('json')
   let text = ''
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     text += String(chunk)
@@ -18,8 +20,17 @@ function logged(fn: () => void): string[] {
     fn()
   } finally {
     process.stderr.write = write
+    setLogFormat('auto')
   }
-  return text.split('\n').filter((line) => line !== '')
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line))
+}
+
+/** A record's level, message and reason. */
+function pick(record: Record<string, unknown>): unknown[] {
+  return [record.level, record.msg, record.reason]
 }
 
 describe('ServerHealth: bans and their lifting, without a clock', () => {
@@ -28,13 +39,13 @@ describe('ServerHealth: bans and their lifting, without a clock', () => {
     assert.equal(h.banned(0), false)
     const atBan = logged(() => h.ban('connect failed: refused', 5000))
     assert.equal(atBan.length, 1)
-    assert.match(atBan[0]!, /WARN server banned .*"reason":"connect failed: refused"/)
+    assert.deepEqual(pick(atBan[0]!), ['warn', 'server banned', 'connect failed: refused'])
     assert.equal(h.bans, 1)
     assert.equal(h.bannedUntil, 6000)
     assert.equal(h.banned(5999), true)
     const atLift = logged(() => assert.equal(h.banned(6000), false))
     assert.equal(atLift.length, 1)
-    assert.match(atLift[0]!, /INFO server ban lifted .*"reason":"connect failed: refused"/)
+    assert.deepEqual(pick(atLift[0]!), ['info', 'server ban lifted', 'connect failed: refused'])
     assert.equal(h.bannedUntil, 0)
     assert.deepEqual(
       logged(() => h.banned(7000)),
@@ -91,7 +102,10 @@ describe('ServerHealth: bans and their lifting, without a clock', () => {
     h.recordCheck({ ok: true, inRecovery: true }, 0)
     const lines = logged(() => h.recordCheck({ ok: true, inRecovery: false }, 1))
     assert.equal(lines.length, 1)
-    assert.match(lines[0]!, /WARN server changed role .*"in_recovery":false/)
+    assert.deepEqual(
+      [lines[0]!.level, lines[0]!.msg, lines[0]!.in_recovery],
+      ['warn', 'server changed role', false],
+    )
   })
 })
 
