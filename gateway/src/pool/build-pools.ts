@@ -8,6 +8,7 @@ import type { PoolMap } from './pool-registry.js'
 import type { PoolSharding } from './pool-sharding.js'
 import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { ServerPool } from './server-pool.js'
+import { loadServerTls, type ServerTls } from './server-tls.js'
 import { type PoolRouting, UserPool } from './user-pool.js'
 
 /**
@@ -16,10 +17,11 @@ import { type PoolRouting, UserPool } from './user-pool.js'
  */
 export function buildPools(config: Config, connector: ServerConnector = defaultConnector): PoolMap {
   const pools: PoolMap = new Map()
+  const tls = loadServerTls(config.general) // a missing CA file stops the build, naming the key
   for (const [database, poolConfig] of Object.entries(config.pools)) {
     const users = new Map<string, UserPool>()
     for (const user of Object.values(poolConfig.users))
-      users.set(user.username, buildUserPool(config, database, poolConfig, user, connector))
+      users.set(user.username, buildUserPool(config, database, poolConfig, user, connector, tls))
     pools.set(database, users)
   }
   return pools
@@ -31,6 +33,7 @@ function buildUserPool(
   pool: PoolConfig,
   user: UserConfig,
   connector: ServerConnector,
+  tls: ServerTls | undefined,
 ): UserPool {
   const g = config.general
   const name = `${database}/${user.username}`
@@ -40,6 +43,7 @@ function buildUserPool(
     applicationName: g.application_name,
     statementTimeout: user.statement_timeout,
     connectTimeout: user.connect_timeout ?? pool.connect_timeout ?? g.connect_timeout,
+    tls,
   }
   const settings = {
     poolSize: user.pool_size,
