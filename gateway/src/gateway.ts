@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { Config } from './config/schema.js'
 import { type HttpEndpoint, startHttpEndpoint } from './endpoints/http.js'
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp.js'
-import { loadClientTls } from './endpoints/tls-context.js'
+import { loadTlsIdentities, TlsIdentities } from './endpoints/tls-context.js'
 import { GatewayError, shutdownError } from './errors.js'
 import { log } from './log.js'
 import { buildPools } from './pool/build-pools.js'
@@ -68,6 +68,8 @@ export class Gateway implements ClientContext {
   /** Client-visible process ids (see util/process-ids.ts); one worker, id 0, for now. */
   private readonly processIds = new ProcessIds(0)
   private timer?: NodeJS.Timeout
+  /** The listeners' certificates; `tls.reload()` swaps in new files (see endpoints/tls-context.ts). */
+  tls = new TlsIdentities(undefined, undefined)
 
   /** `connector`: how server connections are made (TCP unless a test gives an in-memory one). */
   constructor(
@@ -94,16 +96,19 @@ export class Gateway implements ClientContext {
     // first client's query (≈ 0.3 s).
     if ([...this.userPools()].some((pool) => pool.hasReplicas)) loadSecondOpinion()
     const { host, port } = this.config.general
-    const secureContext = loadClientTls(this.config.general) // a bad file stops the start, naming the key
-    this.tcp = await startTcpEndpoint(this, host, port, secureContext)
+    this.tls = loadTlsIdentities(this.config) // a bad file stops the start, naming the key
+    this.tcp = await startTcpEndpoint(this, host, port, this.tls.client)
     const http = this.config.http
     if (http.enabled) {
       try {
-        this.http = await startHttpEndpoint({
-          context: this,
-          http,
-          unreachablePrimaries: () => this.unreachablePrimaries(),
-        })
+        this.http = await startHttpEndpoint(
+          {
+            context: this,
+            http,
+            unreachablePrimaries: () => this.unreachablePrimaries(),
+          },
+          this.tls.http,
+        )
       } catch (err) {
         await this.tcp.close()
         throw err
@@ -112,10 +117,12 @@ export class Gateway implements ClientContext {
     this.timer = setInterval(() => this.maintain(), MAINTENANCE_INTERVAL_MS)
     this.timer.unref()
     this.maintain()
-    const tlsNote = secureContext === undefined ? '' : ', TLS on SSLRequest'
+    const tlsNote = this.tls.client === undefined ? '' : ', TLS on SSLRequest'
     log.info(`listening on ${host}:${this.tcp.port} (Postgres protocol${tlsNote})`)
     if (this.http !== undefined)
-      log.info(`listening on ${http.host}:${this.http.port} (HTTP /sql and WebSocket)`)
+      log.info(
+        `listening on ${http.host}:${this.http.port} (HTTP${this.tls.http ? 'S' : ''} /sql and WebSocket)`,
+      )
   }
 
   /** The TCP port actually bound (useful with port 0). */

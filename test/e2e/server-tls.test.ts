@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
+import postgres from 'postgres'
 import { parseConfigText } from '../../gateway/src/config/load.js'
 import { Gateway } from '../../gateway/src/gateway.js'
 import {
@@ -105,6 +106,19 @@ describe('server TLS (general.server_tls)', () => {
     const gw = await start('server_tls = true') // no CA: Node's roots do not know the test CA
     const [row] = await query(gw.url('plain'), SSL_QUERY)
     assert.deepEqual(row, { ssl: true, answer: 42 })
+  })
+
+  it('a cancel reaches a backend behind TLS (CancelRequests go in plaintext, which hostssl does not govern)', async () => {
+    const gw = await start('server_tls = true')
+    const sql = postgres(gw.url('scram'), { max: 1, onnotice: () => {} })
+    try {
+      const slow = sql`select pg_sleep(20)`
+      setTimeout(() => slow.cancel(), 300)
+      await assert.rejects(slow, { code: '57014' })
+      assert.equal((await sql`select 1 as one`)[0]!.one, 1)
+    } finally {
+      await sql.end({ timeout: 5 })
+    }
   })
 
   it('server_tls = false against the hostssl-only server: the login fails clearly', async () => {
