@@ -84,7 +84,7 @@ export class TlsIdentities {
     const errors: string[] = []
     const pairs: Array<[TlsIdentity | undefined, TlsKeys | undefined]> = [
       [this.client, config?.general],
-      [this.http, config === undefined ? undefined : httpKeys(config.general, config.http)],
+      [this.http, config?.http.enabled ? httpKeys(config.general, config.http) : undefined],
     ]
     for (const [identity, keys] of pairs) {
       const turnedOn = identity === undefined && keys?.tls_certificate !== undefined

@@ -12,7 +12,7 @@ import { serializeCancelRequest } from '../protocol/frontend.js'
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
 import { ServerConnection } from './server-conn.js'
 import { ServerStartup } from './server-startup.js'
-import { negotiateServerTls } from './server-tls.js'
+import { negotiateServerTls, type ServerTls } from './server-tls.js'
 
 /** The byte pipe under a server connection: what a net.Socket offers, and an in-memory fake can. */
 export interface ServerTransport {
@@ -68,36 +68,24 @@ export class StreamConnector implements ServerConnector {
       const timer = setTimeout(() => {
         fail(unavailable(address, `no answer within connect_timeout (${login.connectTimeout} ms)`))
       }, login.connectTimeout)
-      const logIn = (pipe: ServerTransport) => {
+      /** Makes `pipe` the one the login runs on: its failures fail the connect. */
+      const watch = (pipe: ServerTransport) => {
         transport = pipe
+        pipe.on('error', (err) => fail(unavailable(address, err.message)))
+        pipe.on('close', () => fail(unavailable(address, 'the server closed the connection during login')))
+      }
+      const logIn = (pipe: ServerTransport) =>
         this.logIn(address, login, pipe, fail, (conn) => {
           clearTimeout(timer)
           resolve(conn)
         })
-      }
-      transport.on('error', (err) => fail(unavailable(address, err.message)))
-      transport.on('close', () => fail(unavailable(address, 'the server closed the connection during login')))
+      watch(transport)
       transport.on('connect', () => {
         if (login.tls === undefined) return logIn(transport)
-        if (!(transport instanceof net.Socket))
-          return fail(unavailable(address, 'server_tls needs a TCP connection'))
-        const plain = transport
-        negotiateServerTls(
-          plain,
-          address.host,
-          login.tls,
-          (secure) => {
-            // From here the TLS socket reports errors and the close; the plain one is its carrier.
-            plain.removeAllListeners('error').removeAllListeners('close')
-            plain.on('error', () => {})
-            secure.on('error', (err) => fail(unavailable(address, err.message)))
-            secure.on('close', () =>
-              fail(unavailable(address, 'the server closed the connection during login')),
-            )
-            logIn(secure)
-          },
-          (reason) => fail(unavailable(address, reason)),
-        )
+        upgradeToTls(transport, address, login.tls, fail, (secure) => {
+          watch(secure)
+          logIn(secure)
+        })
       })
     })
   }
@@ -134,6 +122,28 @@ export class StreamConnector implements ServerConnector {
       done?.()
     })
   }
+}
+
+/**
+ * Runs the SSLRequest exchange on `plain` and hands over the TLS socket; the plain socket is only its
+ * carrier from then on, so its own error and close events no longer count.
+ */
+function upgradeToTls(
+  plain: ServerTransport,
+  address: ServerAddress,
+  options: ServerTls,
+  fail: (err: GatewayError) => void,
+  ready: (secure: ServerTransport) => void,
+): void {
+  if (!(plain instanceof net.Socket)) return fail(unavailable(address, 'server_tls needs a TCP connection'))
+  const failed = (reason: string) => fail(unavailable(address, reason))
+  negotiateServerTls(plain, address.host, options, failed, (secure) => {
+    plain
+      .removeAllListeners('error')
+      .removeAllListeners('close')
+      .on('error', () => {})
+    ready(secure)
+  })
 }
 
 /** The connector of a gateway that has not been given another. */

@@ -52,16 +52,16 @@ function sslRequest(): Buffer {
 }
 
 /**
- * Sends an SSLRequest on `socket` (connected), reads the answer and upgrades. Calls `ready` with the
- * TLS socket once the handshake (and, with `verify`, the check) passed; `fail` with the reason
- * otherwise. The caller's 'data' listeners on `socket` must be off while this runs.
+ * Sends an SSLRequest on `socket` (connected), reads the answer and upgrades. Calls `fail` with the
+ * reason, or `ready` with the TLS socket once the handshake (and, with `verify`, the check) passed.
+ * The caller's 'data' listeners on `socket` must be off while this runs.
  */
 export function negotiateServerTls(
   socket: net.Socket,
   host: string,
   options: ServerTls,
-  ready: (secure: tls.TLSSocket) => void,
   fail: (reason: string) => void,
+  ready: (secure: tls.TLSSocket) => void,
 ): void {
   socket.once('data', (answer: Buffer) => {
     socket.pause()
@@ -77,8 +77,12 @@ export function negotiateServerTls(
       rejectUnauthorized: options.verify,
       ca: options.ca,
     })
-    secure.once('secureConnect', () => ready(secure))
-    secure.once('error', (err) => fail(`TLS handshake failed: ${err.message}`))
+    const handshakeFailed = (err: Error) => fail(`TLS handshake failed: ${err.message}`)
+    secure.once('error', handshakeFailed)
+    secure.once('secureConnect', () => {
+      secure.off('error', handshakeFailed)
+      ready(secure)
+    })
   })
   socket.write(sslRequest())
 }
