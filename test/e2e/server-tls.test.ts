@@ -121,6 +121,26 @@ describe('server TLS (general.server_tls)', () => {
     }
   })
 
+  it('LISTEN/NOTIFY in transaction mode: the gateway LISTEN connection goes over TLS too', async () => {
+    const gw = await start('server_tls = true', { poolMode: 'transaction', poolSize: 2 })
+    const listener = new pg.Client({ connectionString: gw.url('scram') })
+    const notifier = new pg.Client({ connectionString: gw.url('scram') })
+    await listener.connect()
+    await notifier.connect()
+    try {
+      const got: string[] = []
+      listener.on('notification', (n) => got.push(n.payload ?? ''))
+      await listener.query('LISTEN tls_channel')
+      await notifier.query(`NOTIFY tls_channel, 'over tls'`)
+      const deadline = Date.now() + 5000
+      while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      assert.deepEqual(got, ['over tls'])
+    } finally {
+      await listener.end()
+      await notifier.end()
+    }
+  })
+
   it('server_tls = false against the hostssl-only server: the login fails clearly', async () => {
     const gw = await start('server_tls = false')
     const err = await loginError(gw.url('scram'))
