@@ -6,9 +6,10 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, type LoadedConfig, loadConfigFile } from './config/load.js'
 import { ignoredKeysLine, ignoredKeysMessage } from './config/warnings.js'
-import { loadClientTls } from './endpoints/tls-context.js'
+import { loadTlsIdentities } from './endpoints/tls-context.js'
 import { Gateway } from './gateway.js'
 import { log } from './log.js'
+import { loadServerTls } from './pool/server-tls.js'
 
 const USAGE = `Usage:
   skiff <file>                         run the gateway with a pgcat.toml-format config
@@ -31,7 +32,8 @@ async function checkConfig(file: string, strict: boolean): Promise<number> {
   try {
     const { config, unknownKeys, ignoredKeys } = await loadConfigFile(file)
     // The TLS files are read the way the start reads them, so a bad path fails here, not at start.
-    loadClientTls(config.general)
+    loadTlsIdentities(config)
+    loadServerTls(config.general)
     const failed = strict && unknownKeys.length > 0
     if (failed) {
       console.error(`${file}: unknown keys are errors with --strict`)
@@ -63,8 +65,9 @@ async function run(file: string): Promise<number> {
     return 1
   }
   logFindings(loaded)
-  const gateway = new Gateway(loaded.config)
+  let gateway: Gateway
   try {
+    gateway = new Gateway(loaded.config) // reads server_tls_ca_file: a bad one is an error like a bad port
     await gateway.start()
   } catch (err) {
     console.error(`${file}: could not start: ${listenErrorText(err)}`)

@@ -5,11 +5,15 @@
  * only (test/helpers/tls-postgres.ts), its certificate from a CA made for this test.
  */
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
 import postgres from 'postgres'
 import { parseConfigText } from '../../gateway/src/config/load.js'
 import { Gateway } from '../../gateway/src/gateway.js'
+import { run } from '../helpers/clients.js'
 import {
   startTestGateway,
   type TestGateway,
@@ -18,6 +22,8 @@ import {
 } from '../helpers/gateway.js'
 import { makeTestCertificates, type TestCertificates } from '../helpers/test-ca.js'
 import { startTlsPostgres, type TlsPostgres } from '../helpers/tls-postgres.js'
+
+const SKIFF = path.resolve(import.meta.dirname, '../../gateway/bin/skiff.js')
 
 /** Whether the server sees the gateway's connection as TLS (pg_stat_ssl of that backend). */
 const SSL_QUERY = 'SELECT ssl, 40 + 2 AS answer FROM pg_stat_ssl WHERE pid = pg_backend_pid()'
@@ -191,5 +197,32 @@ describe('server TLS config', () => {
       () => new Gateway(config),
       /general\.server_tls_ca_file: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/,
     )
+  })
+
+  it('skiff check-config and the start name a missing CA file or HTTP certificate, exit 1, no stack trace', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'skiff-server-tls-'))
+    try {
+      const files = {
+        'general.server_tls_ca_file': testConfigText({
+          general: 'server_tls = true\nverify_server_certificate = true\nserver_tls_ca_file = "/nope/ca.pem"',
+        }),
+        'http.tls_certificate': testConfigText({
+          http: 'tls_certificate = "/nope/c.pem"\ntls_private_key = "/nope/k.pem"',
+        }),
+      }
+      for (const [key, text] of Object.entries(files)) {
+        const file = path.join(dir, `${key}.toml`)
+        writeFileSync(file, text)
+        for (const args of [['check-config', file], [file]]) {
+          const r = await run('node', [SKIFF, ...args], {}, 15_000)
+          assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`)
+          const out = r.stdout + r.stderr
+          assert.match(out, new RegExp(`${key.replace('.', '\\.')}: cannot read /nope/\\S+ \\(ENOENT\\)`))
+          assert.doesNotMatch(out, /\n\s+at /, 'no stack trace')
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
