@@ -3,12 +3,13 @@
  * first, and a file that fails keeps the running config, with every problem logged by key and reason.
  * A good file is put in place in one step: unchanged pools stay as they are, changed and new pools
  * take over from the next transaction, removed and replaced pools drain (pool/pool-reload.ts). Keys
- * that only a restart can change (the listeners) are named and keep their running values.
+ * that only a restart can change (the listeners) are named and keep their running values; the
+ * listeners' certificate files are reloaded in place.
  * @module
  */
 import { ConfigError, loadConfigFile } from './config/load.js'
 import type { Config } from './config/schema.js'
-import { loadClientTls } from './endpoints/tls-context.js'
+import { loadTlsIdentities } from './endpoints/tls-context.js'
 import { log } from './log.js'
 import type { BudgetBook } from './pool/connection-budget.js'
 import type { PoolRegistry } from './pool/pool-registry.js'
@@ -29,6 +30,11 @@ export interface ReloadHost {
   readonly budgets: BudgetBook
   /** Puts the new config in place (after the pools were swapped). */
   adoptConfig(next: Config): void
+  /**
+   * Swaps the listeners' certificates for those `next` names (already checked to load); returns what
+   * only a restart can do (TLS on a listener that started without it).
+   */
+  reloadTls(next: Config): string[]
   /** Drains pools the reload replaced or removed. */
   retire(pools: readonly UserPool[]): void
 }
@@ -40,14 +46,14 @@ export async function reloadFromFile(file: string, host: ReloadHost): Promise<Re
     const loaded = await loadConfigFile(file)
     for (const message of loaded.unknownKeys) log.warn(message)
     next = loaded.config
-    loadClientTls(next.general) // the certificate files must load, as at start
+    loadTlsIdentities(next) // every certificate file must load, as at start, before anything changes
   } catch (err) {
     const errors =
       err instanceof ConfigError ? err.issues : [err instanceof Error ? err.message : String(err)]
     log.error('reload rejected: the running config is kept', { file, errors })
     return { ok: false, errors }
   }
-  const restart = keepRestartKeys(host.config, next)
+  const restart = [...keepRestartKeys(host.config, next), ...host.reloadTls(next)]
   if (restart.length > 0)
     log.warn('these keys change only at a restart; their running values are kept', { keys: restart })
   const plan = planPoolReload(host.pools.map(), host.config, next, host.connector, host.budgets)
@@ -77,12 +83,10 @@ function keepRestartKeys(running: Config, next: Config): string[] {
     if (!same(running.general[key], next.general[key])) changed.push(`general.${key}`)
     general[key] = running.general[key]
   }
-  for (const key of ['tls_certificate', 'tls_private_key'] as const) {
-    if (!same(running.general[key], next.general[key])) changed.push(`general.${key}`)
-    general[key] = running.general[key]
-  }
-  if (!same(running.http, next.http)) changed.push('http')
-  next.http = running.http
+  // [http] is read when its listener opens, except its certificate files (reloaded in place).
+  const { tls_certificate, tls_private_key } = next.http
+  if (!same({ ...running.http, tls_certificate, tls_private_key }, next.http)) changed.push('http')
+  next.http = { ...running.http, tls_certificate, tls_private_key }
   return changed
 }
 

@@ -8,10 +8,10 @@ import type { Config } from './config/schema.js'
 import { type HttpEndpoint, startHttpEndpoint } from './endpoints/http.js'
 import { type MetricsEndpoint, startMetricsEndpoint } from './endpoints/metrics.js'
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp.js'
-import { loadClientTls } from './endpoints/tls-context.js'
+import { loadTlsIdentities, TlsIdentities } from './endpoints/tls-context.js'
 import { GatewayError, shutdownError } from './errors.js'
 import { reloadFromFile } from './gateway-reload.js'
-import { log } from './log.js'
+import { configureLogging, log } from './log.js'
 import { GatewayMetrics } from './metrics/gateway-metrics.js'
 import { buildPools } from './pool/build-pools.js'
 import { BudgetBook } from './pool/connection-budget.js'
@@ -88,6 +88,8 @@ export class Gateway implements ClientContext {
   /** Client-visible process ids (see util/process-ids.ts); one worker, id 0, for now. */
   private readonly processIds = new ProcessIds(0)
   private timer?: NodeJS.Timeout
+  /** The listeners' certificates; `tls.reload()` swaps in new files (see endpoints/tls-context.ts). */
+  tls = new TlsIdentities(undefined, undefined)
 
   /** `connector`: how server connections are made (TCP unless a test gives an in-memory one). */
   constructor(
@@ -115,17 +117,20 @@ export class Gateway implements ClientContext {
     // first client's query (≈ 0.3 s).
     if ([...this.userPools()].some((pool) => pool.hasReplicas)) loadSecondOpinion()
     const { host, port } = this.config.general
-    const secureContext = loadClientTls(this.config.general) // a bad file stops the start, naming the key
-    this.tcp = await startTcpEndpoint(this, host, port, secureContext)
+    this.tls = loadTlsIdentities(this.config) // a bad file stops the start, naming the key
+    this.tcp = await startTcpEndpoint(this, host, port, this.tls.client)
     const http = this.config.http
     if (http.enabled) {
       try {
-        this.http = await startHttpEndpoint({
-          context: this,
-          http,
-          unreachablePrimaries: () => this.unreachablePrimaries(),
-          metrics: { registry: this.metrics, admin: adminLogin(this.config) },
-        })
+        this.http = await startHttpEndpoint(
+          {
+            context: this,
+            http,
+            unreachablePrimaries: () => this.unreachablePrimaries(),
+            metrics: { registry: this.metrics, admin: adminLogin(this.config) },
+          },
+          this.tls.http,
+        )
       } catch (err) {
         await this.tcp.close()
         throw err
@@ -135,10 +140,12 @@ export class Gateway implements ClientContext {
     this.timer = setInterval(() => this.maintain(), MAINTENANCE_INTERVAL_MS)
     this.timer.unref()
     this.maintain()
-    const tlsNote = secureContext === undefined ? '' : ', TLS on SSLRequest'
+    const tlsNote = this.tls.client === undefined ? '' : ', TLS on SSLRequest'
     log.info(`listening on ${host}:${this.tcp.port} (Postgres protocol${tlsNote})`)
     if (this.http !== undefined)
-      log.info(`listening on ${http.host}:${this.http.port} (HTTP /sql and WebSocket)`)
+      log.info(
+        `listening on ${http.host}:${this.http.port} (HTTP${this.tls.http ? 'S' : ''} /sql and WebSocket)`,
+      )
     if (this.exporter !== undefined)
       log.info(`listening on ${host}:${this.exporter.port} (Prometheus /metrics)`)
   }
@@ -298,6 +305,7 @@ export class Gateway implements ClientContext {
         connector: this.connector,
         budgets: this.budgets,
         adoptConfig: (next) => this.adoptConfig(next),
+        reloadTls: (next) => this.tls.reload(next),
         retire: (pools) => this.retire(pools),
       }),
     )
@@ -307,6 +315,7 @@ export class Gateway implements ClientContext {
   /** The settings of a reloaded config that apply to the running gateway, beyond the pools. */
   private adoptConfig(next: Config): void {
     this.config = next
+    configureLogging(next.general)
     this.clientLimit = next.general.max_client_conn
     this.fitClientLimit()
     this.pauses.apply(this.everyPool()) // new pools of a paused database start paused

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs'
 import { startAutoreload } from './autoreload.js'
 import { ConfigError, type LoadedConfig, loadConfigFile } from './config/load.js'
 import { ignoredKeysLine, ignoredKeysMessage } from './config/warnings.js'
-import { loadClientTls } from './endpoints/tls-context.js'
+import { loadTlsIdentities } from './endpoints/tls-context.js'
 import { Gateway } from './gateway.js'
 import { configureLogging, log } from './log.js'
+import { loadServerTls } from './pool/server-tls.js'
 
 const USAGE = `Usage:
   skiff <file>                         run the gateway with a pgcat.toml-format config
@@ -34,7 +35,8 @@ async function checkConfig(file: string, strict: boolean): Promise<number> {
   try {
     const { config, unknownKeys, ignoredKeys } = await loadConfigFile(file)
     // The TLS files are read the way the start reads them, so a bad path fails here, not at start.
-    loadClientTls(config.general)
+    loadTlsIdentities(config)
+    loadServerTls(config.general)
     const failed = strict && unknownKeys.length > 0
     if (failed) {
       console.error(`${file}: unknown keys are errors with --strict`)
@@ -67,20 +69,45 @@ async function run(file: string): Promise<number> {
   }
   configureLogging(loaded.config.general)
   logFindings(loaded)
-  const gateway = new Gateway(loaded.config)
+  let gateway: Gateway
+  try {
+    gateway = new Gateway(loaded.config) // reads server_tls_ca_file: a bad one is an error like a bad port
+  } catch (err) {
+    log.error(`could not start: ${listenErrorText(err)}`, { config: file })
+    return 1
+  }
   gateway.configFile = file
+  // Signals are handled from before the listeners open, so one that comes while they open is not
+  // the default exit (143): it waits for the start, then drains like any other.
+  const signals = handleSignals(gateway, file)
   try {
     await gateway.start()
   } catch (err) {
     log.error(`could not start: ${listenErrorText(err)}`, { config: file })
     return 1
   }
-  // The first SIGINT/SIGTERM drains (gateway.shutdown); a second one exits at once.
+  signals.started()
+  return new Promise<number>(() => {})
+}
+
+/**
+ * SIGINT/SIGTERM (and the admin console's SHUTDOWN) drain the gateway and exit 0; a second one exits
+ * at once with 1. SIGHUP reloads the config, and autoreload watches the file. Returns `started`, to be
+ * called once the listeners are open (a signal that came before is acted on then).
+ */
+function handleSignals(gateway: Gateway, file: string): { started(): void } {
+  let running = false
+  let pending: string | undefined
   let stopping = false
+  let stopAutoreload = () => {}
   const stop = (signal: string) => {
     if (stopping) {
       log.warn(`${signal} received again: exiting now, without waiting for transactions`)
       process.exit(1)
+    }
+    if (!running) {
+      pending ??= signal
+      return
     }
     stopping = true
     stopAutoreload()
@@ -95,9 +122,14 @@ async function run(file: string): Promise<number> {
     log.info('SIGHUP received: reloading the config', { file })
     void gateway.reload()
   })
-  // Runs even while autoreload is unset, since a RELOAD or SIGHUP may set it.
-  const stopAutoreload = startAutoreload(gateway, file)
-  return new Promise<number>(() => {})
+  return {
+    started() {
+      running = true
+      // Runs even while autoreload is unset, since a RELOAD or SIGHUP may set it.
+      stopAutoreload = startAutoreload(gateway, file)
+      if (pending !== undefined) stop(pending)
+    },
+  }
 }
 
 /**

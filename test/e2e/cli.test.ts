@@ -135,7 +135,7 @@ servers = [["127.0.0.1", 5432, "primary"], ["127.0.0.2", 5432, "primary"]]
   }
 
   it('HTTP binds general.host when [http] names no host, and each listener is logged with its address', async () => {
-    const text = testConfigText({ general: 'server_tls = true\nautoreload = 15000' }).replace(
+    const text = testConfigText({ general: 'dns_cache_enabled = true\ndns_max_ttl = 60' }).replace(
       '[http]\nhost = "127.0.0.1"\n',
       '[http]\n',
     )
@@ -159,7 +159,7 @@ servers = [["127.0.0.1", 5432, "primary"], ["127.0.0.2", 5432, "primary"]]
       const warning = JSON.parse(ignored[0]!)
       assert.equal(warning.level, 'warn')
       assert.match(warning.msg, /^2 keys are /)
-      assert.deepEqual(warning.keys, ['general.server_tls', 'general.autoreload'])
+      assert.deepEqual(warning.keys, ['general.dns_cache_enabled', 'general.dns_max_ttl'])
     } finally {
       skiff.child.kill('SIGTERM')
     }
@@ -167,13 +167,16 @@ servers = [["127.0.0.1", 5432, "primary"], ["127.0.0.2", 5432, "primary"]]
   })
 
   it('check-config --strict fails on unknown keys and names each; without --strict they are warnings', async () => {
-    const text = testConfigText({ general: 'prot = 6432\nserver_tls = true', pool: 'pool_mod = "session"' })
+    const text = testConfigText({
+      general: 'prot = 6432\ndns_cache_enabled = true',
+      pool: 'pool_mod = "session"',
+    })
     const typo = file('typo.toml', text)
     const strict = await run('node', [SKIFF, 'check-config', '--strict', typo])
     assert.equal(strict.code, 1, strict.stdout)
     assert.match(strict.stderr, /unknown key "general\.prot".*did you mean "port"\?/)
     assert.match(strict.stderr, /unknown key "pools\.\w+\.pool_mod".*did you mean "pool_mode"\?/)
-    assert.match(strict.stdout, /warning: 1 key is accepted .*: general\.server_tls/)
+    assert.match(strict.stdout, /warning: 1 key is accepted .*: general\.dns_cache_enabled/)
     assert.doesNotMatch(strict.stdout, /OK/)
     const after = await run('node', [SKIFF, 'check-config', typo, '--strict'])
     assert.equal(after.code, 1)
@@ -182,7 +185,7 @@ servers = [["127.0.0.1", 5432, "primary"], ["127.0.0.2", 5432, "primary"]]
     assert.match(lenient.stdout, /warning: unknown key "general\.prot"/)
     assert.match(lenient.stdout, /OK/)
     // Keys Skiff accepts but ignores are not unknown: --strict passes them.
-    const clean = file('clean.toml', testConfigText({ general: 'server_tls = true' }))
+    const clean = file('clean.toml', testConfigText({ general: 'dns_cache_enabled = true' }))
     const ok = await run('node', [SKIFF, 'check-config', '--strict', clean])
     assert.equal(ok.code, 0, ok.stderr)
   })

@@ -1,5 +1,5 @@
 /**
- * A throwaway certificate authority and a server certificate for 127.0.0.1 and localhost, made with
+ * A throwaway certificate authority and a server certificate (for 127.0.0.1 and localhost unless told), made with
  * the machine's `openssl` CLI in a temporary directory (no npm dependency for a test-only need).
  * @module
  */
@@ -25,8 +25,11 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
 }
 
-/** Generates a CA and a server certificate it signed, valid for a day. */
-export function makeTestCertificates(): TestCertificates {
+/**
+ * Generates a CA and a server certificate it signed, valid for a day, naming `altNames` (an
+ * openssl subjectAltName value).
+ */
+export function makeTestCertificates(altNames = 'DNS:localhost,IP:127.0.0.1'): TestCertificates {
   const dir = mkdtempSync(path.join(tmpdir(), 'skiff-tls-'))
   openssl(dir, [
     'req',
@@ -46,10 +49,7 @@ export function makeTestCertificates(): TestCertificates {
     'keyUsage=critical,keyCertSign,cRLSign',
   ])
   openssl(dir, ['req', ...EC_KEY, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'])
-  writeFileSync(
-    path.join(dir, 'server.ext'),
-    'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
-  )
+  writeFileSync(path.join(dir, 'server.ext'), `subjectAltName=${altNames}\nextendedKeyUsage=serverAuth\n`)
   openssl(dir, [
     'x509',
     '-req',

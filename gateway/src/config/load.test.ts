@@ -107,22 +107,22 @@ describe('warnings', () => {
   })
 
   test('PgCat keys Skiff does not act on yet warn only when set away from the default', () => {
-    const { warnings, unknownKeys } = load({ general: { server_tls: true, dns_cache_enabled: false } })
+    const { warnings, unknownKeys } = load({ general: { dns_cache_enabled: true, validate_config: true } })
     assert.deepEqual(warnings, [
-      '1 key is accepted for PgCat compatibility but not acted on by Skiff yet: general.server_tls',
+      '1 key is accepted for PgCat compatibility but not acted on by Skiff yet: general.dns_cache_enabled',
     ])
     assert.deepEqual(unknownKeys, [])
   })
 
   test('every ignored key is named in ONE line, after the unknown keys', () => {
     const { warnings } = load({
-      general: { server_tls: true, dns_cache_enabled: true, colour: 'blue' },
+      general: { dns_cache_enabled: true, colour: 'blue' },
       plugins: {},
       pools: { app: { cleanup_server_connections: false } },
     })
     assert.deepEqual(warnings, [
       'unknown key "general.colour" (ignored)',
-      '4 keys are accepted for PgCat compatibility but not acted on by Skiff yet: general.server_tls, general.dns_cache_enabled, pools.app.cleanup_server_connections, plugins',
+      '3 keys are accepted for PgCat compatibility but not acted on by Skiff yet: general.dns_cache_enabled, pools.app.cleanup_server_connections, plugins',
     ])
   })
 })

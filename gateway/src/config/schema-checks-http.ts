@@ -20,6 +20,13 @@ export function checkHttp(
       `${http.port} is also general.port (the TCP listener); pick another port, e.g. 8080`,
     )
   }
+  for (const [key, other] of [
+    ['tls_certificate', 'tls_private_key'],
+    ['tls_private_key', 'tls_certificate'],
+  ] as const) {
+    if (http[key] !== undefined && http[other] === undefined)
+      report(['http', other], `required when http.${key} is set; add its path (or remove http.${key})`)
+  }
   const seen = new Set<string>()
   http.api_tokens.forEach((entry, i) => {
     if (seen.has(entry.token))

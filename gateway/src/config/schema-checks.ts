@@ -52,7 +52,27 @@ function checkGeneral(general: GeneralConfig, report: Report): void {
       'required when tls_private_key is set; add the path of the certificate',
     )
   }
+  checkServerTls(general, report)
   checkAuthQuery(['general'], general, report)
+}
+
+/**
+ * Verification without TLS would never happen: an error, so a config never believes it checks
+ * certificates it does not (PgCat ignores the key there).
+ */
+function checkServerTls(general: GeneralConfig, report: Report): void {
+  if (general.verify_server_certificate && !general.server_tls) {
+    report(
+      ['general', 'verify_server_certificate'],
+      'true, but server_tls is false, so there is no certificate to verify; set server_tls = true (or remove this key)',
+    )
+  }
+  if (general.server_tls_ca_file !== undefined && !general.verify_server_certificate) {
+    report(
+      ['general', 'server_tls_ca_file'],
+      'set, but verify_server_certificate is false, so no certificate is checked against it; set verify_server_certificate = true (and server_tls = true)',
+    )
+  }
 }
 
 type AuthQueryKeys = Pick<GeneralConfig, 'auth_query' | 'auth_query_user' | 'auth_query_password'>

@@ -45,11 +45,6 @@ export const generalCompatShape = {
     'Milliseconds sent data may stay unacknowledged before the connection is dropped (Linux only).',
     NODE_SOCKET,
   ),
-  server_tls: later(z.boolean().default(false), 'Use TLS for connections from Skiff to the servers.'),
-  verify_server_certificate: later(
-    z.boolean().default(false),
-    "Check the servers' TLS certificates (only with server_tls = true).",
-  ),
   server_round_robin: later(
     z.boolean().default(true),
     'Pick servers in turn rather than at random (PgCat turns this on when the key is absent).',

@@ -104,6 +104,25 @@ export const generalSchema = z.object(
       .describe(
         'Path to the PEM private key of tls_certificate (not encrypted). Required with tls_certificate.',
       ),
+    server_tls: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Use TLS for connections from Skiff to the servers (pools, health checks, LISTEN): each opens with an SSLRequest and upgrades before logging in. A server that answers `N` is an error (like libpq `sslmode=require`), never a silent fallback to plaintext. Without verify_server_certificate the traffic is encrypted but the server is not authenticated. CancelRequests still go in plaintext, as libpq sent them before Postgres 17.',
+      ),
+    verify_server_certificate: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Check each server's certificate chain and that it names the server's host (like libpq `sslmode=verify-full`); a server that fails the check is not used (the client gets SQLSTATE 08001). Needs server_tls = true.",
+      ),
+    server_tls_ca_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Skiff extension (PgCat has no such key): path to a PEM file of CA certificates that verify_server_certificate trusts instead of the system roots (like libpq `sslrootcert`). Unset, the roots Node.js trusts are used (plus NODE_EXTRA_CA_CERTS). Needs verify_server_certificate = true.',
+      ),
     admin_username: z
       .string()
       .min(1)

@@ -69,6 +69,18 @@ export const httpSchema = z.object({
     .describe(
       'When a WebSocket client that sends its password before being asked (the Neon driver\'s default `pipelineConnect: "password"`) is logged in with it: "loopback" only for clients on this machine (such as a TLS-terminating proxy next to Skiff), "always", or "never". Otherwise the client must use `pipelineConnect: false`, which runs the user\'s normal method (SCRAM).',
     ),
+  tls_certificate: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Path to the PEM certificate (chain) of the HTTP listener. Set (with tls_private_key), or unset while general.tls_certificate is set (general's pair then serves here too), the listener speaks HTTPS and WebSockets are WSS; plain http:// and ws:// are not served on this port then. Reloaded with the certificates (a bad new file keeps the old one in use).",
+    ),
+  tls_private_key: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Path to the PEM private key of http.tls_certificate (not encrypted). Required with it.'),
   require_api_token: z
     .boolean()
     .default(false)

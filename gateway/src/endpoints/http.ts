@@ -1,11 +1,14 @@
 /**
  * The HTTP listener: hono's routes on a Node server, plus WebSocket upgrades on any path. I/O only.
+ * With a certificate it is an HTTPS server (and WebSockets are WSS): plain HTTP is not served then.
  * @module
  */
 import type { Server } from 'node:http'
+import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { createHttpApp, type HttpServices } from '../http/app.js'
+import type { TlsIdentity } from './tls-context.js'
 import { WebSocketEndpoint } from './websocket.js'
 
 /** A listening HTTP/WebSocket endpoint. */
@@ -20,11 +23,14 @@ export interface HttpEndpoint {
   close(): Promise<void>
 }
 
-/** Listens on `[http]` host:port; resolves once bound. */
-export function startHttpEndpoint(services: HttpServices): Promise<HttpEndpoint> {
+/**
+ * Listens on `[http]` host:port; resolves once bound. With `tls`, serves HTTPS and WSS only, and
+ * takes up a reloaded certificate for the connections that follow.
+ */
+export function startHttpEndpoint(services: HttpServices, tls?: TlsIdentity): Promise<HttpEndpoint> {
   const { host, port } = services.http
   const app = createHttpApp(services)
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server
+  const server = createServer(app.fetch, tls)
   // Keep-alive callers (the benchmark, edge runtimes) reuse connections; Node's 5 s default is short.
   server.keepAliveTimeout = 65_000
   // A caller must send its whole request within this (Node's default is 5 minutes): slow or stalled
@@ -60,4 +66,18 @@ export function startHttpEndpoint(services: HttpServices): Promise<HttpEndpoint>
       })
     })
   })
+}
+
+/** A plain HTTP server, or an HTTPS one whose certificate follows `tls`'s reloads. */
+function createServer(fetch: ReturnType<typeof createHttpApp>['fetch'], tls?: TlsIdentity): Server {
+  if (tls === undefined) return createAdaptorServer({ fetch }) as Server
+  const { cert, key } = tls.current
+  const server = createAdaptorServer({
+    fetch,
+    createServer: https.createServer,
+    serverOptions: { cert, key },
+  })
+  const secure = server as https.Server
+  tls.onChange((material) => secure.setSecureContext({ cert: material.cert, key: material.key }))
+  return server as Server
 }

@@ -21,6 +21,11 @@ export interface TcpEndpoint {
   close(): Promise<void>
 }
 
+/** Where the TLS upgrade finds the certificate in service (endpoints/tls-context.ts's TlsIdentity). */
+export interface TlsCredentials {
+  readonly context: tls.SecureContext
+}
+
 /** The answer to an SSLRequest that the endpoint accepts: TLS follows. */
 const SSL_ACCEPTED = Buffer.from('S')
 
@@ -36,9 +41,10 @@ class TcpTransport implements ClientTransport {
   private socket: net.Socket
   readonly startTls?: () => void
 
-  constructor(socket: net.Socket, context: ClientContext, secureContext?: tls.SecureContext) {
+  constructor(socket: net.Socket, context: ClientContext, credentials?: TlsCredentials) {
     this.socket = socket
-    if (secureContext !== undefined) this.startTls = () => this.upgrade(secureContext)
+    // The context is read at the SSLRequest, so a certificate reloaded meanwhile serves this client.
+    if (credentials !== undefined) this.startTls = () => this.upgrade(credentials.context)
     this.session = new ClientSession(context, this)
     this.listen(socket)
   }
@@ -87,20 +93,20 @@ class TcpTransport implements ClientTransport {
 }
 
 /**
- * Listens on host:port; resolves once bound. With `secureContext`, an SSLRequest is answered 'S' and
- * the connection continues over TLS; without, 'N'.
+ * Listens on host:port; resolves once bound. With `credentials`, an SSLRequest is answered 'S' and
+ * the connection continues over TLS (with the certificate in service at that moment); without, 'N'.
  */
 export function startTcpEndpoint(
   context: ClientContext,
   host: string,
   port: number,
-  secureContext?: tls.SecureContext,
+  credentials?: TlsCredentials,
 ): Promise<TcpEndpoint> {
   const sockets = new Set<net.Socket>()
   // noDelay here sets TCP_NODELAY on every accepted socket, so no setNoDelay call per connection.
   const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket)
-    const { session } = new TcpTransport(socket, context, secureContext)
+    const { session } = new TcpTransport(socket, context, credentials)
     socket.on('close', () => {
       sockets.delete(socket)
       session.close('client closed the connection')

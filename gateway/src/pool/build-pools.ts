@@ -11,6 +11,7 @@ import type { PoolSharding } from './pool-sharding.js'
 import type { ServerLogin } from './server-address.js'
 import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { ServerPool } from './server-pool.js'
+import { loadServerTls, type ServerTls } from './server-tls.js'
 import { type PoolRouting, UserPool } from './user-pool.js'
 
 /**
@@ -23,10 +24,11 @@ export function buildPools(
   budgets: BudgetBook = new BudgetBook(),
 ): PoolMap {
   const pools: PoolMap = new Map()
+  const tls = loadServerTls(config.general) // a missing CA file stops the build, naming the key
   for (const [database, poolConfig] of Object.entries(config.pools)) {
     const users = new Map<string, UserPool>()
     for (const user of Object.values(poolConfig.users)) {
-      const pool = buildUserPool(config, database, poolConfig, user, connector)
+      const pool = buildUserPool(config, database, poolConfig, user, connector, tls)
       shareBudgets(
         pool,
         config.general.max_user_connections,
@@ -46,6 +48,7 @@ function buildUserPool(
   pool: PoolConfig,
   user: UserConfig,
   connector: ServerConnector,
+  tls: ServerTls | undefined,
 ): UserPool {
   const g = config.general
   const name = `${database}/${user.username}`
@@ -55,6 +58,7 @@ function buildUserPool(
     applicationName: g.application_name,
     statementTimeout: user.statement_timeout,
     connectTimeout: user.connect_timeout ?? pool.connect_timeout ?? g.connect_timeout,
+    tls,
   }
   const settings = {
     poolSize: user.pool_size,

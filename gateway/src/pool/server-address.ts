@@ -3,6 +3,7 @@
  * @module
  */
 import type { ScramClientKeys } from '../auth/scram-client.js'
+import type { ServerTls } from './server-tls.js'
 
 /** Where a server connection goes: one entry of `pools.<db>.shards.<n>.servers`. */
 export interface ServerAddress {
@@ -31,6 +32,8 @@ export interface ServerLogin {
   /** Milliseconds; sent as the server's own `statement_timeout` so Postgres cancels with 57014. */
   statementTimeout: number
   connectTimeout: number
+  /** TLS before the login (`general.server_tls`); undefined for plaintext. */
+  tls?: ServerTls
   /** A session-mode client's own startup parameters, sent as it sent them (see session/startup-settings.ts). */
   clientParams?: ReadonlyArray<readonly [string, string]>
 }

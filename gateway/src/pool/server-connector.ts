@@ -1,5 +1,5 @@
 /**
- * How the gateway reaches a server: open a byte pipe (TCP today, TLS later), log in, hand back a
+ * How the gateway reaches a server: open a byte pipe (TCP, upgraded to TLS with server_tls), log in, hand back a
  * ServerConnection; and send a CancelRequest on a fresh pipe. One replaceable piece, so tests can put
  * an in-memory server (or one that injects faults) behind a real pool.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-START-UP
@@ -12,6 +12,7 @@ import { serializeCancelRequest } from '../protocol/frontend.js'
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
 import { ServerConnection } from './server-conn.js'
 import { ServerStartup } from './server-startup.js'
+import { negotiateServerTls, type ServerTls } from './server-tls.js'
 
 /** The byte pipe under a server connection: what a net.Socket offers, and an in-memory fake can. */
 export interface ServerTransport {
@@ -58,9 +59,7 @@ export class StreamConnector implements ServerConnector {
 
   connect(address: ServerAddress, login: ServerLogin): Promise<ServerConnection> {
     return new Promise((resolve, reject) => {
-      const transport = this.open(address)
-      const conn = new ServerConnection(address, transport, this)
-      const startup = new ServerStartup(address, login)
+      let transport = this.open(address)
       const fail = (err: GatewayError) => {
         clearTimeout(timer)
         transport.destroy()
@@ -69,20 +68,48 @@ export class StreamConnector implements ServerConnector {
       const timer = setTimeout(() => {
         fail(unavailable(address, `no answer within connect_timeout (${login.connectTimeout} ms)`))
       }, login.connectTimeout)
-      transport.on('error', (err) => fail(unavailable(address, err.message)))
-      transport.on('close', () => fail(unavailable(address, 'the server closed the connection during login')))
-      transport.on('connect', () => transport.write(startup.startupMessage()))
-      transport.on('data', (chunk) => {
-        try {
-          if (!conn.feedStartup(startup, chunk)) return
-        } catch (err) {
-          return fail(err instanceof GatewayError ? err : unavailable(address, String(err)))
-        }
-        clearTimeout(timer)
-        conn.beginService()
-        resolve(conn)
+      /** Makes `pipe` the one the login runs on: its failures fail the connect. */
+      const watch = (pipe: ServerTransport) => {
+        transport = pipe
+        pipe.on('error', (err) => fail(unavailable(address, err.message)))
+        pipe.on('close', () => fail(unavailable(address, 'the server closed the connection during login')))
+      }
+      const logIn = (pipe: ServerTransport) =>
+        this.logIn(address, login, pipe, fail, (conn) => {
+          clearTimeout(timer)
+          resolve(conn)
+        })
+      watch(transport)
+      transport.on('connect', () => {
+        if (login.tls === undefined) return logIn(transport)
+        upgradeToTls(transport, address, login.tls, fail, (secure) => {
+          watch(secure)
+          logIn(secure)
+        })
       })
     })
+  }
+
+  /** Sends the StartupMessage on `pipe` (open, TLS done if asked) and runs the login to ReadyForQuery. */
+  private logIn(
+    address: ServerAddress,
+    login: ServerLogin,
+    pipe: ServerTransport,
+    fail: (err: GatewayError) => void,
+    done: (conn: ServerConnection) => void,
+  ): void {
+    const conn = new ServerConnection(address, pipe, this)
+    const startup = new ServerStartup(address, login)
+    pipe.on('data', (chunk) => {
+      try {
+        if (!conn.feedStartup(startup, chunk)) return
+      } catch (err) {
+        return fail(err instanceof GatewayError ? err : unavailable(address, String(err)))
+      }
+      conn.beginService()
+      done(conn)
+    })
+    pipe.write(startup.startupMessage())
   }
 
   cancel(address: ServerAddress, processId: number, secretKey: number, done?: () => void): void {
@@ -95,6 +122,28 @@ export class StreamConnector implements ServerConnector {
       done?.()
     })
   }
+}
+
+/**
+ * Runs the SSLRequest exchange on `plain` and hands over the TLS socket; the plain socket is only its
+ * carrier from then on, so its own error and close events no longer count.
+ */
+function upgradeToTls(
+  plain: ServerTransport,
+  address: ServerAddress,
+  options: ServerTls,
+  fail: (err: GatewayError) => void,
+  ready: (secure: ServerTransport) => void,
+): void {
+  if (!(plain instanceof net.Socket)) return fail(unavailable(address, 'server_tls needs a TCP connection'))
+  const failed = (reason: string) => fail(unavailable(address, reason))
+  negotiateServerTls(plain, address.host, options, failed, (secure) => {
+    plain
+      .removeAllListeners('error')
+      .removeAllListeners('close')
+      .on('error', () => {})
+    ready(secure)
+  })
 }
 
 /** The connector of a gateway that has not been given another. */
