@@ -138,7 +138,7 @@ describe('live reload and PAUSE/RESUME under a 16-client pgbench load', () => {
     writeFileSync(configFile, configText(8, true))
     let mark = skiff.output().length
     skiff.child.kill('SIGHUP')
-    const reloaded = await skiff.waitFor(/config reloaded.*/, mark)
+    const reloaded = await skiff.waitFor(/^.*config reloaded.*$/m, mark)
     assert.match(reloaded[0], new RegExp(`pool ${DB}/\\w+ changed`))
     assert.match(reloaded[0], new RegExp(`pool ${EXTRA}/\\w+ added`))
     const grown = await until(serverConnections, (n) => n > 3)
@@ -153,7 +153,7 @@ describe('live reload and PAUSE/RESUME under a 16-client pgbench load', () => {
     writeFileSync(configFile, configText(8, true).replace(/pool_size = 8/, 'pool_size = "eight"'))
     mark = skiff.output().length
     skiff.child.kill('SIGHUP')
-    const rejected = await skiff.waitFor(/reload rejected.*/, mark)
+    const rejected = await skiff.waitFor(/^.*reload rejected.*$/m, mark)
     assert.match(rejected[0], new RegExp(`pools\\.${DB}\\.users\\.0\\.pool_size`))
     assert.match(rejected[0], /number/i, 'the reason says what the value should be')
     {

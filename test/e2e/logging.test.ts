@@ -140,8 +140,8 @@ describe('skiff logs', () => {
 
   it('log_level = "warn" hides info lines (the listeners too); SKIFF_LOG_LEVEL overrides it', async () => {
     const port = await freePort()
-    // server_tls: a key Skiff ignores, so the start writes one warning.
-    const general = `log_level = "warn"\nserver_tls = true`
+    // dns_cache_enabled: a key Skiff ignores, so the start writes one warning.
+    const general = `log_level = "warn"\ndns_cache_enabled = true`
     const file = path.join(dir, 'warn.toml')
     writeFileSync(file, testConfigText({ general }).replace('port = 0', `port = ${port}`))
     const quiet = start('node', [SKIFF, file])
@@ -163,7 +163,7 @@ describe('skiff logs', () => {
       ['warn'],
       quiet.output(),
     )
-    assert.deepEqual(logged[0]!.keys, ['general.server_tls'])
+    assert.deepEqual(logged[0]!.keys, ['general.dns_cache_enabled'])
     assert.doesNotMatch(quiet.output(), /listening on/)
 
     const loud = start('node', [SKIFF, config('warn-env.toml', general)], { SKIFF_LOG_LEVEL: 'info' })

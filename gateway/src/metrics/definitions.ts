@@ -95,6 +95,30 @@ export const SERVER_METRICS = {
     SERVER_LABELS,
     'Time server connections were lent to clients (total_xact_time).',
   ),
+  queryTime: def(
+    'skiff_server_query_seconds_total',
+    'counter',
+    SERVER_LABELS,
+    'Time the server was busy with clients’ queries: from a send to an idle server to its last ReadyForQuery (total_query_time).',
+  ),
+  errors: def(
+    'skiff_server_errors_total',
+    'counter',
+    SERVER_LABELS,
+    'ErrorResponses the server sent to clients.',
+  ),
+  prepareCacheHits: def(
+    'skiff_server_prepare_cache_hits_total',
+    'counter',
+    SERVER_LABELS,
+    'Client statements found already prepared on the server connection they ran on (prepared statements in transaction mode).',
+  ),
+  prepareCacheMisses: def(
+    'skiff_server_prepare_cache_misses_total',
+    'counter',
+    SERVER_LABELS,
+    'Client statements that had to be prepared on the server connection they ran on.',
+  ),
   checkouts: def(
     'skiff_server_checkouts_total',
     'counter',
