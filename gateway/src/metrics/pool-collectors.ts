@@ -126,8 +126,8 @@ export function registerServerMetrics(registry: Registry, src: MetricsSources): 
   serverMetric(registry, src, m.xactTime, (sp) => sp.totals().xactTimeMicros / 1e6)
   serverMetric(registry, src, m.queryTime, (sp) => sp.totals().queryTimeMicros / 1e6)
   serverMetric(registry, src, m.errors, (sp) => sp.totals().errors)
-  serverMetric(registry, src, m.prepareCacheHits, (sp) => cacheTotals(sp).hits)
-  serverMetric(registry, src, m.prepareCacheMisses, (sp) => cacheTotals(sp).misses)
+  serverMetric(registry, src, m.prepareCacheHits, (sp) => sp.totals().prepareCacheHits)
+  serverMetric(registry, src, m.prepareCacheMisses, (sp) => sp.totals().prepareCacheMisses)
   serverMetric(registry, src, m.checkouts, (sp) => sp.stats.checkouts)
   serverMetric(registry, src, m.waitTime, (sp) => sp.stats.waitTimeMicros / 1e6)
   serverMetric(registry, src, m.maxWait, (sp) => sp.stats.maxWaitMicros / 1e6)
@@ -152,15 +152,4 @@ export function registerGatewayMetrics(registry: Registry, src: MetricsSources):
   register(registry, m.shapeCacheMisses, (set) => set({}, src.shapeCache.counters.misses))
   register(registry, m.websocketsOpen, (set) => set({}, src.websockets.open))
   register(registry, m.websocketsOpened, (set) => set({}, src.websockets.opened))
-}
-
-/** Prepared-statement cache hits and misses of a server pool: its closed connections' and its open ones'. */
-function cacheTotals(sp: ServerPool): { hits: number; misses: number } {
-  let hits = sp.stats.prepareCacheHits
-  let misses = sp.stats.prepareCacheMisses
-  for (const server of sp.all) {
-    hits += server.statements.hits
-    misses += server.statements.misses
-  }
-  return { hits, misses }
 }

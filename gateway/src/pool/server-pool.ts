@@ -6,7 +6,7 @@
 import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
 import { TxnStatus } from '../protocol/codes.js'
-import { PoolCounters, TrafficCounters } from '../stats/counters.js'
+import { PoolCounters } from '../stats/counters.js'
 import {
   CheckoutQueue,
   type CheckoutWaiter,
@@ -216,10 +216,14 @@ export class ServerPool implements BudgetMember {
   }
 
   /** Traffic of this pool since it started: closed connections' and the open ones' so far. */
-  totals(): TrafficCounters {
-    const sum = new TrafficCounters()
-    sum.add(this.stats)
-    for (const server of this.all) sum.add(server.stats)
+  totals(): PoolCounters {
+    const sum = new PoolCounters()
+    sum.addPool(this.stats)
+    for (const server of this.all) {
+      sum.add(server.stats)
+      sum.prepareCacheHits += server.statements.hits
+      sum.prepareCacheMisses += server.statements.misses
+    }
     return sum
   }
 

@@ -18,14 +18,7 @@ const I8 = Oid.int8
 /** A user pool's counters now: its server pools' own (closed connections included) and their open connections'. */
 export function poolTotals(pool: UserPool): PoolCounters {
   const sum = new PoolCounters()
-  for (const sp of pool.serverPools()) {
-    sum.addPool(sp.stats)
-    for (const server of sp.all) {
-      sum.add(server.stats)
-      sum.prepareCacheHits += server.statements.hits
-      sum.prepareCacheMisses += server.statements.misses
-    }
-  }
+  for (const sp of pool.serverPools()) sum.addPool(sp.totals())
   return sum
 }
 
