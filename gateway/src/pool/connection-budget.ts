@@ -75,6 +75,48 @@ export class ConnectionBudget {
   }
 }
 
+/** The budgets one server pool shares (none without limits: then every method is a length test). */
+export class BudgetShares {
+  private budgets: readonly ConnectionBudget[] = []
+
+  constructor(private readonly member: BudgetMember) {}
+
+  join(budgets: readonly ConnectionBudget[]): void {
+    this.budgets = budgets
+    for (const budget of budgets) budget.join(this.member)
+  }
+
+  /** Counts one connection about to open; false (and room asked for) when a budget is full. */
+  take(): boolean {
+    for (const budget of this.budgets) {
+      if (!budget.full) continue
+      budget.makeRoom(this.member)
+      return false
+    }
+    for (const budget of this.budgets) budget.used++
+    return true
+  }
+
+  /** One connection of the member closed or failed to open. */
+  release(): void {
+    for (const budget of this.budgets) budget.released()
+  }
+
+  /** Nobody waits in the member: does another pool wait for room (so an idle connection should close)? */
+  giveWay(): boolean {
+    let wanted = false
+    for (const budget of this.budgets) {
+      budget.satisfied(this.member)
+      wanted ||= budget.wanted
+    }
+    return wanted
+  }
+
+  leave(): void {
+    for (const budget of this.budgets) budget.leave(this.member)
+  }
+}
+
 /**
  * The budgets by key, kept across reloads: pools a reload builds share the budget objects of the pools
  * they replace, so connections still open in a draining pool keep counting.

@@ -16,7 +16,7 @@ import {
 } from './checkout-queue.js'
 import { Cleanup } from './cleanup-state.js'
 import type { CommitLsn } from './commit-lsn.js'
-import type { BudgetMember, ConnectionBudget } from './connection-budget.js'
+import { type BudgetMember, BudgetShares, type ConnectionBudget } from './connection-budget.js'
 import { type CheckinKind, drainSink, resetCommandsAtCheckin } from './connection-recovery.js'
 import { checkServer } from './health-check.js'
 import { InternalQuery } from './internal-query.js'
@@ -25,41 +25,8 @@ import type { ServerConnection } from './server-conn.js'
 import { defaultConnector, type ServerConnector } from './server-connector.js'
 import { ServerHealth } from './server-health.js'
 import { ServerMonitor } from './server-monitor.js'
+import type { ServerPoolSettings } from './server-pool-settings.js'
 import { StatementCache } from './statement-cache.js'
-
-/** Limits and timeouts of one pool, resolved from the config (ms). */
-export interface ServerPoolSettings {
-  poolSize: number
-  minPoolSize: number
-  idleTimeout: number
-  serverLifetime: number
-  /** 0 waits forever. */
-  queryWaitTimeout: number
-  /** ms a waiting client waits before it is told so with a NOTICE (query_wait_notify; 0 or unset: never). */
-  queryWaitNotify?: number
-  /** Capacity of each connection's prepared statement LRU. */
-  preparedStatementsCacheSize: number
-  /** Run before a session-mode server connection goes back to the pool ('' for none). */
-  serverResetQuery: string
-  /** ms a connection its client left mid-transaction, mid-batch or mid-result has to become idle. */
-  recoveryTimeout: number
-  /** Session mode: a connection whose session ended serves the next one (session_server_reuse). */
-  sessionReuse?: boolean
-  /**
-   * ms a connection may sit idle and still be lent without a health check first (healthcheck_delay;
-   * 0: check before every lend). Undefined: never check, as before health checks existed.
-   */
-  healthcheckDelay?: number
-  /** ms a health check may take before the server counts as down (healthcheck_timeout; default 1000). */
-  healthcheckTimeout?: number
-  /** ms a failed server stays banned (ban_time, which the config gives in seconds); undefined or 0: no bans. */
-  banTime?: number
-  /**
-   * ms between the server monitor's readings (role, WAL position, replica lag; see server-monitor.ts),
-   * on a connection of its own outside pool_size; each may take healthcheckTimeout. Undefined: no monitor.
-   */
-  monitorInterval?: number
-}
 
 /** Connections to one server address for one pool. */
 export class ServerPool implements BudgetMember {
@@ -83,7 +50,7 @@ export class ServerPool implements BudgetMember {
    */
   private retiring = false
   /** max_db_connections / max_user_connections shared with other pools (connection-budget.ts). */
-  private budgets: readonly ConnectionBudget[] = []
+  private readonly budgets = new BudgetShares(this)
   /** Bans and last known role of this pool's server (read by the router; see health-candidates.ts). */
   readonly health: ServerHealth
   /**
@@ -340,7 +307,7 @@ export class ServerPool implements BudgetMember {
     if (this.waiters.length > 0)
       return this.discard(server, 'room for a client with other startup parameters')
     if (this.retiring) return this.discard(server, 'its pool was replaced by a reload')
-    if (this.budgets.length > 0 && this.giveWay())
+    if (this.budgets.giveWay())
       return this.discard(server, 'room for another pool under max_db_connections/max_user_connections')
     server.idleSince = Date.now()
     this.idle.push(server)
@@ -348,8 +315,7 @@ export class ServerPool implements BudgetMember {
 
   /** Shares max_db_connections / max_user_connections with the other pools of these budgets. */
   shareBudgets(budgets: readonly ConnectionBudget[]): void {
-    this.budgets = budgets
-    for (const budget of budgets) budget.join(this)
+    this.budgets.join(budgets)
   }
 
   evictIdle(): boolean {
@@ -363,24 +329,9 @@ export class ServerPool implements BudgetMember {
     if (!this.closed) this.growForWaiters()
   }
 
-  /** Nobody here waits: is another pool waiting for room in a shared budget? */
-  private giveWay(): boolean {
-    let wanted = false
-    for (const budget of this.budgets) {
-      budget.satisfied(this)
-      wanted ||= budget.wanted
-    }
-    return wanted
-  }
-
   /** Opens a connection unless a shared budget is full (then room is asked for); false when it did not. */
   private grow(startup?: ConnectionStartup): boolean {
-    for (const budget of this.budgets) {
-      if (!budget.full) continue
-      budget.makeRoom(this)
-      return false
-    }
-    for (const budget of this.budgets) budget.used++
+    if (!this.budgets.take()) return false
     this.connecting++
     const login = startup === undefined ? this.login : { ...this.login, clientParams: startup.params }
     this.connector.connect(this.address, login).then(
@@ -402,7 +353,7 @@ export class ServerPool implements BudgetMember {
 
   private connectFailed(error: GatewayError, key: string): void {
     this.connecting--
-    for (const budget of this.budgets) budget.released()
+    this.budgets.release()
     // A refusal of a client's own startup parameters is that client's error, not the server's health.
     if (error.code !== 'SERVER_REFUSED') {
       log.warn('server connection failed', { pool: this.name, error: error.message })
@@ -425,7 +376,7 @@ export class ServerPool implements BudgetMember {
 
   private removed(server: ServerConnection): void {
     this.all.delete(server)
-    for (const budget of this.budgets) budget.released()
+    this.budgets.release()
     this.stats.add(server.stats)
     this.stats.prepareCacheHits += server.statements.hits
     this.stats.prepareCacheMisses += server.statements.misses
@@ -482,7 +433,7 @@ export class ServerPool implements BudgetMember {
   /** Closes everything (shutdown or removal from config). */
   close(): void {
     this.closed = true
-    for (const budget of this.budgets) budget.leave(this)
+    this.budgets.leave()
     this.monitor?.close()
     for (const w of [...this.waiters.clear(), ...(this.held?.splice(0) ?? [])]) {
       w.waiter.onCheckoutError(
@@ -499,3 +450,4 @@ export class ServerPool implements BudgetMember {
 
 export type { CheckoutWaiter, ConnectionStartup } from './checkout-queue.js'
 export type { CheckinKind } from './connection-recovery.js'
+export type { ServerPoolSettings } from './server-pool-settings.js'
