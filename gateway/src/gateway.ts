@@ -14,8 +14,7 @@ import { reloadFromFile } from './gateway-reload.js'
 import { configureLogging, log } from './log.js'
 import { GatewayMetrics } from './metrics/gateway-metrics.js'
 import { buildPools } from './pool/build-pools.js'
-import { BudgetBook } from './pool/connection-budget.js'
-import { PauseControl } from './pool/pause-control.js'
+import { PoolLifecycle } from './pool/pool-lifecycle.js'
 import { PoolRegistry } from './pool/pool-registry.js'
 import { canConnect } from './pool/reachability.js'
 import type { ServerConnector } from './pool/server-connector.js'
@@ -66,12 +65,8 @@ export class Gateway implements ClientContext {
   /** A shutdown is under way (see shutdown). */
   draining = false
   private admin?: AdminSources
-  /** PAUSE/RESUME state (admin console). */
-  private readonly pauses = new PauseControl()
-  /** max_db_connections / max_user_connections budgets, shared by old and new pools across reloads. */
-  private readonly budgets = new BudgetBook()
-  /** Pools a reload replaced or removed, draining; closed by upkeep once empty. */
-  private retired: UserPool[] = []
+  /** Live and retired pools, their connection budgets and PAUSE/RESUME. */
+  private readonly lifecycle = new PoolLifecycle(() => this.pools)
   /** The reload under way, if any: reloads run one after the other. */
   private reloading: Promise<ReloadOutcome> = Promise.resolve({ ok: true, changes: [] })
   /** The file RELOAD and SIGHUP read (set by the CLI); unset, RELOAD says there is none. */
@@ -97,7 +92,10 @@ export class Gateway implements ClientContext {
     public config: Config,
     private readonly connector?: ServerConnector,
   ) {
-    this.pools = new PoolRegistry(buildPools(config, connector, this.budgets), config.general.auth_type)
+    this.pools = new PoolRegistry(
+      buildPools(config, connector, this.lifecycle.budgets),
+      config.general.auth_type,
+    )
     this.clientLimit = config.general.max_client_conn
     this.logins = new LoginDeadlines(config.general.client_login_timeout, (c) => c.onLoginTimeout())
   }
@@ -277,9 +275,9 @@ export class Gateway implements ClientContext {
   private adminActions(): AdminActions {
     return {
       reload: () => this.reload(),
-      pause: (database) => this.pauses.pause(() => this.everyPool(), database),
-      resume: (database) => this.pauses.resume(this.everyPool(), database),
-      isPaused: (database) => this.pauses.isPaused(database),
+      pause: (database) => this.lifecycle.pause(database),
+      resume: (database) => this.lifecycle.resume(database),
+      isPaused: (database) => this.lifecycle.isPaused(database),
       shutdown: () => {
         if (this.onShutdownRequest !== undefined) this.onShutdownRequest()
         else void this.shutdown(this.config.general.shutdown_timeout)
@@ -303,10 +301,10 @@ export class Gateway implements ClientContext {
         config: this.config,
         pools: this.pools,
         connector: this.connector,
-        budgets: this.budgets,
+        budgets: this.lifecycle.budgets,
         adoptConfig: (next) => this.adoptConfig(next),
         reloadTls: (next) => this.tls.reload(next),
-        retire: (pools) => this.retire(pools),
+        retire: (pools) => this.lifecycle.retire(pools),
       }),
     )
     return this.reloading
@@ -318,19 +316,8 @@ export class Gateway implements ClientContext {
     configureLogging(next.general)
     this.clientLimit = next.general.max_client_conn
     this.fitClientLimit()
-    this.pauses.apply(this.everyPool()) // new pools of a paused database start paused
+    this.lifecycle.afterSwap()
     if (this.draining) for (const pool of this.userPools()) pool.close()
-  }
-
-  private retire(pools: readonly UserPool[]): void {
-    for (const pool of pools) for (const sp of pool.serverPools()) sp.retire()
-    this.retired.push(...pools)
-  }
-
-  /** The registry's pools and the retired ones still draining (PAUSE waits for both). */
-  private *everyPool(): Iterable<UserPool> {
-    yield* this.userPools()
-    yield* this.retired
   }
 
   registerClient(session: CancelTarget, serverProcessId?: number): { processId: number; secretKey: number } {
@@ -368,12 +355,7 @@ export class Gateway implements ClientContext {
   }
 
   private maintain(): void {
-    const now = Date.now()
-    for (const pool of this.userPools()) for (const sp of pool.serverPools()) sp.maintain(now)
-    if (this.retired.length === 0) return
-    const drained = (pool: UserPool) => [...pool.serverPools()].every((sp) => sp.drained)
-    for (const pool of this.retired.filter(drained)) pool.close()
-    this.retired = this.retired.filter((pool) => !drained(pool))
+    this.lifecycle.maintain()
   }
 
   /**
@@ -416,8 +398,7 @@ export class Gateway implements ClientContext {
     clearInterval(this.timer)
     this.logins.stop()
     await Promise.all([this.tcp?.close(), this.http?.close(), this.exporter?.close()])
-    for (const pool of this.everyPool()) pool.close()
-    this.retired = []
+    this.lifecycle.closeAll()
   }
 }
 
