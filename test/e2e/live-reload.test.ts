@@ -190,4 +190,28 @@ describe('live reload and PAUSE/RESUME under a 16-client pgbench load', () => {
     assert.equal(await late, 42, 'the held query ran after RESUME')
     await assertNothingFailed(await load)
   })
+
+  it('a client listening through a pool that a reload replaced still gets its notifications', async () => {
+    const listener = new pg.Client(url(skiff.port))
+    await listener.connect()
+    const got: string[] = []
+    listener.on('notification', (n) => got.push(n.payload ?? ''))
+    await listener.query('LISTEN reload_channel')
+    writeFileSync(configFile, configText(5, false))
+    const mark = skiff.output().length
+    skiff.child.kill('SIGHUP')
+    await skiff.waitFor(/^.*config reloaded.*$/m, mark)
+    await sleep(2500) // upkeep runs every second: a drained old pool would be closed by now
+    {
+      await using direct = await pgClient(directUrl(DB))
+      await direct.query("NOTIFY reload_channel, 'after the reload'")
+    }
+    await until(
+      async () => got.length,
+      (n) => n > 0,
+      5000,
+    )
+    assert.deepEqual(got, ['after the reload'])
+    await listener.end()
+  })
 })

@@ -55,7 +55,8 @@ export class PoolLifecycle {
   maintain(now = Date.now()): void {
     for (const pool of this.registry().userPools()) for (const sp of pool.serverPools()) sp.maintain(now)
     if (this.retired.length === 0) return
-    const drained = (pool: UserPool) => [...pool.serverPools()].every((sp) => sp.drained)
+    // A client still listening through the old pool's listener keeps it (and its notifications) open.
+    const drained = (pool: UserPool) => !pool.listening && [...pool.serverPools()].every((sp) => sp.drained)
     for (const pool of this.retired.filter(drained)) pool.close()
     this.retired = this.retired.filter((pool) => !drained(pool))
   }

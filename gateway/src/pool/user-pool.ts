@@ -89,6 +89,11 @@ export class UserPool {
     return this.listenerInstance
   }
 
+  /** Some client listens through the pool's listener now (a retired pool stays open for it). */
+  get listening(): boolean {
+    return (this.listenerInstance?.stats().subscribers ?? 0) > 0
+  }
+
   /** Closes every server connection of the pool and its listener (shutdown, removal by a reload). */
   close(): void {
     for (const pool of this.serverPools()) pool.close()
