@@ -11,7 +11,8 @@ import { encodeParam, fromTemplate, type SqlQuery } from './params.js'
 import { parseResult, type QueryResult, type RawResult, responseMeta } from './result.js'
 import { mergeRouting, type Routing, routingCommands, routingHeaders } from './routing.js'
 import { beginStatement, type SkiffTransaction, transactionHandle } from './transaction.js'
-import { typeParsers } from './types.js'
+import type { TypeOverrides } from './types.js'
+import { typeParsers, withOverrides } from './types.js'
 import { type WebSocketConstructor, WireConnection } from './wire/connection.js'
 
 /** A client: call it as a tagged template, or use its methods. Derived clients share its bookmark. */
@@ -28,7 +29,7 @@ export interface SkiffClient {
   /** Runs statements in one transaction, in one HTTP round trip. */
   batch(
     queries: readonly SqlQuery[],
-    options?: TransactionOptions & { arrayMode?: boolean },
+    options?: TransactionOptions & { arrayMode?: boolean; types?: TypeOverrides },
   ): Promise<QueryResult[]>
   /** An interactive transaction over WebSocket; rolled back when `fn` throws. */
   transaction<R>(fn: (tx: SkiffTransaction) => Promise<R>, options?: TransactionOptions): Promise<R>
@@ -83,7 +84,8 @@ function build(config: ClientConfig, routing: Routing, bookmark: BookmarkState):
   const query = async <T>(text: string, params: readonly unknown[] = [], o: QueryOptions = {}) => {
     const body = { query: text, params: params.map(encodeParam) }
     const answer = await send(body, mergeRouting(routing, o), CACHE_HEADERS(o.cache))
-    return parseResult<T>(answer.json as RawResult, parserOf, responseMeta(answer.headers), o.arrayMode)
+    const parsers = withOverrides(parserOf, o.types)
+    return parseResult<T>(answer.json as RawResult, parsers, responseMeta(answer.headers), o.arrayMode)
   }
 
   const client = (async (strings: TemplateStringsArray, ...values: unknown[]) => {
@@ -103,7 +105,8 @@ function build(config: ClientConfig, routing: Routing, bookmark: BookmarkState):
     if (!Array.isArray(results))
       throw new SkiffError('the gateway answered a batch without results', { code: 'SKIFF_BAD_RESPONSE' })
     const meta = responseMeta(answer.headers)
-    return results.map((r) => parseResult(r, parserOf, meta, o.arrayMode))
+    const parsers = withOverrides(parserOf, o.types)
+    return results.map((r, i) => parseResult(r, parsers, meta, queries[i]?.arrayMode ?? o.arrayMode))
   }
   client.transaction = (fn, o = {}) =>
     runTransaction(config, mergeRouting(routing, o), o, bookmark, (conn) =>

@@ -45,6 +45,8 @@ export interface CacheOptions {
 export interface QueryOptions extends Routing {
   /** Rows as arrays of values instead of objects. */
   arrayMode?: boolean
+  /** Per-OID parsers for this call only (over the client's). */
+  types?: TypeOverrides
   cache?: CacheOptions
 }
 

@@ -63,23 +63,23 @@ const FIELD_NAMES = [
 export class SkiffError extends Error implements SkiffErrorFields {
   override readonly name = 'SkiffError'
   readonly code: string
-  severity?: string
-  detail?: string
-  hint?: string
-  position?: string
-  internalPosition?: string
-  internalQuery?: string
-  where?: string
-  schema?: string
-  table?: string
-  column?: string
-  dataType?: string
-  constraint?: string
-  file?: string
-  line?: string
-  routine?: string
-  status?: number
-  sqlstate?: string
+  declare severity?: string
+  declare detail?: string
+  declare hint?: string
+  declare position?: string
+  declare internalPosition?: string
+  declare internalQuery?: string
+  declare where?: string
+  declare schema?: string
+  declare table?: string
+  declare column?: string
+  declare dataType?: string
+  declare constraint?: string
+  declare file?: string
+  declare line?: string
+  declare routine?: string
+  declare status?: number
+  declare sqlstate?: string
 
   constructor(message: string, fields: SkiffErrorFields, options?: { cause?: unknown }) {
     super(message, options)

@@ -28,7 +28,9 @@ export function encodeParam(value: unknown): string | null {
 /** A statement and its bound parameters, ready to send. */
 export interface SqlQuery {
   text: string
-  params: unknown[]
+  params: readonly unknown[]
+  /** In a batch: this statement's rows as arrays (over the batch's `arrayMode`). */
+  arrayMode?: boolean
 }
 
 /** Builds a `$n` statement from a tagged template: every interpolation is a bound parameter. */

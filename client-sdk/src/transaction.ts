@@ -7,7 +7,7 @@
 import type { IsolationLevel, TransactionOptions } from './config.js'
 import { encodeParam, fromTemplate, type SqlQuery } from './params.js'
 import { parseResult, type QueryResult } from './result.js'
-import type { TypeParser } from './types.js'
+import { type TypeOverrides, type TypeParser, withOverrides } from './types.js'
 import type { WireConnection } from './wire/connection.js'
 
 /** The handle a transaction callback gets: run statements, or nest with a savepoint. */
@@ -16,7 +16,7 @@ export interface SkiffTransaction {
   query<T = Record<string, unknown>>(
     text: string,
     params?: readonly unknown[],
-    options?: { arrayMode?: boolean },
+    options?: { arrayMode?: boolean; types?: TypeOverrides },
   ): Promise<QueryResult<T>>
   /** A savepoint around `fn`: released when it returns, rolled back to (and rethrown) when it throws. */
   transaction<R>(fn: (tx: SkiffTransaction) => Promise<R>): Promise<R>
@@ -46,9 +46,13 @@ export function transactionHandle(
   parserOf: (oid: number) => TypeParser,
 ): SkiffTransaction {
   let savepoints = 0
-  const query = async <T>(text: string, params: readonly unknown[] = [], o: { arrayMode?: boolean } = {}) => {
-    const raw = await conn.query(text, params.length === 0 ? [] : params.map(encodeParam))
-    return parseResult<T>(raw, parserOf, {}, o.arrayMode)
+  const query = async <T>(
+    text: string,
+    params: readonly unknown[] = [],
+    o: { arrayMode?: boolean; types?: TypeOverrides } = {},
+  ) => {
+    const raw = await conn.query(text, params.map(encodeParam))
+    return parseResult<T>(raw, withOverrides(parserOf, o.types), {}, o.arrayMode)
   }
   const tx = (async (strings: TemplateStringsArray, ...values: unknown[]) => {
     const q = fromTemplate(strings, values)

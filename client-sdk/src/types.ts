@@ -141,3 +141,11 @@ export function typeParsers(options: {
   for (const [oid, parser] of Object.entries(options.types ?? {})) table.set(Number(oid), parser)
   return (oid) => table.get(oid) ?? identity
 }
+
+/** `parserOf` with per-call overrides on top (or as it is without any). */
+export function withOverrides(
+  parserOf: (oid: number) => TypeParser,
+  types: TypeOverrides | undefined,
+): (oid: number) => TypeParser {
+  return types === undefined ? parserOf : (oid) => types[oid] ?? parserOf(oid)
+}
