@@ -50,18 +50,18 @@ const TIMESTAMP =
   /^(\d{1,})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,})?)?(?:(Z)|([+-])(\d{2})(?::?(\d{2}))?(?::(\d{2}))?)?( BC)?$/
 
 /**
- * A date, timestamp or timestamptz as a Date: local time when the text has no offset (as pg does),
- * `Infinity`/`-Infinity` as numbers' Dates like pg-types.
+ * A date, timestamp or timestamptz as a Date: local time when the text has no offset, fractions cut to
+ * milliseconds, and `infinity`/`-infinity` as the numbers Infinity/-Infinity (all as pg-types does).
  */
 export const parseDate: TypeParser = (s) => {
-  if (s === 'infinity') return new Date(Number.POSITIVE_INFINITY)
-  if (s === '-infinity') return new Date(Number.NEGATIVE_INFINITY)
+  if (s === 'infinity') return Number.POSITIVE_INFINITY
+  if (s === '-infinity') return Number.NEGATIVE_INFINITY
   const m = TIMESTAMP.exec(s)
   if (m === null) return null
   let year = Number(m[1])
   if (m[13] !== undefined) year = 1 - year
   const month = Number(m[2]) - 1
-  const ms = m[7] === undefined ? 0 : Math.round(Number(m[7]) * 1000)
+  const ms = m[7] === undefined ? 0 : Number(`${m[7].slice(1)}00`.slice(0, 3))
   const parts = [
     year,
     month,

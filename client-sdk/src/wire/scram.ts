@@ -33,16 +33,21 @@ export class ScramClient {
   readonly nonce: string
   private serverSignature = ''
 
+  /**
+   * @param user Sent as `*`: Postgres takes the user from the StartupMessage and ignores this one
+   *   (a name is given only to check against RFC 7677's example).
+   */
   constructor(
     private readonly password: string,
     nonce?: string,
+    private readonly user = '*',
   ) {
     this.nonce = nonce ?? toBase64(globalThis.crypto.getRandomValues(new Uint8Array(18)))
   }
 
   /** client-first-message (the SASLInitialResponse data). */
   clientFirst(): string {
-    return `n,,n=*,r=${this.nonce}`
+    return `n,,n=${this.user},r=${this.nonce}`
   }
 
   /** client-final-message for the server-first-message (SASLContinue data). */
@@ -66,7 +71,7 @@ export class ScramClient {
     const clientKey = await hmac(salted, 'Client Key')
     const storedKey = new Uint8Array(await subtle().digest('SHA-256', clientKey))
     const withoutProof = `c=biws,r=${nonce}`
-    const authMessage = `n=*,r=${this.nonce},${serverFirst},${withoutProof}`
+    const authMessage = `n=${this.user},r=${this.nonce},${serverFirst},${withoutProof}`
     const signature = await hmac(storedKey, authMessage)
     const proof = clientKey.map((b, i) => b ^ signature[i]!)
     this.serverSignature = toBase64(await hmac(await hmac(salted, 'Server Key'), authMessage))
