@@ -4,6 +4,7 @@
  * parameter encoding, command tags, error fields and bookmarks.
  */
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
 import pgTypes from 'pg-types'
 import { laterBookmark, lsnValue } from '../../client-sdk/src/bookmark.js'
@@ -18,6 +19,7 @@ import {
   parseErrorFields,
 } from '../../client-sdk/src/wire/backend.js'
 import { extendedQuery, queryMessage } from '../../client-sdk/src/wire/frontend.js'
+import { md5Hex, md5Password } from '../../client-sdk/src/wire/md5.js'
 import { ScramClient } from '../../client-sdk/src/wire/scram.js'
 
 /** A backend message: type byte, int32 length, body. */
@@ -82,6 +84,19 @@ describe('wire', () => {
     const bytes = extendedQuery('select $1, $2', ['7', null])
     const types = new MessageFramer().push(bytes).map((m) => m.type)
     assert.deepEqual(types, ['P', 'B', 'D', 'E', 'S'])
+  })
+
+  test('md5 as node:crypto computes it, at every padding boundary; the md5 password message', () => {
+    for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000]) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 31 + 7) & 255)
+      assert.equal(md5Hex(bytes), createHash('md5').update(bytes).digest('hex'), `${n} bytes`)
+    }
+    const salt = new Uint8Array([1, 2, 3, 4])
+    const inner = createHash('md5').update('secretalice').digest('hex')
+    const outer = createHash('md5')
+      .update(Buffer.concat([Buffer.from(inner), salt]))
+      .digest('hex')
+    assert.equal(md5Password('alice', 'secret', salt), `md5${outer}`)
   })
 
   test('SCRAM-SHA-256: RFC 7677 example', async () => {

@@ -203,6 +203,20 @@ describe('client SDK: calls, values, transactions, routing (primary + replicas)'
     assert.equal(onPrimary, false)
   })
 
+  test('transaction() logs in as every kind of user: scram, md5, plain, trust', async () => {
+    const users = topology().users
+    for (const kind of ['scram', 'md5', 'plain', 'trust'] as const) {
+      const u = users[kind]
+      const c = sdkClient(gw, { user: u.username, password: u.password || undefined, readYourWrites: false })
+      const who = await c.primary().transaction(async (tx) => (await tx`select current_user as u`)[0]!.u)
+      assert.equal(who, u.username, kind)
+    }
+    const badMd5 = await failure(
+      sdkClient(gw, { user: users.md5.username, password: 'wrong' }).transaction(async () => 1),
+    )
+    assert.equal(badMd5.code, '28P01')
+  })
+
   test('errors: SQL error, unknown database, unreachable gateway, oversized body, each with its code', async () => {
     const missing = await failure(db`select * from sdk_missing`)
     assert.equal(missing.code, '42P01')

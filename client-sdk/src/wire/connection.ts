@@ -1,6 +1,6 @@
 /**
  * One Postgres session over the gateway's WebSocket endpoint (binary frames carrying protocol bytes):
- * login (cleartext or SCRAM-SHA-256), then queries one at a time. The I/O half; the bytes are built
+ * login (cleartext, md5 or SCRAM-SHA-256), then queries one at a time. The I/O half; the bytes are built
  * and read in frontend.ts and backend.ts.
  * @module
  */
@@ -26,6 +26,7 @@ import {
   startupMessage,
   terminateMessage,
 } from './frontend.js'
+import { md5Password } from './md5.js'
 import { ScramClient } from './scram.js'
 
 /** The part of the WebSocket API the SDK uses (the standard one; `ws` on Node 20 fits too). */
@@ -135,6 +136,8 @@ export class WireConnection {
       const auth = parseAuthentication(m.body)
       const password = o.password ?? ''
       if (auth.code === 3) this.ws.send(passwordMessage(password))
+      else if (auth.code === 5)
+        this.ws.send(passwordMessage(md5Password(o.user, password, auth.data.slice(0, 4))))
       else if (auth.code === 10) {
         if (!parseMechanisms(auth.data).includes('SCRAM-SHA-256'))
           throw unsupported('SASL without SCRAM-SHA-256')
