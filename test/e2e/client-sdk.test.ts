@@ -203,7 +203,7 @@ describe('client SDK: calls, values, transactions, routing (primary + replicas)'
     assert.equal(onPrimary, false)
   })
 
-  test('transaction() logs in as every kind of user: scram, md5, plain, trust', async () => {
+  test('transaction() logs in as every kind of user: scram, md5, plain, trust; application_name on both fronts', async () => {
     const users = topology().users
     for (const kind of ['scram', 'md5', 'plain', 'trust'] as const) {
       const u = users[kind]
@@ -211,6 +211,10 @@ describe('client SDK: calls, values, transactions, routing (primary + replicas)'
       const who = await c.primary().transaction(async (tx) => (await tx`select current_user as u`)[0]!.u)
       assert.equal(who, u.username, kind)
     }
+    const named = sdkClient(gw, { applicationName: 'sdk-e2e' }).primary()
+    assert.deepEqual(await named`select current_setting('application_name') as a`, [{ a: 'sdk-e2e' }])
+    const inTx = await named.transaction(async (tx) => tx`select current_setting('application_name') as a`)
+    assert.deepEqual(inTx, [{ a: 'sdk-e2e' }])
     const badMd5 = await failure(
       sdkClient(gw, { user: users.md5.username, password: 'wrong' }).transaction(async () => 1),
     )
