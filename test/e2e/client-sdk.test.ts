@@ -48,7 +48,10 @@ describe('client SDK: calls, values, transactions, routing (primary + replicas)'
       replicas: true,
       pool: SPLIT,
       poolSize: 6,
-      http: 'max_request_body_bytes = 4096',
+      http: `max_request_body_bytes = 4096
+[[http.api_tokens]]
+token = "sdk-test-token-0123456789abcdef"
+username = "${topology().users.scram.username}"`,
     })
     db = sdkClient(gw)
   })
@@ -203,7 +206,7 @@ describe('client SDK: calls, values, transactions, routing (primary + replicas)'
     assert.equal(onPrimary, false)
   })
 
-  test('transaction() logs in as every kind of user: scram, md5, plain, trust; application_name on both fronts', async () => {
+  test('transaction() logs in as every kind of user: scram, md5, plain, trust; API tokens; application_name on both fronts', async () => {
     const users = topology().users
     for (const kind of ['scram', 'md5', 'plain', 'trust'] as const) {
       const u = users[kind]
@@ -211,6 +214,10 @@ describe('client SDK: calls, values, transactions, routing (primary + replicas)'
       const who = await c.primary().transaction(async (tx) => (await tx`select current_user as u`)[0]!.u)
       assert.equal(who, u.username, kind)
     }
+    const byToken = sdkClient(gw, { password: undefined, token: 'sdk-test-token-0123456789abcdef' })
+    assert.deepEqual(await byToken`select current_user as u`, [{ u: users.scram.username }])
+    const badToken = await failure(sdkClient(gw, { password: undefined, token: 'nope' })`select 1`)
+    assert.equal(badToken.code, '28000')
     const named = sdkClient(gw, { applicationName: 'sdk-e2e' }).primary()
     assert.deepEqual(await named`select current_setting('application_name') as a`, [{ a: 'sdk-e2e' }])
     const inTx = await named.transaction(async (tx) => tx`select current_setting('application_name') as a`)
