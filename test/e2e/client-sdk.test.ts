@@ -5,13 +5,17 @@
  * a throwing transaction, and SkiffError codes for bad input.
  */
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
+import { promisify } from 'node:util'
 import pg from 'pg'
 import { isSkiffError, type SkiffClient, SkiffError } from '../../client-sdk/src/index.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { sdkClient } from '../helpers/sdk-client.js'
 import { directUrl, topology } from '../helpers/topology.js'
+
+const execFileAsync = promisify(execFile)
 
 const SPLIT = `query_parser_enabled = true
 query_parser_read_write_splitting = true
@@ -226,6 +230,27 @@ username = "${topology().users.scram.username}"`,
       sdkClient(gw, { user: users.md5.username, password: 'wrong' }).transaction(async () => 1),
     )
     assert.equal(badMd5.code, '28P01')
+  })
+
+  test('the standard WebSocket (Node 20 --experimental-websocket, as in Workers and browsers) runs transactions', async () => {
+    const u = topology().users.scram
+    const config = { url: `http://127.0.0.1:${gw.httpPort}`, user: u.username, password: u.password }
+    const env = {
+      ...process.env,
+      SKIFF_SDK_CONFIG: JSON.stringify({ ...config, database: topology().database }),
+    }
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [
+        '--experimental-websocket',
+        '--no-warnings',
+        '--import',
+        'tsx',
+        'test/helpers/sdk-standard-websocket.ts',
+      ],
+      { env },
+    )
+    assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()!), { inTx: 42, overHttp: 7 })
   })
 
   test('errors: SQL error, unknown database, unreachable gateway, oversized body, each with its code', async () => {
