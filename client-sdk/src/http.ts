@@ -40,7 +40,8 @@ export async function httpQuery(
   const doFetch = config.fetch ?? globalThis.fetch
   let res: Response
   try {
-    res = await doFetch(sqlEndpoint(config.url), {
+    // Called on globalThis: Workers and browsers throw "Illegal invocation" for a detached `fetch`.
+    res = await doFetch.call(globalThis, sqlEndpoint(config.url), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),

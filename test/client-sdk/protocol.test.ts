@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
 import pgTypes from 'pg-types'
 import { laterBookmark, lsnValue } from '../../client-sdk/src/bookmark.js'
+import { httpQuery, sqlEndpoint } from '../../client-sdk/src/http.js'
 import { encodeParam, fromTemplate } from '../../client-sdk/src/params.js'
 import { mergeRouting, routingCommands, routingHeaders } from '../../client-sdk/src/routing.js'
 import { beginStatement } from '../../client-sdk/src/transaction.js'
@@ -205,5 +206,20 @@ describe('routing and bookmarks', () => {
     assert.equal(laterBookmark('A/10', '9/FFFFFFFF'), 'A/10')
     assert.equal(laterBookmark(undefined, '0/1'), '0/1')
     assert.equal(laterBookmark('0/1', 'garbage'), '0/1')
+  })
+})
+
+describe('fetch', () => {
+  test('the fetch is called on globalThis (a detached fetch throws "Illegal invocation" in Workers)', async () => {
+    let self: unknown
+    const strict = function (this: unknown) {
+      self = this
+      return Promise.resolve(new Response('{"fields":[],"rows":[],"command":"SELECT","rowCount":0}'))
+    } as unknown as typeof fetch
+    const answer = await httpQuery({ url: 'https://gw.example/', fetch: strict }, { query: 'select 1' }, {})
+    assert.equal(self, globalThis)
+    assert.equal(answer.status, 200)
+    assert.equal(sqlEndpoint('https://gw.example/base/'), 'https://gw.example/base/sql')
+    assert.equal(sqlEndpoint('https://gw.example/sql'), 'https://gw.example/sql')
   })
 })

@@ -75,7 +75,11 @@ export class WireConnection {
         { cause: err },
       )
     }
-    ws.binaryType = 'arraybuffer'
+    try {
+      ws.binaryType = 'arraybuffer' // browsers default to Blob; Workers and ws give ArrayBuffers anyway
+    } catch {
+      // a runtime without the setter
+    }
     const conn = new WireConnection(ws)
     await new Promise<void>((resolve, reject) => {
       ws.addEventListener('open', () => resolve())
@@ -96,7 +100,10 @@ export class WireConnection {
   }
 
   private onData(data: unknown): void {
-    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : (data as Uint8Array)
+    let bytes: Uint8Array
+    if (data instanceof ArrayBuffer) bytes = new Uint8Array(data)
+    else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    else return this.fail(closed('the gateway sent a text frame on the WebSocket'))
     for (const m of this.framer.push(bytes)) this.deliver(m)
   }
 
