@@ -10,6 +10,7 @@ import pgTypes from 'pg-types'
 import { laterBookmark, lsnValue } from '../../client-sdk/src/bookmark.js'
 import { httpQuery, sqlEndpoint } from '../../client-sdk/src/http.js'
 import { encodeParam, fromTemplate } from '../../client-sdk/src/params.js'
+import { responseMeta } from '../../client-sdk/src/result.js'
 import { mergeRouting, routingCommands, routingHeaders } from '../../client-sdk/src/routing.js'
 import { beginStatement } from '../../client-sdk/src/transaction.js'
 import { parseDate, typeParsers } from '../../client-sdk/src/types.js'
@@ -221,5 +222,31 @@ describe('fetch', () => {
     assert.equal(answer.status, 200)
     assert.equal(sqlEndpoint('https://gw.example/base/'), 'https://gw.example/base/sql')
     assert.equal(sqlEndpoint('https://gw.example/sql'), 'https://gw.example/sql')
+  })
+})
+
+describe('response metadata', () => {
+  test('the Skiff-* headers of the contract land on the result; absent ones stay undefined', () => {
+    const meta = responseMeta(
+      new Headers({
+        'Skiff-Lsn': '0/16B3748',
+        'Skiff-Tables': 'public.t,app.u',
+        'Skiff-Cacheable': 'true',
+        'Skiff-Read-Only': 'true',
+        'Skiff-Table-Versions': 'public.t=42,app.u=7',
+      }),
+    )
+    assert.deepEqual(meta, {
+      lsn: '0/16B3748',
+      tables: ['public.t', 'app.u'],
+      cacheable: true,
+      readOnly: true,
+      versions: { 'public.t': 42, 'app.u': 7 },
+    })
+    assert.deepEqual(responseMeta(new Headers({ 'Skiff-Writes': 'public.t', 'Skiff-Cacheable': 'false' })), {
+      writes: ['public.t'],
+      cacheable: false,
+    })
+    assert.deepEqual(responseMeta(new Headers()), {})
   })
 })
