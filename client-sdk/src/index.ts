@@ -1,40 +1,23 @@
 /**
- * Skiff client SDK. Today: helpers to reach a Skiff gateway with any Postgres driver. The HTTP and
- * WebSocket transports for edge functions arrive with the edge endpoints.
+ * Skiff client SDK for edge functions: typed queries over Skiff's Neon-compatible HTTP `/sql`, batches
+ * in one round trip, interactive transactions over WebSocket, routing (role, shard, sharding key) and
+ * read-your-writes bookmarks. No `node:` imports: runs in Workers, Vercel Edge, Node 20+ and browsers.
  * @module
  */
-
-/** Where a Skiff gateway listens and who connects. */
-export interface GatewayTarget {
-  host: string
-  port?: number
-  user: string
-  password?: string
-  database: string
-  applicationName?: string
-}
-
-/**
- * A `postgres://` URL for a gateway, with every part percent-encoded.
- * @example gatewayUrl({ host: '127.0.0.1', user: 'app', password: 's3cret', database: 'app' })
- */
-export function gatewayUrl(t: GatewayTarget): string {
-  const auth =
-    t.password === undefined
-      ? encodeURIComponent(t.user)
-      : `${encodeURIComponent(t.user)}:${encodeURIComponent(t.password)}`
-  const query = t.applicationName ? `?application_name=${encodeURIComponent(t.applicationName)}` : ''
-  return `postgres://${auth}@${t.host}:${t.port ?? 6432}/${encodeURIComponent(t.database)}${query}`
-}
-
-/** The fields of a Postgres error that drivers expose, as the gateway forwards them. */
-export interface GatewayQueryError {
-  name: string
-  message: string
-  code?: string
-}
-
-/** True for an error carrying a SQLSTATE `code`; works across bundles, unlike `instanceof`. */
-export function isGatewayError(value: unknown): value is GatewayQueryError {
-  return typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'string'
-}
+export { laterBookmark } from './bookmark.js'
+export { createClient, type SkiffClient } from './client.js'
+export type {
+  CacheOptions,
+  ClientConfig,
+  IsolationLevel,
+  QueryOptions,
+  TransactionOptions,
+} from './config.js'
+export { isSkiffError, SkiffError, type SkiffErrorCode, type SkiffErrorFields } from './errors.js'
+export { type HttpAnswer, type HttpConfig, httpQuery } from './http.js'
+export { encodeParam, type SqlQuery } from './params.js'
+export type { FieldDef, QueryResult, ResponseMeta } from './result.js'
+export type { Role, Routing } from './routing.js'
+export type { SkiffTransaction } from './transaction.js'
+export { Oid, type TypeOverrides, type TypeParser, typeParsers } from './types.js'
+export type { WebSocketConstructor, WebSocketLike } from './wire/connection.js'
