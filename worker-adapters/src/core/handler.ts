@@ -1,0 +1,190 @@
+/**
+ * The edge `/sql` handler: a Neon-compatible request in, forwarded to Skiff, the answer out, with the
+ * edge read cache in between. Only what Skiff's response headers say decides caching: a response is
+ * stored only with `Skiff-Cacheable: true`; a response without `Skiff-Read-Only: true` is a write
+ * that invalidates the tables of `Skiff-Writes`, or everything of its database when Skiff named none.
+ * @module
+ */
+import { cacheKey } from './cache-key.js'
+import { CacheControlError, type CachePolicy, cachePolicy } from './cache-policy.js'
+import { type Caller, callerOf, VerifiedCallers } from './caller.js'
+import type { EdgeConfig } from './config.js'
+import type { CachedEntry, EdgeCache, EntryMeta } from './edge-cache.js'
+import { Invalidations } from './invalidations.js'
+import { errorResponse, getVersions, keptResponseHeaders, postSql } from './upstream.js'
+import { parseList, parseVersions, VersionBook } from './versions.js'
+
+/** Lets work finish after the response is sent (Workers `ctx`, Vercel `waitUntil`). */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void
+}
+
+/** Options of {@link createEdgeHandler}. */
+export interface EdgeHandlerOptions {
+  /** Where reads are cached; `false` or absent: no cache. */
+  cache?: EdgeCache | false
+  /** The fetch used to reach Skiff (default: the global one). */
+  fetch?: typeof fetch
+  /** Entries larger than this are not stored (default 1 MiB). */
+  maxEntryBytes?: number
+}
+
+/** The edge handler. */
+export interface EdgeHandler {
+  /** Serves `POST /sql`, `OPTIONS /sql` and `GET /health`; anything else is a 404. */
+  fetch(request: Request, ctx?: WaitUntil): Promise<Response>
+  /** Serves one `/sql` request (any path). */
+  sql(request: Request, ctx?: WaitUntil): Promise<Response>
+  /** Makes every entry tagged `tag` (a caller tag or a table, `public.t`) stale in this isolate. */
+  invalidate(tag: string, database?: string): void
+}
+
+/** A Skiff answer, read whole. */
+interface Upstream {
+  status: number
+  text: string
+  headers: [string, string][]
+  /** When the request left for Skiff. */
+  readAt: number
+  raw: Headers
+}
+
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'POST, OPTIONS',
+  'Access-Control-Allow-Headers':
+    'Authorization, Content-Type, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, Neon-Batch-Isolation-Level, Neon-Batch-Read-Only, Neon-Batch-Deferrable, Skiff-Role, Skiff-Shard, Skiff-Sharding-Key, Skiff-Lsn, Skiff-Cache-Control, Skiff-Cache-Tags',
+  'Access-Control-Expose-Headers':
+    'Skiff-Lsn, Skiff-Cache, Skiff-Read-Only, Skiff-Cacheable, Skiff-Tables, Skiff-Writes, Skiff-Table-Versions',
+  'Access-Control-Max-Age': '86400',
+}
+
+/** Builds the handler around a config (see `fromEnv`). */
+export function createEdgeHandler(config: EdgeConfig, options: EdgeHandlerOptions = {}): EdgeHandler {
+  const fetcher = options.fetch ?? ((input, init) => fetch(input, init))
+  const cache = options.cache === false ? undefined : options.cache
+  const maxEntryBytes = options.maxEntryBytes ?? 1 << 20
+  const invalidations = new Invalidations()
+  const verified = new VerifiedCallers()
+  const versions = new VersionBook(config.versionTtl, (_db, tables, auth) =>
+    getVersions(config, fetcher, tables, auth),
+  )
+
+  /** Forwards; learns from the answer (an accepted caller, writes it made). */
+  async function forward(headers: Headers, body: string, caller?: Caller): Promise<Upstream> {
+    const readAt = Date.now()
+    const res = await postSql(config, fetcher, headers, body)
+    const text = await res.text()
+    if (caller !== undefined && res.status === 200) verified.accept(caller)
+    if (caller !== undefined) noteWrites(caller.database, res)
+    return { status: res.status, text, headers: keptResponseHeaders(res.headers), readAt, raw: res.headers }
+  }
+
+  /** Stores a 200 Skiff marked cacheable, with the tables and versions it read. */
+  async function store(key: string, policy: CachePolicy, r: Upstream, ctx?: WaitUntil): Promise<void> {
+    if (cache === undefined || r.status !== 200 || r.raw.get('Skiff-Cacheable') !== 'true') return
+    if (r.text.length > maxEntryBytes) return
+    const meta: EntryMeta = {
+      readAt: r.readAt,
+      maxAge: policy.maxAge,
+      staleWhileRevalidate: policy.staleWhileRevalidate,
+      tables: parseList(r.raw.get('Skiff-Tables')) ?? [],
+      tags: policy.tags,
+      versions: parseVersions(r.raw.get('Skiff-Table-Versions')) ?? {},
+    }
+    const p = cache.put(
+      key,
+      { body: r.text, headers: r.headers, meta },
+      policy.maxAge + policy.staleWhileRevalidate,
+    )
+    const settled = p.catch(() => undefined)
+    if (ctx) ctx.waitUntil(settled)
+    else await settled
+  }
+
+  /** A write through this isolate invalidates its tables at once (everything when unnamed). */
+  function noteWrites(database: string, res: Response): void {
+    const writes = parseList(res.headers.get('Skiff-Writes'))
+    if (res.headers.get('Skiff-Read-Only') === 'true' && writes === undefined) return
+    if (writes !== undefined && writes.length > 0) {
+      for (const t of writes) invalidations.invalidate(t, database)
+      versions.forget(database, writes)
+    } else if (res.status === 200 || writes !== undefined) {
+      invalidations.invalidateDatabase(database)
+      versions.forget(database)
+    }
+  }
+
+  function respond(status: number, text: string, headers: [string, string][], state: string, age?: number) {
+    const h = new Headers(headers)
+    h.set('Skiff-Cache', state)
+    if (age !== undefined) h.set('Age', String(Math.max(0, Math.floor(age / 1000))))
+    for (const [k, v] of Object.entries(CORS_HEADERS))
+      if (k.includes('Origin') || k.includes('Expose')) h.set(k, v)
+    return new Response(text, { status, headers: h })
+  }
+
+  async function sql(request: Request, ctx?: WaitUntil): Promise<Response> {
+    if (request.method !== 'POST') return errorResponse(405, 'use POST for /sql', '08P01')
+    const body = await request.text()
+    let policy: CachePolicy
+    try {
+      policy = cachePolicy(request.headers, config)
+    } catch (err) {
+      if (err instanceof CacheControlError) return errorResponse(400, err.message, '22023')
+      throw err
+    }
+    const caller = await callerOf(request.headers)
+    const key = cache && caller && !policy.noStore ? await cacheKey(caller, body, request.headers) : undefined
+    if (cache === undefined || caller === undefined || key === undefined) {
+      const r = await forward(request.headers, body, caller)
+      return respond(r.status, r.text, r.headers, 'BYPASS')
+    }
+    const servable =
+      !policy.noCache && request.headers.get('Skiff-Lsn') === null && verified.isVerified(caller)
+    const hit = servable ? await lookup(caller, key, request.headers) : undefined
+    if (hit !== undefined) {
+      const age = Date.now() - hit.meta.readAt
+      if (age <= hit.meta.maxAge * 1000) return respond(200, hit.body, hit.headers, 'HIT', age)
+      if (ctx !== undefined) {
+        // Served stale now, refreshed after the response; without waitUntil it is a plain miss.
+        const refresh = forward(request.headers, body, caller).then((r) => store(key, policy, r, ctx))
+        ctx.waitUntil(refresh.catch(() => undefined))
+        return respond(200, hit.body, hit.headers, 'STALE', age)
+      }
+    }
+    const r = await forward(request.headers, body, caller)
+    await store(key, policy, r, ctx)
+    return respond(r.status, r.text, r.headers, 'MISS')
+  }
+
+  /** An entry that may still be served: not invalidated here, not behind Skiff's versions, in its window. */
+  async function lookup(caller: Caller, key: string, headers: Headers): Promise<CachedEntry | undefined> {
+    const hit = await cache!.get(key).catch(() => undefined)
+    if (hit === undefined) return undefined
+    const { meta } = hit
+    if (Date.now() - meta.readAt > (meta.maxAge + meta.staleWhileRevalidate) * 1000) return undefined
+    if (invalidations.isStale(caller.database, meta)) return undefined
+    if (await versions.isOutdated(caller.database, meta.versions, headers)) return undefined
+    return hit
+  }
+
+  return {
+    sql,
+    async fetch(request, ctx) {
+      const path = new URL(request.url).pathname
+      if (path === '/sql' && request.method === 'OPTIONS')
+        return new Response(null, { status: 204, headers: CORS_HEADERS })
+      if (path === '/sql') return sql(request, ctx)
+      if (path === '/health') return Response.json({ ok: true, service: 'skiff-edge' })
+      return errorResponse(
+        404,
+        `not found: the Skiff edge serves POST /sql and GET /health, not ${path}`,
+        '08P01',
+      )
+    },
+    invalidate(tag, database) {
+      invalidations.invalidate(tag, database)
+    },
+  }
+}
