@@ -56,10 +56,10 @@ describe('Cloudflare Worker: edge /sql with the read cache (workerd)', () => {
       insert into edge_cf_items values (1, 'one'), (2, 'two');
       create sequence edge_cf_reads;
       create or replace function edge_cf_counted() returns bigint language sql volatile as 'select nextval(''edge_cf_reads'')';
-      ${versionTriggerSql('edge_cf_items')}
-      grant all on edge_cf_items, edge_versions to skiff_scram; grant all on sequence edge_cf_reads to skiff_scram`)
+      ${versionTriggerSql('edge_cf_items', 'edge_cf_versions')}
+      grant all on edge_cf_items to skiff_scram; grant all on sequence edge_cf_reads to skiff_scram`)
     gw = await startTestGateway()
-    upstream = await startContractUpstream(gw.httpPort, directUrl())
+    upstream = await startContractUpstream(gw.httpPort, directUrl(), 'edge_cf_versions')
     conn = gw.url('scram')
     mf = new Miniflare({
       modules: true,

@@ -77,10 +77,10 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
       insert into edge_vc_items values (1, 'one');
       create sequence edge_vc_reads;
       create or replace function edge_vc_counted() returns bigint language sql volatile as 'select nextval(''edge_vc_reads'')';
-      ${versionTriggerSql('edge_vc_items')}
-      grant all on edge_vc_items, edge_versions to skiff_scram; grant all on sequence edge_vc_reads to skiff_scram`)
+      ${versionTriggerSql('edge_vc_items', 'edge_vc_versions')}
+      grant all on edge_vc_items to skiff_scram; grant all on sequence edge_vc_reads to skiff_scram`)
     gw = await startTestGateway()
-    upstream = await startContractUpstream(gw.httpPort, directUrl())
+    upstream = await startContractUpstream(gw.httpPort, directUrl(), 'edge_vc_versions')
     code = await bundle('.', ENTRY)
   })
   after(async () => {

@@ -4,7 +4,7 @@
  * another branch: a proxy in front of a REAL Skiff that forwards `POST /sql` unchanged and adds the
  * headers by a naive rule (one statement: `select … from t` reads t, `insert into`/`update`/
  * `delete from` t writes t; a few volatile function names make a read uncacheable). Versions are
- * real: a statement trigger on each watched table bumps a row of `edge_versions` in Postgres, so a
+ * real: a statement trigger on each watched table bumps a row of a versions table in Postgres, so a
  * write made with psql straight on Postgres bumps them too (as Skiff's logical-replication versions
  * will). Once the gateway answers these headers itself, tests point at Skiff and drop this proxy.
  * @module
@@ -15,11 +15,13 @@ import pg from 'pg'
 
 /** The naive cache classification of one statement. */
 export function classify(sql: string): Record<string, string> {
-  const write = /^\s*(?:insert\s+into|update|delete\s+from)\s+([a-z_][a-z0-9_.]*)/i.exec(sql)
+  const write = new RegExp(`^\\s*(?:insert\\s+into|update|delete\\s+from)\\s+${NAME}`, 'i').exec(sql)
   if (write)
     return { 'Skiff-Read-Only': 'false', 'Skiff-Cacheable': 'false', 'Skiff-Writes': qualified(write[1]!) }
   if (!/^\s*select\b/i.test(sql)) return {}
-  const tables = [...sql.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_.]*)/gi)].map((m) => qualified(m[1]!))
+  const tables = [...sql.matchAll(new RegExp(`\\b(?:from|join)\\s+${NAME}`, 'gi'))].map((m) =>
+    qualified(m[1]!),
+  )
   const volatile = /\b(now|random|current_date|current_timestamp|clock_timestamp|nextval|gen_random_uuid)\b/i
   const cacheable = !volatile.test(sql) && !/\bfor\s+(update|share)\b/i.test(sql)
   return {
@@ -29,20 +31,30 @@ export function classify(sql: string): Record<string, string> {
   }
 }
 
-const qualified = (t: string) => (t.includes('.') ? t : `public.${t}`).toLowerCase()
+/** A table name, maybe schema-qualified, maybe double-quoted (drizzle quotes every name). */
+const NAME = '("?[a-z_][a-z0-9_]*"?(?:\\."?[a-z_][a-z0-9_]*"?)?)'
 
-/** SQL that creates the versions table and bumps it from a statement trigger on `table`. */
-export function versionTriggerSql(table: string): string {
-  return `create table if not exists edge_versions (tbl text primary key, version bigint not null);
-    create or replace function edge_bump_version() returns trigger language plpgsql as $$
+const qualified = (name: string) => {
+  const t = name.replaceAll('"', '')
+  return (t.includes('.') ? t : `public.${t}`).toLowerCase()
+}
+
+/**
+ * SQL that creates the versions table `versions` (one per test file, so files running at once do not
+ * race on it) and bumps it from a statement trigger on `table`.
+ */
+export function versionTriggerSql(table: string, versions: string): string {
+  return `drop table if exists ${versions};
+    create table ${versions} (tbl text primary key, version bigint not null);
+    create or replace function ${versions}_bump() returns trigger language plpgsql security definer as $$
     begin
-      insert into edge_versions values ('public.' || TG_TABLE_NAME, 1)
-        on conflict (tbl) do update set version = edge_versions.version + 1;
+      insert into ${versions} values ('public.' || TG_TABLE_NAME, 1)
+        on conflict (tbl) do update set version = ${versions}.version + 1;
       return null;
     end $$;
     drop trigger if exists edge_bump on ${table};
     create trigger edge_bump after insert or update or delete or truncate on ${table}
-      for each statement execute function edge_bump_version();`
+      for each statement execute function ${versions}_bump();`
 }
 
 /** A running proxy. */
@@ -62,15 +74,16 @@ const body = (req: IncomingMessage) =>
     req.on('error', reject)
   })
 
-/** Starts the proxy in front of Skiff's HTTP port; `directUrl` reads the versions (superuser). */
+/** Starts the proxy in front of Skiff's HTTP port; `directUrl` reads the `versions` table (superuser). */
 export async function startContractUpstream(
   skiffHttpPort: number,
   directUrl: string,
+  versions: string,
 ): Promise<ContractUpstream> {
   const versionsDb = new pg.Client(directUrl)
   await versionsDb.connect()
   const versionsOf = async (tables: string[]) => {
-    const r = await versionsDb.query('select tbl, version from edge_versions where tbl = any($1)', [tables])
+    const r = await versionsDb.query(`select tbl, version from ${versions} where tbl = any($1)`, [tables])
     return Object.fromEntries(tables.map((t) => [t, Number(r.rows.find((x) => x.tbl === t)?.version ?? 0)]))
   }
   const hits = new Map<string, number>()

@@ -11,6 +11,7 @@ import {
   type EdgeHandlerOptions,
   type SkiffEnv,
   type WaitUntil,
+  type WorkersCacheLike,
   workersCache,
 } from '../core/index.js'
 
@@ -25,8 +26,8 @@ export type {
 export { EdgeQueryError, memoryCache, normalizeSql, workersCache } from '../core/index.js'
 
 /** Cloudflare's default cache (`caches.default`), missing from the DOM typings. */
-function defaultCache(): Cache | undefined {
-  const c = (globalThis as { caches?: { default?: Cache } }).caches
+function defaultCache(): WorkersCacheLike | undefined {
+  const c = (globalThis as { caches?: { default?: WorkersCacheLike } }).caches
   return c?.default
 }
 

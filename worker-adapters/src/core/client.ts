@@ -50,6 +50,11 @@ export interface EdgeClient {
    * `neon(url, { fetchFunction })` or drizzle's neon-http to get the edge cache without a hop.
    */
   fetch: typeof fetch
+  /**
+   * `postgresql://user:password@skiff/database` for a driver whose requests go through {@link fetch}
+   * (the host is never dialled). It holds the bound secret: never log it.
+   */
+  connectionString(): string
   /** See {@link EdgeHandler.invalidate}; the database defaults to `SKIFF_DATABASE`. */
   invalidate(tag: string, database?: string): void
 }
@@ -103,11 +108,21 @@ function queryHeaders(config: EdgeConfig, options: EdgeQueryOptions): Headers {
 export function fromEnv(env: SkiffEnv, options: EdgeHandlerOptions = {}): EdgeClient {
   const config = readConfig(env)
   const handler = createEdgeHandler(config, options)
-  const inProcess: typeof fetch = async (input, init) => handler.sql(new Request(input, init))
+  const inProcess: typeof fetch = async (input, init) => {
+    const req = new Request(input, init)
+    // A driver given connectionString() has no password when a token is bound: add the token.
+    if (config.token !== undefined && !req.headers.has('Authorization')) {
+      const headers = new Headers(req.headers)
+      headers.set('Authorization', `Bearer ${config.token}`)
+      return handler.sql(new Request(req, { headers }))
+    }
+    return handler.sql(req)
+  }
   return {
     config,
     handler,
     fetch: inProcess,
+    connectionString: () => connectionString(config),
     invalidate: (tag, database = config.database ?? config.user) => handler.invalidate(tag, database),
     async query<T>(text: string, params: unknown[] = [], o: EdgeQueryOptions = {}) {
       const req = new Request('https://skiff-edge.local/sql', {

@@ -59,6 +59,13 @@ export function memoryCache(maxEntries = 1000): EdgeCache {
   }
 }
 
+/** The part of the Workers `Cache` interface used here (typed without the DOM/Workers libs). */
+export interface WorkersCacheLike {
+  match(request: string): Promise<Response | undefined>
+  put(request: string, response: Response): Promise<void>
+  delete(request: string): Promise<boolean>
+}
+
 /** The header that carries {@link EntryMeta} on a response stored in the Cache API. */
 const META = 'Skiff-Cache-Meta'
 
@@ -69,7 +76,7 @@ const META = 'Skiff-Cache-Meta'
  * @param cache Usually `caches.default`.
  * @param origin Any https origin; on Cloudflare the cache is per zone.
  */
-export function workersCache(cache: Cache, origin = 'https://skiff-edge.cache'): EdgeCache {
+export function workersCache(cache: WorkersCacheLike, origin = 'https://skiff-edge.cache'): EdgeCache {
   const url = (key: string) => `${origin}/sql/${key}`
   return {
     async get(key) {
@@ -78,7 +85,7 @@ export function workersCache(cache: Cache, origin = 'https://skiff-edge.cache'):
       const meta = res.headers.get(META)
       if (meta === null) return undefined
       const headers: [string, string][] = []
-      res.headers.forEach((v, k) => {
+      res.headers.forEach((v: string, k: string) => {
         if (k !== META.toLowerCase() && k !== 'cache-control') headers.push([k, v])
       })
       return { body: await res.text(), headers, meta: JSON.parse(meta) as EntryMeta }

@@ -11,5 +11,12 @@ export {
   fromEnv,
 } from './client.js'
 export { type EdgeConfig, readConfig, type SkiffEnv } from './config.js'
-export { type CachedEntry, type EdgeCache, type EntryMeta, memoryCache, workersCache } from './edge-cache.js'
+export {
+  type CachedEntry,
+  type EdgeCache,
+  type EntryMeta,
+  memoryCache,
+  type WorkersCacheLike,
+  workersCache,
+} from './edge-cache.js'
 export { createEdgeHandler, type EdgeHandler, type EdgeHandlerOptions, type WaitUntil } from './handler.js'
