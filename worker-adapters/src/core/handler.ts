@@ -59,132 +59,159 @@ const CORS_HEADERS = {
   'Access-Control-Max-Age': '86400',
 }
 
-/** Builds the handler around a config (see `fromEnv`). */
-export function createEdgeHandler(config: EdgeConfig, options: EdgeHandlerOptions = {}): EdgeHandler {
-  const fetcher = options.fetch ?? ((input, init) => fetch(input, init))
-  const cache = options.cache === false ? undefined : options.cache
-  const maxEntryBytes = options.maxEntryBytes ?? 1 << 20
-  const invalidations = new Invalidations()
-  const verified = new VerifiedCallers()
-  const versions = new VersionBook(config.versionTtl, (_db, tables, auth) =>
-    getVersions(config, fetcher, tables, auth),
-  )
+/** The edge `/sql` handler of one isolate; it keeps that isolate's invalidations and known versions. */
+class EdgeSqlHandler implements EdgeHandler {
+  readonly #fetch: typeof fetch
+  readonly #cache: EdgeCache | undefined
+  readonly #maxEntryBytes: number
+  readonly #invalidations = new Invalidations()
+  readonly #verified = new VerifiedCallers()
+  readonly #versions: VersionBook
 
-  /** Forwards; learns from the answer (an accepted caller, writes it made). */
-  async function forward(headers: Headers, body: string, caller?: Caller): Promise<Upstream> {
-    const readAt = Date.now()
-    const res = await postSql(config, fetcher, headers, body)
-    const text = await res.text()
-    if (caller !== undefined && res.status === 200) verified.accept(caller)
-    if (caller !== undefined) noteWrites(caller.database, res)
-    return { status: res.status, text, headers: keptResponseHeaders(res.headers), readAt, raw: res.headers }
-  }
-
-  /** Stores a 200 Skiff marked cacheable, with the tables and versions it read. */
-  async function store(key: string, policy: CachePolicy, r: Upstream, ctx?: WaitUntil): Promise<void> {
-    if (cache === undefined || r.status !== 200 || r.raw.get('Skiff-Cacheable') !== 'true') return
-    if (r.text.length > maxEntryBytes) return
-    const meta: EntryMeta = {
-      readAt: r.readAt,
-      maxAge: policy.maxAge,
-      staleWhileRevalidate: policy.staleWhileRevalidate,
-      tables: parseList(r.raw.get('Skiff-Tables')) ?? [],
-      tags: policy.tags,
-      versions: parseVersions(r.raw.get('Skiff-Table-Versions')) ?? {},
-    }
-    const p = cache.put(
-      key,
-      { body: r.text, headers: r.headers, meta },
-      policy.maxAge + policy.staleWhileRevalidate,
+  constructor(
+    private readonly config: EdgeConfig,
+    options: EdgeHandlerOptions,
+  ) {
+    const fetcher = options.fetch ?? ((input, init) => fetch(input, init))
+    this.#fetch = fetcher
+    this.#cache = options.cache === false ? undefined : options.cache
+    this.#maxEntryBytes = options.maxEntryBytes ?? 1 << 20
+    this.#versions = new VersionBook(config.versionTtl, (_db, tables, auth) =>
+      getVersions(config, fetcher, tables, auth),
     )
-    const settled = p.catch(() => undefined)
-    if (ctx) ctx.waitUntil(settled)
-    else await settled
   }
 
-  /** A write through this isolate invalidates its tables at once (everything when unnamed). */
-  function noteWrites(database: string, res: Response): void {
-    const writes = parseList(res.headers.get('Skiff-Writes'))
-    if (res.headers.get('Skiff-Read-Only') === 'true' && writes === undefined) return
-    if (writes !== undefined && writes.length > 0) {
-      for (const t of writes) invalidations.invalidate(t, database)
-      versions.forget(database, writes)
-    } else if (res.status === 200 || writes !== undefined) {
-      invalidations.invalidateDatabase(database)
-      versions.forget(database)
-    }
+  async fetch(request: Request, ctx?: WaitUntil): Promise<Response> {
+    const path = new URL(request.url).pathname
+    if (path === '/sql' && request.method === 'OPTIONS')
+      return new Response(null, { status: 204, headers: CORS_HEADERS })
+    if (path === '/sql') return this.sql(request, ctx)
+    if (path === '/health') return Response.json({ ok: true, service: 'skiff-edge' })
+    return errorResponse(
+      404,
+      `not found: the Skiff edge serves POST /sql and GET /health, not ${path}`,
+      '08P01',
+    )
   }
 
-  function respond(status: number, text: string, headers: [string, string][], state: string, age?: number) {
-    const h = new Headers(headers)
-    h.set('Skiff-Cache', state)
-    if (age !== undefined) h.set('Age', String(Math.max(0, Math.floor(age / 1000))))
-    for (const [k, v] of Object.entries(CORS_HEADERS))
-      if (k.includes('Origin') || k.includes('Expose')) h.set(k, v)
-    return new Response(text, { status, headers: h })
+  invalidate(tag: string, database?: string): void {
+    this.#invalidations.invalidate(tag, database)
   }
 
-  async function sql(request: Request, ctx?: WaitUntil): Promise<Response> {
+  async sql(request: Request, ctx?: WaitUntil): Promise<Response> {
     if (request.method !== 'POST') return errorResponse(405, 'use POST for /sql', '08P01')
     const body = await request.text()
     let policy: CachePolicy
     try {
-      policy = cachePolicy(request.headers, config)
+      policy = cachePolicy(request.headers, this.config)
     } catch (err) {
       if (err instanceof CacheControlError) return errorResponse(400, err.message, '22023')
       throw err
     }
     const caller = await callerOf(request.headers)
-    const key = cache && caller && !policy.noStore ? await cacheKey(caller, body, request.headers) : undefined
-    if (cache === undefined || caller === undefined || key === undefined) {
-      const r = await forward(request.headers, body, caller)
+    const cached = this.#cache !== undefined && caller !== undefined && !policy.noStore
+    const key = cached ? await cacheKey(caller, body, request.headers) : undefined
+    if (caller === undefined || key === undefined) {
+      const r = await this.#forward(request.headers, body, caller)
       return respond(r.status, r.text, r.headers, 'BYPASS')
     }
+    return this.#cachedSql({ headers: request.headers, body, caller, key, policy }, ctx)
+  }
+
+  /** A cacheable request: a fresh hit, a stale hit refreshed after the response, or a miss stored. */
+  async #cachedSql(q: CachedRequest, ctx?: WaitUntil): Promise<Response> {
     const servable =
-      !policy.noCache && request.headers.get('Skiff-Lsn') === null && verified.isVerified(caller)
-    const hit = servable ? await lookup(caller, key, request.headers) : undefined
+      !q.policy.noCache && q.headers.get('Skiff-Lsn') === null && this.#verified.isVerified(q.caller)
+    const hit = servable ? await this.#lookup(q.caller, q.key, q.headers) : undefined
     if (hit !== undefined) {
       const age = Date.now() - hit.meta.readAt
       if (age <= hit.meta.maxAge * 1000) return respond(200, hit.body, hit.headers, 'HIT', age)
       if (ctx !== undefined) {
         // Served stale now, refreshed after the response; without waitUntil it is a plain miss.
-        const refresh = forward(request.headers, body, caller).then((r) => store(key, policy, r, ctx))
+        const refresh = this.#forward(q.headers, q.body, q.caller).then((r) => this.#store(q, r, ctx))
         ctx.waitUntil(refresh.catch(() => undefined))
         return respond(200, hit.body, hit.headers, 'STALE', age)
       }
     }
-    const r = await forward(request.headers, body, caller)
-    await store(key, policy, r, ctx)
+    const r = await this.#forward(q.headers, q.body, q.caller)
+    await this.#store(q, r, ctx)
     return respond(r.status, r.text, r.headers, 'MISS')
   }
 
-  /** An entry that may still be served: not invalidated here, not behind Skiff's versions, in its window. */
-  async function lookup(caller: Caller, key: string, headers: Headers): Promise<CachedEntry | undefined> {
-    const hit = await cache!.get(key).catch(() => undefined)
+  /** An entry that may still be served: in its window, not invalidated here, not behind Skiff's versions. */
+  async #lookup(caller: Caller, key: string, headers: Headers): Promise<CachedEntry | undefined> {
+    const hit = await this.#cache?.get(key).catch(() => undefined)
     if (hit === undefined) return undefined
     const { meta } = hit
     if (Date.now() - meta.readAt > (meta.maxAge + meta.staleWhileRevalidate) * 1000) return undefined
-    if (invalidations.isStale(caller.database, meta)) return undefined
-    if (await versions.isOutdated(caller.database, meta.versions, headers)) return undefined
+    if (this.#invalidations.isStale(caller.database, meta)) return undefined
+    if (await this.#versions.isOutdated(caller.database, meta.versions, headers)) return undefined
     return hit
   }
 
-  return {
-    sql,
-    async fetch(request, ctx) {
-      const path = new URL(request.url).pathname
-      if (path === '/sql' && request.method === 'OPTIONS')
-        return new Response(null, { status: 204, headers: CORS_HEADERS })
-      if (path === '/sql') return sql(request, ctx)
-      if (path === '/health') return Response.json({ ok: true, service: 'skiff-edge' })
-      return errorResponse(
-        404,
-        `not found: the Skiff edge serves POST /sql and GET /health, not ${path}`,
-        '08P01',
-      )
-    },
-    invalidate(tag, database) {
-      invalidations.invalidate(tag, database)
-    },
+  /** Forwards; learns from the answer (an accepted caller, the writes it made). */
+  async #forward(headers: Headers, body: string, caller?: Caller): Promise<Upstream> {
+    const readAt = Date.now()
+    const res = await postSql(this.config, this.#fetch, headers, body)
+    const text = await res.text()
+    if (caller !== undefined && res.status === 200) this.#verified.accept(caller)
+    if (caller !== undefined) this.#noteWrites(caller.database, res)
+    return { status: res.status, text, headers: keptResponseHeaders(res.headers), readAt, raw: res.headers }
   }
+
+  /** Stores a 200 Skiff marked cacheable, with the tables and versions it read. */
+  async #store(q: CachedRequest, r: Upstream, ctx?: WaitUntil): Promise<void> {
+    if (this.#cache === undefined || r.status !== 200 || r.raw.get('Skiff-Cacheable') !== 'true') return
+    if (r.text.length > this.#maxEntryBytes) return
+    const { maxAge, staleWhileRevalidate, tags } = q.policy
+    const meta: EntryMeta = {
+      readAt: r.readAt,
+      maxAge,
+      staleWhileRevalidate,
+      tables: parseList(r.raw.get('Skiff-Tables')) ?? [],
+      tags,
+      versions: parseVersions(r.raw.get('Skiff-Table-Versions')) ?? {},
+    }
+    const entry = { body: r.text, headers: r.headers, meta }
+    const settled = this.#cache.put(q.key, entry, maxAge + staleWhileRevalidate).catch(() => undefined)
+    if (ctx) ctx.waitUntil(settled)
+    else await settled
+  }
+
+  /** A write through this isolate invalidates its tables at once (everything when unnamed). */
+  #noteWrites(database: string, res: Response): void {
+    const writes = parseList(res.headers.get('Skiff-Writes'))
+    if (res.headers.get('Skiff-Read-Only') === 'true' && writes === undefined) return
+    if (writes !== undefined && writes.length > 0) {
+      for (const t of writes) this.#invalidations.invalidate(t, database)
+      this.#versions.forget(database, writes)
+    } else if (res.status === 200 || writes !== undefined) {
+      this.#invalidations.invalidateDatabase(database)
+      this.#versions.forget(database)
+    }
+  }
+}
+
+/** A cacheable request, read once. */
+interface CachedRequest {
+  headers: Headers
+  body: string
+  caller: Caller
+  key: string
+  policy: CachePolicy
+}
+
+/** The edge answer: Skiff's status, body and kept headers, how the cache served it, and CORS. */
+function respond(status: number, text: string, headers: [string, string][], state: string, age?: number) {
+  const h = new Headers(headers)
+  h.set('Skiff-Cache', state)
+  if (age !== undefined) h.set('Age', String(Math.max(0, Math.floor(age / 1000))))
+  h.set('Access-Control-Allow-Origin', CORS_HEADERS['Access-Control-Allow-Origin'])
+  h.set('Access-Control-Expose-Headers', CORS_HEADERS['Access-Control-Expose-Headers'])
+  return new Response(text, { status, headers: h })
+}
+
+/** Builds the handler around a config (see `fromEnv`). */
+export function createEdgeHandler(config: EdgeConfig, options: EdgeHandlerOptions = {}): EdgeHandler {
+  return new EdgeSqlHandler(config, options)
 }
