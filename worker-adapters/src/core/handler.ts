@@ -128,13 +128,13 @@ class EdgeSqlHandler implements EdgeHandler {
       if (age <= hit.meta.maxAge * 1000) return respond(200, hit.body, hit.headers, 'HIT', age)
       if (ctx !== undefined) {
         // Served stale now, refreshed after the response; without waitUntil it is a plain miss.
-        const refresh = this.#forward(q.headers, q.body, q.caller).then((r) => this.#store(q, r, ctx))
+        const refresh = this.#forward(q.headers, q.body, q.caller).then((r) => this.#store(q, r))
         ctx.waitUntil(refresh.catch(() => undefined))
         return respond(200, hit.body, hit.headers, 'STALE', age)
       }
     }
     const r = await this.#forward(q.headers, q.body, q.caller)
-    await this.#store(q, r, ctx)
+    await this.#store(q, r)
     return respond(r.status, r.text, r.headers, 'MISS')
   }
 
@@ -160,7 +160,7 @@ class EdgeSqlHandler implements EdgeHandler {
   }
 
   /** Stores a 200 Skiff marked cacheable, with the tables and versions it read. */
-  async #store(q: CachedRequest, r: Upstream, ctx?: WaitUntil): Promise<void> {
+  async #store(q: CachedRequest, r: Upstream): Promise<void> {
     if (this.#cache === undefined || r.status !== 200 || r.raw.get('Skiff-Cacheable') !== 'true') return
     if (r.text.length > this.#maxEntryBytes) return
     const { maxAge, staleWhileRevalidate, tags } = q.policy
@@ -173,9 +173,8 @@ class EdgeSqlHandler implements EdgeHandler {
       versions: parseVersions(r.raw.get('Skiff-Table-Versions')) ?? {},
     }
     const entry = { body: r.text, headers: r.headers, meta }
-    const settled = this.#cache.put(q.key, entry, maxAge + staleWhileRevalidate).catch(() => undefined)
-    if (ctx) ctx.waitUntil(settled)
-    else await settled
+    // Awaited, not left to waitUntil: the next request of this caller must find it (a local write).
+    await this.#cache.put(q.key, entry, maxAge + staleWhileRevalidate).catch(() => undefined)
   }
 
   /** A write through this isolate invalidates its tables at once (everything when unnamed). */
