@@ -28,6 +28,8 @@ const vercelEntry = path.resolve(
   '../../worker-adapters/src/vercel/index.ts',
 )
 
+const TOKEN = 'edge-adapter-test-token-1'
+
 /** An Edge Function: the edge /sql handler, and an app route using fromEnv().query(). */
 const ENTRY = `
 import { createHandler, fromEnv } from ${JSON.stringify(vercelEntry)}
@@ -79,7 +81,7 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
       create or replace function edge_vc_counted() returns bigint language sql volatile as 'select nextval(''edge_vc_reads'')';
       ${versionTriggerSql('edge_vc_items', 'edge_vc_versions')}
       grant all on edge_vc_items to skiff_scram; grant all on sequence edge_vc_reads to skiff_scram`)
-    gw = await startTestGateway()
+    gw = await startTestGateway({ http: `[[http.api_tokens]]\ntoken = "${TOKEN}"\nusername = "skiff_scram"` })
     upstream = await startContractUpstream(gw.httpPort, directUrl(), 'edge_vc_versions')
     code = await bundle('.', ENTRY)
   })
@@ -127,5 +129,24 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
     await app('?invalidate=items')
     assert.equal((await app()).cache, 'MISS')
     assert.equal(await counter(), before + 2)
+  })
+
+  it('fromEnv() with SKIFF_TOKEN sends the token instead of a password; a wrong one is refused', async () => {
+    const t = topology()
+    const env = {
+      SKIFF_URL: `http://127.0.0.1:${gw.httpPort}`,
+      SKIFF_USER: t.users.scram.username,
+      SKIFF_DATABASE: t.database,
+    }
+    const good = await serve(code, { ...env, SKIFF_TOKEN: TOKEN })
+    const bad = await serve(code, { ...env, SKIFF_TOKEN: 'not-the-token' })
+    servers.push(good, bad)
+    const ok = (await (await fetch(`${good.url}app`)).json()) as { rows: unknown }
+    assert.deepStrictEqual(ok.rows, [{ v: 'one', counted: 't' }], JSON.stringify(ok))
+    const refused = await fetch(`${bad.url}app`)
+    assert.equal(refused.status, 500)
+    const body = (await refused.json()) as { message: string; code: string }
+    assert.equal(body.code, '28000', JSON.stringify(body))
+    assert.ok(!body.message.includes('not-the-token'))
   })
 })
