@@ -161,4 +161,21 @@ describe('Cloudflare Worker: edge /sql with the read cache (workerd)', () => {
     assert.equal(bad.status, 400)
     assert.equal(bad.json.code, '22023')
   })
+
+  it('POST /invalidate drops the entries of a caller tag, for a caller Skiff accepts', async () => {
+    const tagged = { 'Skiff-Cache-Tags': 'items-list' }
+    await sql(READ, [], tagged)
+    assert.equal((await sql(READ, [], tagged)).cache, 'HIT')
+    const invalidate = (connection: string) =>
+      mf.dispatchFetch('http://edge.test/invalidate', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Neon-Connection-String': connection },
+        body: JSON.stringify({ tags: ['items-list'] }),
+      })
+    const refused = await invalidate(conn.replace(/:[^:@]+@/, ':wrong@'))
+    assert.equal(refused.status, 400)
+    assert.equal((await sql(READ, [], tagged)).cache, 'HIT', 'a refused caller invalidates nothing')
+    assert.equal((await invalidate(conn)).status, 200)
+    assert.equal((await sql(READ, [], tagged)).cache, 'MISS')
+  })
 })

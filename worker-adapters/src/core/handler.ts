@@ -11,7 +11,8 @@ import { type Caller, callerOf, VerifiedCallers } from './caller.js'
 import type { EdgeConfig } from './config.js'
 import type { CachedEntry, EdgeCache, EntryMeta } from './edge-cache.js'
 import { Invalidations } from './invalidations.js'
-import { errorResponse, getVersions, keptResponseHeaders, postSql } from './upstream.js'
+import { CORS_HEADERS, errorResponse, respond } from './responses.js'
+import { getVersions, keptResponseHeaders, postSql } from './upstream.js'
 import { parseList, parseVersions, VersionBook } from './versions.js'
 
 /** Lets work finish after the response is sent (Workers `ctx`, Vercel `waitUntil`). */
@@ -49,16 +50,6 @@ interface Upstream {
   raw: Headers
 }
 
-const CORS_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'POST, OPTIONS',
-  'Access-Control-Allow-Headers':
-    'Authorization, Content-Type, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, Neon-Batch-Isolation-Level, Neon-Batch-Read-Only, Neon-Batch-Deferrable, Skiff-Role, Skiff-Shard, Skiff-Sharding-Key, Skiff-Lsn, Skiff-Cache-Control, Skiff-Cache-Tags',
-  'Access-Control-Expose-Headers':
-    'Skiff-Lsn, Skiff-Cache, Skiff-Read-Only, Skiff-Cacheable, Skiff-Tables, Skiff-Writes, Skiff-Table-Versions',
-  'Access-Control-Max-Age': '86400',
-}
-
 /** The edge `/sql` handler of one isolate; it keeps that isolate's invalidations and known versions. */
 class EdgeSqlHandler implements EdgeHandler {
   readonly #fetch: typeof fetch
@@ -86,10 +77,11 @@ class EdgeSqlHandler implements EdgeHandler {
     if (path === '/sql' && request.method === 'OPTIONS')
       return new Response(null, { status: 204, headers: CORS_HEADERS })
     if (path === '/sql') return this.sql(request, ctx)
+    if (path === '/invalidate' && request.method === 'POST') return this.#invalidateRoute(request)
     if (path === '/health') return Response.json({ ok: true, service: 'skiff-edge' })
     return errorResponse(
       404,
-      `not found: the Skiff edge serves POST /sql and GET /health, not ${path}`,
+      `not found: the Skiff edge serves POST /sql, POST /invalidate and GET /health, not ${path}`,
       '08P01',
     )
   }
@@ -116,6 +108,31 @@ class EdgeSqlHandler implements EdgeHandler {
       return respond(r.status, r.text, r.headers, 'BYPASS')
     }
     return this.#cachedSql({ headers: request.headers, body, caller, key, policy }, ctx)
+  }
+
+  /**
+   * `POST /invalidate {"tags": ["x", "public.t"]}`: `invalidate(tag)` for the caller's database, for
+   * callers of the ready Worker. The caller proves itself as on `/sql` (Skiff runs `select 1` with its
+   * credentials), so no one without a login can flush the cache.
+   */
+  async #invalidateRoute(request: Request): Promise<Response> {
+    const caller = await callerOf(request.headers)
+    let tags: unknown
+    try {
+      tags = ((await request.json()) as { tags?: unknown }).tags
+    } catch {
+      tags = undefined
+    }
+    if (!Array.isArray(tags) || tags.length === 0 || !tags.every((t) => typeof t === 'string' && t !== ''))
+      return errorResponse(400, 'send {"tags": ["tag", …]}: a non-empty list of strings', '22023')
+    if (caller === undefined) return errorResponse(400, 'missing Neon-Connection-String header', '08P01')
+    const probe = JSON.stringify({ query: 'select 1', params: [] })
+    const res = await postSql(this.config, this.#fetch, request.headers, probe)
+    if (res.status !== 200)
+      return respond(res.status, await res.text(), keptResponseHeaders(res.headers), 'BYPASS')
+    this.#verified.accept(caller)
+    for (const tag of tags as string[]) this.#invalidations.invalidate(tag, caller.database)
+    return Response.json({ invalidated: tags, database: caller.database })
   }
 
   /** A cacheable request: a fresh hit, a stale hit refreshed after the response, or a miss stored. */
@@ -198,16 +215,6 @@ interface CachedRequest {
   caller: Caller
   key: string
   policy: CachePolicy
-}
-
-/** The edge answer: Skiff's status, body and kept headers, how the cache served it, and CORS. */
-function respond(status: number, text: string, headers: [string, string][], state: string, age?: number) {
-  const h = new Headers(headers)
-  h.set('Skiff-Cache', state)
-  if (age !== undefined) h.set('Age', String(Math.max(0, Math.floor(age / 1000))))
-  h.set('Access-Control-Allow-Origin', CORS_HEADERS['Access-Control-Allow-Origin'])
-  h.set('Access-Control-Expose-Headers', CORS_HEADERS['Access-Control-Expose-Headers'])
-  return new Response(text, { status, headers: h })
 }
 
 /** Builds the handler around a config (see `fromEnv`). */

@@ -4,6 +4,7 @@
  * @module
  */
 import type { EdgeConfig } from './config.js'
+import { errorResponse } from './responses.js'
 
 /** Request headers passed on to Skiff (the `Skiff-Cache-*` ones are the edge's own). */
 function forwarded(name: string): boolean {
@@ -28,11 +29,6 @@ export function keptResponseHeaders(headers: Headers): [string, string][] {
     if (k === 'content-type' || k.startsWith('skiff-')) out.push([k, v])
   })
   return out
-}
-
-/** A Neon-style JSON error (`message`, `code`) with a real SQLSTATE. */
-export function errorResponse(status: number, message: string, code: string): Response {
-  return Response.json({ message, code, severity: 'ERROR' }, { status })
 }
 
 /** Sends the body to `SKIFF_URL/sql`; a network failure becomes a 502 with SQLSTATE 08006. */
