@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { cacheKey, normalizeSql } from '../../worker-adapters/src/core/cache-key.js'
 import { cachePolicy } from '../../worker-adapters/src/core/cache-policy.js'
+import { callerOf } from '../../worker-adapters/src/core/caller.js'
 import { readConfig } from '../../worker-adapters/src/core/config.js'
 import { memoryCache } from '../../worker-adapters/src/core/edge-cache.js'
 import { createEdgeHandler } from '../../worker-adapters/src/core/handler.js'
@@ -126,5 +127,18 @@ describe('edge cache core', () => {
     assert.deepStrictEqual(((await (await handler.sql(req(), ctx)).json()) as { rows: unknown }).rows, [
       { n: 2 },
     ])
+  })
+
+  it('reads the caller from the connection string; a malformed one is left to Skiff', async () => {
+    const c = await callerOf(
+      new Headers({ 'Neon-Connection-String': 'postgres://app:p%40ss@h/appdb?application_name=x' }),
+    )
+    assert.deepStrictEqual([c?.user, c?.database, c?.params], ['app', 'appdb', '[["application_name","x"]]'])
+    assert.ok(!JSON.stringify(c).includes('p@ss'), 'only a digest of the password is kept')
+    assert.equal(
+      await callerOf(new Headers({ 'Neon-Connection-String': 'postgres://a%zz:p@h/db' })),
+      undefined,
+    )
+    assert.equal(await callerOf(new Headers()), undefined)
   })
 })

@@ -20,15 +20,19 @@ export async function callerOf(headers: Headers): Promise<Caller | undefined> {
   const conn = headers.get('Neon-Connection-String')
   if (conn === null) return undefined
   let url: URL
+  let user: string
+  let database: string
+  let password: string
   try {
     url = new URL(conn)
+    user = decodeURIComponent(url.username)
+    database = decodeURIComponent(url.pathname.replace(/^\//, '').split('/')[0] ?? '') || user
+    password = decodeURIComponent(url.password)
   } catch {
-    return undefined
+    return undefined // not a URL, or a bad %-escape: Skiff answers it with its own error
   }
-  const user = decodeURIComponent(url.username)
   if (user === '') return undefined
-  const database = decodeURIComponent(url.pathname.replace(/^\//, '').split('/')[0] ?? '') || user
-  const secret = `${decodeURIComponent(url.password)}\0${headers.get('Authorization') ?? ''}`
+  const secret = `${password}\0${headers.get('Authorization') ?? ''}`
   const params = [...url.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   return { user, database, params: JSON.stringify(params), credential: await sha256Hex(secret) }
 }
