@@ -1,0 +1,181 @@
+/**
+ * The Cloudflare Worker (worker-adapters/src/cloudflare, bundled with esbuild as wrangler would) in
+ * workerd through miniflare, serving an edge `/sql` in front of a real Skiff, with its read cache in
+ * the Workers Cache API. A counter in Postgres (a sequence a function bumps) proves which reads
+ * reached Postgres.
+ *
+ * UPSTREAM: until the gateway answers the issue-22 cache headers itself (branch i22-gateway), the
+ * Worker talks to test/helpers/contract-upstream.ts, a proxy in front of the real Skiff that adds
+ * those headers by a naive rule and serves `GET /versions` from trigger-kept versions in Postgres.
+ * When they land, point SKIFF_URL at Skiff (`table_versions = "logical"`) and drop the proxy.
+ */
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { after, before, describe, it } from 'node:test'
+import { promisify } from 'node:util'
+import { Miniflare } from 'miniflare'
+import { pgClient } from '../helpers/clients.js'
+import {
+  type ContractUpstream,
+  startContractUpstream,
+  versionTriggerSql,
+} from '../helpers/contract-upstream.js'
+import { bundle } from '../helpers/edge-bundle.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { directUrl, topology } from '../helpers/topology.js'
+
+const READ = 'select i.id, i.v, c.n from edge_cf_items i, (select edge_cf_counted() as n) c order by i.id'
+
+describe('Cloudflare Worker: edge /sql with the read cache (workerd)', () => {
+  let gw: TestGateway
+  let upstream: ContractUpstream
+  let mf: Miniflare
+  let conn: string
+  const counter = async () => {
+    await using su = await pgClient(directUrl())
+    const { rows } = await su.query(
+      'select case when is_called then last_value else 0 end as n from edge_cf_reads',
+    )
+    return Number(rows[0].n)
+  }
+  /** One /sql request through the Worker. */
+  const sql = async (query: string, params: unknown[] = [], headers: Record<string, string> = {}) => {
+    const res = await mf.dispatchFetch('http://edge.test/sql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Neon-Connection-String': conn, ...headers },
+      body: JSON.stringify({ query, params }),
+    })
+    const json = (await res.json()) as { rows: Record<string, unknown>[]; code?: string }
+    return { status: res.status, cache: res.headers.get('Skiff-Cache'), json }
+  }
+
+  before(async () => {
+    await using su = await pgClient(directUrl())
+    await su.query(`drop table if exists edge_cf_items; drop sequence if exists edge_cf_reads;
+      create table edge_cf_items (id int primary key, v text not null);
+      insert into edge_cf_items values (1, 'one'), (2, 'two');
+      create sequence edge_cf_reads;
+      create or replace function edge_cf_counted() returns bigint language sql volatile as 'select nextval(''edge_cf_reads'')';
+      ${versionTriggerSql('edge_cf_items', 'edge_cf_versions')}
+      grant all on edge_cf_items to skiff_scram; grant all on sequence edge_cf_reads to skiff_scram`)
+    gw = await startTestGateway()
+    upstream = await startContractUpstream(gw.httpPort, directUrl(), 'edge_cf_versions')
+    conn = gw.url('scram')
+    mf = new Miniflare({
+      modules: true,
+      script: await bundle('worker-adapters/src/cloudflare/index.ts'),
+      compatibilityDate: '2025-09-01',
+      bindings: { SKIFF_URL: upstream.url, SKIFF_VERSION_TTL: '1', SKIFF_CACHE_MAX_AGE: '60' },
+    })
+  })
+  after(async () => {
+    await mf?.dispose()
+    await upstream?.stop()
+    await gw?.stop()
+  })
+
+  it('serves the second identical cacheable read from the cache (Postgres is not asked)', async () => {
+    const before = await counter()
+    const first = await sql(READ)
+    assert.equal(first.status, 200, JSON.stringify(first.json))
+    assert.equal(first.cache, 'MISS')
+    const second = await sql(`${READ.replace(/ /g, '  ')}  `)
+    assert.equal(second.cache, 'HIT')
+    assert.deepStrictEqual(second.json.rows, first.json.rows)
+    assert.equal(await counter(), before + 1, 'only the first read reached Postgres')
+  })
+
+  it('a wrong password never reads a cached entry', async () => {
+    await sql(READ)
+    const wrong = conn.replace(/:[^:@]+@/, ':not-the-password@')
+    const res = await sql(READ, [], { 'Neon-Connection-String': wrong })
+    assert.equal(res.status, 400)
+    assert.equal(res.json.code, '28P01')
+  })
+
+  it('a write through the Worker invalidates the tables it wrote at once', async () => {
+    assert.equal((await sql(READ)).cache, 'HIT')
+    const w = await sql('update edge_cf_items set v = $1 where id = 1', ['uno'])
+    assert.equal(w.status, 200, JSON.stringify(w.json))
+    const before = await counter()
+    const after = await sql(READ)
+    assert.equal(after.cache, 'MISS')
+    assert.equal(after.json.rows[0]?.v, 'uno')
+    assert.equal(await counter(), before + 1)
+  })
+
+  it('a write made with psql straight on Postgres is seen within version_ttl + 1 s', async () => {
+    assert.equal((await sql(READ)).cache, 'HIT')
+    const t = topology()
+    const su = t.users.superuser
+    await promisify(execFile)(
+      'psql',
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(t.primary.port),
+        '-U',
+        su.username,
+        '-d',
+        t.database,
+        '-c',
+        "update edge_cf_items set v = 'eins' where id = 1",
+      ],
+      { env: { ...process.env, PGPASSWORD: su.password } },
+    )
+    const wroteAt = Date.now()
+    let seen: Awaited<ReturnType<typeof sql>> | undefined
+    while (Date.now() - wroteAt < 2000) {
+      const r = await sql(READ)
+      if (r.json.rows[0]?.v === 'eins') {
+        seen = r
+        break
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    assert.ok(seen, 'the cached read still showed the old row 2 s after the write')
+    assert.equal(seen.cache, 'MISS')
+    assert.ok(Date.now() - wroteAt <= 2000)
+    assert.equal((await sql(READ)).cache, 'HIT', 'the fresh answer is cached again')
+  })
+
+  it('never caches a write or a now() read', async () => {
+    const before = await counter()
+    const timeRead = 'select now() as t, edge_cf_counted() as n'
+    const a = await sql(timeRead)
+    const b = await sql(timeRead)
+    assert.deepStrictEqual([a.cache, b.cache], ['MISS', 'MISS'])
+    assert.notDeepStrictEqual(a.json.rows, b.json.rows)
+    const insert = 'insert into edge_cf_items select max(id) + 1, $1 from edge_cf_items returning id'
+    const w1 = await sql(insert, ['x'])
+    const w2 = await sql(insert, ['x'])
+    assert.deepStrictEqual([w1.cache, w2.cache], ['MISS', 'MISS'])
+    assert.notDeepStrictEqual(w1.json.rows, w2.json.rows)
+    assert.equal(await counter(), before + 2)
+  })
+
+  it('Skiff-Cache-Control: no-store bypasses the cache; a bad directive is a 400', async () => {
+    assert.equal((await sql(READ, [], { 'Skiff-Cache-Control': 'no-store' })).cache, 'BYPASS')
+    const bad = await sql(READ, [], { 'Skiff-Cache-Control': 'max-age=soon' })
+    assert.equal(bad.status, 400)
+    assert.equal(bad.json.code, '22023')
+  })
+
+  it('POST /invalidate drops the entries of a caller tag, for a caller Skiff accepts', async () => {
+    const tagged = { 'Skiff-Cache-Tags': 'items-list' }
+    await sql(READ, [], tagged)
+    assert.equal((await sql(READ, [], tagged)).cache, 'HIT')
+    const invalidate = (connection: string) =>
+      mf.dispatchFetch('http://edge.test/invalidate', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Neon-Connection-String': connection },
+        body: JSON.stringify({ tags: ['items-list'] }),
+      })
+    const refused = await invalidate(conn.replace(/:[^:@]+@/, ':wrong@'))
+    assert.equal(refused.status, 400)
+    assert.equal((await sql(READ, [], tagged)).cache, 'HIT', 'a refused caller invalidates nothing')
+    assert.equal((await invalidate(conn)).status, 200)
+    assert.equal((await sql(READ, [], tagged)).cache, 'MISS')
+  })
+})

@@ -1,0 +1,152 @@
+/**
+ * The Vercel Edge handler (worker-adapters/src/vercel, bundled with esbuild) in the `edge-runtime`
+ * package's VM, serving `/sql` through a real Skiff, and `fromEnv().query()` with the bound
+ * credentials and the opt-in in-memory read cache.
+ *
+ * UPSTREAM: the first runtime talks to Skiff itself. The cache tests use
+ * test/helpers/contract-upstream.ts (a proxy in front of the real Skiff adding the issue-22 cache
+ * headers) until branch i22-gateway lands them; then point SKIFF_URL at Skiff and drop the proxy.
+ */
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { neon, neonConfig } from '@neondatabase/serverless'
+import { EdgeRuntime, runServer } from 'edge-runtime'
+import { pgClient } from '../helpers/clients.js'
+import {
+  type ContractUpstream,
+  startContractUpstream,
+  versionTriggerSql,
+} from '../helpers/contract-upstream.js'
+import { bundle } from '../helpers/edge-bundle.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { directUrl, topology } from '../helpers/topology.js'
+
+const vercelEntry = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../worker-adapters/src/vercel/index.ts',
+)
+
+const TOKEN = 'edge-adapter-test-token-1'
+
+/** An Edge Function: the edge /sql handler, and an app route using fromEnv().query(). */
+const ENTRY = `
+import { createHandler, fromEnv } from ${JSON.stringify(vercelEntry)}
+const edge = createHandler()
+let client
+async function app(url) {
+  client ??= fromEnv()
+  const tag = url.searchParams.get('invalidate')
+  if (tag) { client.invalidate(tag); return Response.json({ invalidated: tag }) }
+  try {
+    const r = await client.query('select v, edge_vc_counted() > 0 as counted from edge_vc_items where id = $1', [1], { cache: { tags: ['items'] } })
+    return Response.json(r)
+  } catch (err) { return Response.json({ message: err.message, code: err.code }, { status: 500 }) }
+}
+addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url)
+  event.respondWith(url.pathname === '/app' ? app(url) : edge(event.request, event))
+})
+`
+
+/** Runs the Edge Function in the VM with these environment variables. */
+async function serve(code: string, env: Record<string, string>) {
+  const runtime = new EdgeRuntime({
+    initialCode: code,
+    extend: (context) => Object.assign(context, { process: { env } }),
+  })
+  return runServer({ runtime, port: 0, host: '127.0.0.1' })
+}
+
+describe('Vercel Edge handler (edge-runtime VM)', () => {
+  let gw: TestGateway
+  let upstream: ContractUpstream
+  let code: string
+  const servers: { close(): Promise<void> }[] = []
+  const counter = async () => {
+    await using su = await pgClient(directUrl())
+    const { rows } = await su.query(
+      'select case when is_called then last_value else 0 end as n from edge_vc_reads',
+    )
+    return Number(rows[0].n)
+  }
+
+  before(async () => {
+    await using su = await pgClient(directUrl())
+    await su.query(`drop table if exists edge_vc_items; drop sequence if exists edge_vc_reads;
+      create table edge_vc_items (id int primary key, v text not null);
+      insert into edge_vc_items values (1, 'one');
+      create sequence edge_vc_reads;
+      create or replace function edge_vc_counted() returns bigint language sql volatile as 'select nextval(''edge_vc_reads'')';
+      ${versionTriggerSql('edge_vc_items', 'edge_vc_versions')}
+      grant all on edge_vc_items to skiff_scram; grant all on sequence edge_vc_reads to skiff_scram`)
+    gw = await startTestGateway({ http: `[[http.api_tokens]]\ntoken = "${TOKEN}"\nusername = "skiff_scram"` })
+    upstream = await startContractUpstream(gw.httpPort, directUrl(), 'edge_vc_versions')
+    code = await bundle('.', ENTRY)
+  })
+  after(async () => {
+    for (const s of servers) await s.close()
+    await upstream?.stop()
+    await gw?.stop()
+  })
+
+  it('serves Neon-compatible /sql requests through Skiff (neon() pointed at the handler)', async () => {
+    const server = await serve(code, { SKIFF_URL: `http://127.0.0.1:${gw.httpPort}` })
+    servers.push(server)
+    neonConfig.fetchEndpoint = () => `${server.url}sql`
+    const sql = neon(gw.url('scram'))
+    const rows = await sql.query('select v, $1::int + 1 as n from edge_vc_items where id = 1', [41])
+    assert.deepStrictEqual(rows, [{ v: 'one', n: 42 }])
+    const res = await fetch(`${server.url}sql`, {
+      method: 'POST',
+      headers: { 'Neon-Connection-String': gw.url('scram'), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ query: 'select 1/0', params: [] }),
+    })
+    assert.equal(res.status, 400)
+    assert.equal(((await res.json()) as { code: string }).code, '22012')
+    assert.equal((await fetch(`${server.url}health`)).status, 200)
+  })
+
+  it('fromEnv().query() runs as the bound user; the memory cache serves repeats until invalidate(tag)', async () => {
+    const t = topology()
+    const server = await serve(code, {
+      SKIFF_URL: upstream.url,
+      SKIFF_USER: t.users.scram.username,
+      SKIFF_PASSWORD: t.users.scram.password,
+      SKIFF_DATABASE: t.database,
+      SKIFF_CACHE: 'memory',
+    })
+    servers.push(server)
+    const app = async (query = '') =>
+      (await (await fetch(`${server.url}app${query}`)).json()) as Record<string, unknown>
+    const before = await counter()
+    const first = await app()
+    assert.deepStrictEqual(first.rows, [{ v: 'one', counted: 't' }], JSON.stringify(first))
+    assert.equal(first.cache, 'MISS')
+    assert.equal((await app()).cache, 'HIT')
+    assert.equal(await counter(), before + 1)
+    await app('?invalidate=items')
+    assert.equal((await app()).cache, 'MISS')
+    assert.equal(await counter(), before + 2)
+  })
+
+  it('fromEnv() with SKIFF_TOKEN sends the token instead of a password; a wrong one is refused', async () => {
+    const t = topology()
+    const env = {
+      SKIFF_URL: `http://127.0.0.1:${gw.httpPort}`,
+      SKIFF_USER: t.users.scram.username,
+      SKIFF_DATABASE: t.database,
+    }
+    const good = await serve(code, { ...env, SKIFF_TOKEN: TOKEN })
+    const bad = await serve(code, { ...env, SKIFF_TOKEN: 'not-the-token' })
+    servers.push(good, bad)
+    const ok = (await (await fetch(`${good.url}app`)).json()) as { rows: unknown }
+    assert.deepStrictEqual(ok.rows, [{ v: 'one', counted: 't' }], JSON.stringify(ok))
+    const refused = await fetch(`${bad.url}app`)
+    assert.equal(refused.status, 500)
+    const body = (await refused.json()) as { message: string; code: string }
+    assert.equal(body.code, '28000', JSON.stringify(body))
+    assert.ok(!body.message.includes('not-the-token'))
+  })
+})
