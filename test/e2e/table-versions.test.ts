@@ -1,0 +1,141 @@
+/**
+ * Issue 22, the gateway's side of the edge read cache: the Skiff-* cache headers of POST /sql, table
+ * versions bumped by routed writes (HTTP and TCP) and, with table_versions = "logical", by writes made
+ * straight on Postgres, read back with GET /versions.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pgClient } from '../helpers/clients.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { directUrl } from '../helpers/topology.js'
+
+const TABLE = 'tv_items'
+
+interface Reply {
+  status: number
+  headers: Headers
+  body: Record<string, unknown>
+}
+
+async function post(gw: TestGateway, query: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const res = await fetch(`http://127.0.0.1:${gw.httpPort}/sql`, {
+    method: 'POST',
+    headers: { 'Neon-Connection-String': gw.url('scram'), Origin: 'https://app.example', ...headers },
+    body: JSON.stringify({ query, params: [] }),
+  })
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> }
+}
+
+async function versions(gw: TestGateway, tables: string, user: 'scram' | 'md5' = 'scram'): Promise<Reply> {
+  const res = await fetch(`http://127.0.0.1:${gw.httpPort}/versions?tables=${encodeURIComponent(tables)}`, {
+    headers: { 'Neon-Connection-String': gw.url(user) },
+  })
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> }
+}
+
+async function versionOf(gw: TestGateway, table: string): Promise<number> {
+  const r = await versions(gw, table)
+  assert.equal(r.status, 200, JSON.stringify(r.body))
+  return (r.body.versions as Record<string, number>)[table]!
+}
+
+/** Polls until `table`'s version passes `than`; returns the ms it took (or fails after `limit` ms). */
+async function waitForBump(gw: TestGateway, table: string, than: number, limit: number): Promise<number> {
+  const start = Date.now()
+  while (Date.now() - start < limit) {
+    if ((await versionOf(gw, table)) > than) return Date.now() - start
+    await sleep(50)
+  }
+  assert.fail(`${table} stayed at version ${than} for ${limit} ms`)
+}
+
+before(async () => {
+  await using su = await pgClient(directUrl())
+  await su.query(`drop table if exists ${TABLE}; create table ${TABLE} (id int primary key, v text)`)
+  await su.query(`grant all on ${TABLE} to public`)
+  await su.query(`insert into ${TABLE} values (1, 'a')`)
+})
+
+describe('table versions: routed writes and the /sql cache headers', () => {
+  let gw: TestGateway
+  before(async () => {
+    gw = await startTestGateway({ http: 'cors_allowed_origins = ["https://app.example"]' })
+  })
+  after(() => gw.stop())
+
+  it('a read names its tables, is cacheable, and carries their versions, exposed to browsers', async () => {
+    const r = await post(gw, `select * from ${TABLE} where id = 1`)
+    assert.equal(r.status, 200)
+    assert.equal(r.headers.get('skiff-read-only'), 'true')
+    assert.equal(r.headers.get('skiff-cacheable'), 'true')
+    assert.equal(r.headers.get('skiff-tables'), `public.${TABLE}`)
+    assert.equal(r.headers.get('skiff-writes'), '')
+    assert.match(r.headers.get('skiff-table-versions') ?? '', new RegExp(`^public\\.${TABLE}=\\d+$`))
+    const exposed = r.headers.get('access-control-expose-headers') ?? ''
+    for (const h of ['Skiff-Read-Only', 'Skiff-Cacheable', 'Skiff-Tables', 'Skiff-Table-Versions'])
+      assert.ok(exposed.includes(h), exposed)
+  })
+
+  it('select now() and a locking read are not cacheable', async () => {
+    const now = await post(gw, 'select now()')
+    assert.equal(now.headers.get('skiff-read-only'), 'true')
+    assert.equal(now.headers.get('skiff-cacheable'), 'false')
+    const locking = await post(gw, `select * from ${TABLE} for update`)
+    assert.equal(locking.headers.get('skiff-read-only'), 'false')
+    assert.equal(locking.headers.get('skiff-cacheable'), 'false')
+  })
+
+  it('a write over HTTP names what it wrote and bumps its version', async () => {
+    const before = await versionOf(gw, `public.${TABLE}`)
+    const r = await post(gw, `update ${TABLE} set v = 'b' where id = 1`)
+    assert.equal(r.status, 200)
+    assert.equal(r.headers.get('skiff-read-only'), 'false')
+    assert.equal(r.headers.get('skiff-cacheable'), 'false')
+    assert.equal(r.headers.get('skiff-writes'), `public.${TABLE}`)
+    assert.equal(r.headers.get('skiff-table-versions'), null)
+    assert.ok((await versionOf(gw, `public.${TABLE}`)) > before)
+    const read = await post(gw, `select v from ${TABLE}`)
+    const stamped = Number((read.headers.get('skiff-table-versions') ?? '').split('=')[1])
+    assert.equal(stamped, await versionOf(gw, `public.${TABLE}`))
+  })
+
+  it('a write over TCP (node-postgres) bumps the version at COMMIT, not before', async () => {
+    await using client = await pgClient(gw.url('scram'))
+    const first = await versionOf(gw, `public.${TABLE}`)
+    await client.query(`insert into ${TABLE} values (2, 'c') on conflict (id) do update set v = 'c'`)
+    const autocommit = await versionOf(gw, `public.${TABLE}`)
+    assert.ok(autocommit > first, 'an autocommit write bumps at once')
+    await client.query('begin')
+    await client.query({ text: `update ${TABLE} set v = $1 where id = 2`, values: ['d'] })
+    assert.equal(await versionOf(gw, `public.${TABLE}`), autocommit, 'not before COMMIT')
+    await client.query('commit')
+    assert.ok((await versionOf(gw, `public.${TABLE}`)) > autocommit, 'bumped at COMMIT')
+  })
+
+  it('GET /versions: an unwritten table has the base version; a bad password is refused', async () => {
+    const r = await versions(gw, 'never_written,public.other')
+    assert.equal(r.status, 200)
+    const v = r.body.versions as Record<string, number>
+    assert.deepEqual(Object.keys(v), ['public.never_written', 'public.other'])
+    assert.equal(v['public.never_written'], v['public.other'])
+    assert.ok(typeof r.body.now === 'number')
+    const bad = await fetch(`http://127.0.0.1:${gw.httpPort}/versions?tables=t`, {
+      headers: { 'Neon-Connection-String': gw.url('scram').replace('skiff_scram_pw', 'wrong') },
+    })
+    assert.notEqual(bad.status, 200)
+    assert.equal(((await bad.json()) as { code: string }).code, '28P01')
+    const missing = await fetch(`http://127.0.0.1:${gw.httpPort}/versions`, {
+      headers: { 'Neon-Connection-String': gw.url('scram') },
+    })
+    assert.equal(missing.status, 400)
+  })
+
+  it('a write whose tables are unknown (CALL, DO) bumps every table of the database', async () => {
+    const before = await versionOf(gw, 'public.some_table')
+    const r = await post(gw, 'do $$ begin perform 1; end $$')
+    assert.equal(r.status, 200)
+    assert.equal(r.headers.get('skiff-writes'), null)
+    assert.ok((await versionOf(gw, 'public.some_table')) > before)
+  })
+})
