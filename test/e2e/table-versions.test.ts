@@ -139,3 +139,52 @@ describe('table versions: routed writes and the /sql cache headers', () => {
     assert.ok((await versionOf(gw, 'public.some_table')) > before)
   })
 })
+
+describe('table versions: logical replication (writes that bypass Skiff)', () => {
+  let gw: TestGateway
+  const slots = `select slot_name from pg_replication_slots where slot_name like 'skiff_tv_${process.pid}_%'`
+  before(async () => {
+    await using su = await pgClient(directUrl())
+    await su.query('alter role skiff_scram replication')
+    await su.query(
+      `do $$ begin if not exists (select 1 from pg_publication where pubname = 'skiff_table_versions') then create publication skiff_table_versions for all tables; end if; end $$`,
+    )
+    gw = await startTestGateway({ pool: 'table_versions = "logical"' })
+  })
+  after(async () => {
+    await gw?.stop()
+    await using su = await pgClient(directUrl())
+    await su.query('alter role skiff_scram noreplication')
+  })
+
+  it('a write made straight on Postgres bumps the version within a second', async () => {
+    await using su = await pgClient(directUrl())
+    // The stream is up once its temporary slot is active.
+    const up = Date.now()
+    while ((await su.query(`${slots} and active`)).rowCount === 0) {
+      assert.ok(Date.now() - up < 10_000, 'the slot did not become active')
+      await sleep(50)
+    }
+    const table = `public.${TABLE}`
+    const before = await versionOf(gw, table)
+    await su.query(`update ${TABLE} set v = 'direct' where id = 1`)
+    const took = await waitForBump(gw, table, before, 1000)
+    assert.ok(took <= 1000)
+    const other = await versionOf(gw, 'public.untouched_table')
+    assert.ok(other < (await versionOf(gw, table)), 'only the written table moved')
+    const truncated = await versionOf(gw, table)
+    await su.query(`truncate ${TABLE}`)
+    await waitForBump(gw, table, truncated, 1000)
+  })
+
+  it('the temporary slot is gone once the gateway stops', async () => {
+    await using su = await pgClient(directUrl())
+    assert.equal((await su.query(slots)).rowCount, 1)
+    await gw.stop()
+    const stop = Date.now()
+    while ((await su.query(slots)).rowCount !== 0) {
+      assert.ok(Date.now() - stop < 5000, 'the slot outlived the gateway')
+      await sleep(50)
+    }
+  })
+})
