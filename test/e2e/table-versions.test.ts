@@ -8,9 +8,11 @@ import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pgClient } from '../helpers/clients.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { directUrl } from '../helpers/topology.js'
+import { directUrl, topology } from '../helpers/topology.js'
 
 const TABLE = 'tv_items'
+/** Only a superuser may create a FOR ALL TABLES publication; the gateway's user is not one. */
+const CREATE_PUBLICATION = `do $$ begin if not exists (select 1 from pg_publication where pubname = 'skiff_table_versions') then create publication skiff_table_versions for all tables; end if; end $$`
 
 interface Reply {
   status: number
@@ -146,9 +148,7 @@ describe('table versions: logical replication (writes that bypass Skiff)', () =>
   before(async () => {
     await using su = await pgClient(directUrl())
     await su.query('alter role skiff_scram replication')
-    await su.query(
-      `do $$ begin if not exists (select 1 from pg_publication where pubname = 'skiff_table_versions') then create publication skiff_table_versions for all tables; end if; end $$`,
-    )
+    await su.query(CREATE_PUBLICATION)
     gw = await startTestGateway({ pool: 'table_versions = "logical"' })
   })
   after(async () => {
@@ -186,5 +186,47 @@ describe('table versions: logical replication (writes that bypass Skiff)', () =>
       assert.ok(Date.now() - stop < 5000, 'the slot outlived the gateway')
       await sleep(50)
     }
+  })
+})
+
+describe('table versions: logical replication on every shard', () => {
+  let gw: TestGateway
+  const urls = () => {
+    const t = topology()
+    const su = t.users.superuser
+    return t.shards.map(
+      (s) =>
+        `postgres://${su.username}:${encodeURIComponent(su.password)}@127.0.0.1:${s.port}/${t.shardDatabase}`,
+    )
+  }
+  before(async () => {
+    for (const url of urls()) {
+      await using su = await pgClient(url)
+      await su.query('alter role skiff_scram replication')
+      await su.query(`drop table if exists tv_sharded; create table tv_sharded (id int primary key)`)
+      await su.query(CREATE_PUBLICATION)
+    }
+    gw = await startTestGateway({ shards: true, pool: 'table_versions = "logical"' })
+  })
+  after(async () => {
+    await gw?.stop()
+    for (const url of urls()) {
+      await using su = await pgClient(url)
+      await su.query('alter role skiff_scram noreplication')
+    }
+  })
+
+  it('a direct write on the last shard bumps the version (one slot per shard primary)', async () => {
+    const last = urls().at(-1)!
+    await using su = await pgClient(last)
+    const up = Date.now()
+    const active = `select 1 from pg_replication_slots where slot_name like 'skiff_tv_${process.pid}_%' and active`
+    while ((await su.query(active)).rowCount === 0) {
+      assert.ok(Date.now() - up < 10_000, 'the last shard has no active slot')
+      await sleep(50)
+    }
+    const before = await versionOf(gw, 'public.tv_sharded')
+    await su.query('insert into tv_sharded values (1)')
+    await waitForBump(gw, 'public.tv_sharded', before, 1000)
   })
 })

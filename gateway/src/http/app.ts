@@ -15,7 +15,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { type ScrapeCredentials, scrapeAllowed } from '../metrics/scrape-auth.js'
 import type { ClientContext } from '../session/client-context.js'
 import { checkApiToken } from './api-tokens.js'
-import { bodyCacheFacts, bumpWrites, CACHE_HEADERS, cacheHeaders } from './cache-headers.js'
+import { bodyCacheFacts, CACHE_HEADERS, cacheHeaders } from './cache-headers.js'
 import { parseConnectionString } from './connection-string.js'
 import { gatewayErrorBody } from './error-body.js'
 import { readBody } from './read-body.js'
@@ -182,7 +182,7 @@ async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlOu
       if (!res.writableFinished) stop()
     })
   })
-  if (reply.status === 200) bumpWrites(facts, pool)
+  // The session bumped what the request wrote at its last ReadyForQuery (session/routed-writes.ts).
   return { reply, cache: reply.status === 200 ? cache : undefined }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The `Skiff-*` cache headers of a `POST /sql` response (issue 22), for an edge read cache:
  * `Skiff-Read-Only`, `Skiff-Cacheable`, `Skiff-Tables`, `Skiff-Writes` and `Skiff-Table-Versions`
- * (README "Table versions and cache headers"), and the version bumps of the writes `/sql` runs.
+ * (README "Table versions and cache headers"). The writes a request makes are bumped by its session
+ * (session/routed-writes.ts), as for TCP and WebSocket clients.
  * @module
  */
 import { tableVersions } from '../pool/table-versions.js'
@@ -47,11 +48,4 @@ export function cacheHeaders(facts: CacheFacts, pool: UserPool | undefined): Rec
       .join(',')
   }
   return headers
-}
-
-/** After a request that wrote succeeded: bumps its tables, or the whole database if they are unknown. */
-export function bumpWrites(facts: CacheFacts, pool: UserPool | undefined): void {
-  if (pool === undefined || pool.tableVersions === 'off' || facts.readOnly) return
-  if (facts.writes === undefined) tableVersions.bumpAll(pool.database)
-  else if (facts.writes.length > 0) tableVersions.bump(pool.database, facts.writes)
 }
