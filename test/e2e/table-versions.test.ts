@@ -11,7 +11,12 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { directUrl, topology } from '../helpers/topology.js'
 
 const TABLE = 'tv_items'
-/** Only a superuser may create a FOR ALL TABLES publication; the gateway's user is not one. */
+/**
+ * Only a superuser may create a FOR ALL TABLES publication; the gateway's user is not one. Dropped
+ * after each suite: while it exists, Postgres refuses UPDATE and DELETE on tables without a replica
+ * identity, which other tests on the shared topology make.
+ */
+const DROP_PUBLICATION = 'drop publication if exists skiff_table_versions'
 const CREATE_PUBLICATION = `do $$ begin if not exists (select 1 from pg_publication where pubname = 'skiff_table_versions') then create publication skiff_table_versions for all tables; end if; end $$`
 
 interface Reply {
@@ -155,6 +160,7 @@ describe('table versions: logical replication (writes that bypass Skiff)', () =>
     await gw?.stop()
     await using su = await pgClient(directUrl())
     await su.query('alter role skiff_scram noreplication')
+    await su.query(DROP_PUBLICATION)
   })
 
   it('a write made straight on Postgres bumps the version within a second', async () => {
@@ -213,6 +219,7 @@ describe('table versions: logical replication on every shard', () => {
     for (const url of urls()) {
       await using su = await pgClient(url)
       await su.query('alter role skiff_scram noreplication')
+      await su.query(DROP_PUBLICATION)
     }
   })
 

@@ -11,6 +11,13 @@
  * all look old), and a lost connection is retried after 1 s, doubling to 30 s. Status updates confirm
  * every position received, every 10 s and whenever the server asks.
  *
+ * With `general.server_tls` the stream runs over TLS like every server connection.
+ *
+ * Beware: while a publication FOR ALL TABLES that publishes updates and deletes exists, Postgres
+ * refuses UPDATE and DELETE on a table without a replica identity (no primary key, no REPLICA
+ * IDENTITY): give such tables one, or create `skiff_table_versions` yourself for the tables you cache
+ * (`FOR TABLE a, b` or `FOR TABLES IN SCHEMA s`): Skiff uses the publication of that name as it is.
+ *
  * The user needs the REPLICATION attribute (or superuser); the publication is created only if missing,
  * which needs a superuser (or create it once yourself: `CREATE PUBLICATION skiff_table_versions FOR ALL
  * TABLES`). A refusal is logged (without secrets) and retried like a lost connection.
@@ -27,6 +34,7 @@ import { PgOutputReader, ReplicationStream, standbyStatusUpdate } from './pgoutp
 import { describeAddress, type ServerAddress, type ServerLogin } from './server-address.js'
 import { openTcp } from './server-connector.js'
 import { ServerStartup } from './server-startup.js'
+import { negotiateServerTls } from './server-tls.js'
 import { type TableVersions, tableVersions } from './table-versions.js'
 
 /** The publication every slot reads (one per database on the server). */
@@ -87,10 +95,36 @@ export class TableVersionReplication {
         this.lost(err instanceof Error ? err.message : String(err))
       }
     })
-    const socket = openTcp(this.address) as net.Socket
-    this.socket = socket
-    socket.on('connect', () => socket.write(this.startup!.startupMessage()))
-    socket.on('data', (chunk: Buffer) => stream.push(chunk))
+    const plain = openTcp(this.address) as net.Socket
+    this.socket = plain
+    this.watch(plain)
+    const begin = (socket: net.Socket) => {
+      socket.on('data', (chunk: Buffer) => stream.push(chunk))
+      socket.write(this.startup!.startupMessage())
+    }
+    plain.on('connect', () => {
+      const tls = this.login.tls
+      if (tls === undefined) return begin(plain)
+      negotiateServerTls(
+        plain,
+        this.address.host,
+        tls,
+        (reason) => this.lost(reason),
+        (secure) => {
+          // The plain socket only carries the TLS one from now on: its events no longer count.
+          plain
+            .removeAllListeners('error')
+            .removeAllListeners('close')
+            .on('error', () => {})
+          this.socket = secure
+          this.watch(secure)
+          begin(secure)
+        },
+      )
+    })
+  }
+
+  private watch(socket: net.Socket): void {
     socket.on('error', (err) => this.lost(err.message))
     socket.on('close', () => this.lost('the server closed the connection'))
   }
