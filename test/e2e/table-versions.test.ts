@@ -237,3 +237,40 @@ describe('table versions: logical replication on every shard', () => {
     await waitForBump(gw, 'public.tv_sharded', before, 1000)
   })
 })
+
+describe('table versions: off, and API tokens', () => {
+  const TOKEN = 'tok_tv_0123456789abcdefghijklmnopqrstuv'
+  let gw: TestGateway
+  before(async () => {
+    gw = await startTestGateway({
+      pool: 'table_versions = "off"',
+      http: `[[http.api_tokens]]\ntoken = "${TOKEN}"\nusername = "skiff_scram"`,
+    })
+  })
+  after(() => gw.stop())
+
+  it('off: /sql still classifies but sends no versions, and GET /versions answers 0A000 after the login', async () => {
+    const r = await post(gw, `select * from ${TABLE}`)
+    assert.equal(r.headers.get('skiff-cacheable'), 'true')
+    assert.equal(r.headers.get('skiff-table-versions'), null)
+    const url = gw.url('scram').replace(/:[^:@/]*@/, '@') // no password: the token stands in
+    const res = await fetch(`http://127.0.0.1:${gw.httpPort}/versions?tables=t`, {
+      headers: { 'Neon-Connection-String': url, Authorization: `Bearer ${TOKEN}` },
+    })
+    assert.equal(res.status, 400)
+    assert.equal(((await res.json()) as { code: string }).code, '0A000')
+  })
+
+  it('answers a CORS preflight for GET /versions', async () => {
+    const res = await fetch(`http://127.0.0.1:${gw.httpPort}/versions`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://app.example',
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'neon-connection-string',
+      },
+    })
+    assert.equal(res.status, 204)
+    assert.match(res.headers.get('access-control-allow-methods') ?? '', /GET/)
+  })
+})
