@@ -120,6 +120,15 @@ describe('table versions: routed writes and the /sql cache headers', () => {
     assert.ok((await versionOf(gw, `public.${TABLE}`)) > autocommit, 'bumped at COMMIT')
   })
 
+  it('a named prepared statement bound again in a later transaction bumps too', async () => {
+    await using client = await pgClient(gw.url('scram'))
+    const write = { name: 'tv_named_write', text: `update ${TABLE} set v = $1 where id = 1`, values: ['n1'] }
+    await client.query(write) // Parse, Bind, Execute
+    const parsed = await versionOf(gw, `public.${TABLE}`)
+    await client.query({ ...write, values: ['n2'] }) // Bind and Execute only
+    assert.ok((await versionOf(gw, `public.${TABLE}`)) > parsed)
+  })
+
   it('GET /versions: an unwritten table has the base version; a bad password is refused', async () => {
     const r = await versions(gw, 'never_written,public.other')
     assert.equal(r.status, 200)

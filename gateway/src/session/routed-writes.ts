@@ -5,9 +5,12 @@
  * that ends the transaction: at once for an autocommit statement, at COMMIT for a transaction block.
  * A block that ends in ROLLBACK bumps too, which only makes cached entries look older.
  *
- * Reads cost one shape-cache lookup per statement and nothing else; a write decodes its text for the
- * cache of write targets. Not seen: a named prepared statement parsed in an earlier transaction and
- * only bound and executed in this one (its Parse was noted then, not now); logical mode sees those.
+ * A named prepared statement that writes is remembered by name when parsed, so a Bind of it in a later
+ * transaction (postgres.js, node-postgres with `name`) counts too. A SQL EXECUTE is a write of
+ * unknown tables (the whole database is bumped).
+ *
+ * Reads cost one shape-cache lookup per statement and a byte check per Bind of an unnamed statement;
+ * a write decodes its text for the cache of write targets.
  * @module
  */
 import { tableVersions } from '../pool/table-versions.js'
@@ -16,24 +19,46 @@ import { classifyCached, sqlCacheFacts } from '../sql/index.js'
 
 const QUERY = 0x51 // 'Q'
 const PARSE = 0x50 // 'P'
+const BIND = 0x42 // 'B'
 
 /** The writes of one client's current transaction, not yet bumped. */
 export class RoutedWrites {
   private tables: Set<string> | undefined
   private everything = false
+  /** The client's named statements that write: their tables, or undefined when unknown. */
+  private readonly named = new Map<string, readonly string[] | undefined>()
 
-  /** A Query or Parse message `buf[start, end)` of the client's, on `pool`. */
+  /** A Query, Parse or Bind message `buf[start, end)` of the client's, on `pool`. */
   note(pool: UserPool, code: number, buf: Buffer, start: number, end: number): void {
     if (pool.tableVersions === 'off') return
+    if (code === BIND) return this.bind(buf, start, end)
     const range = textRange(code, buf, start, end)
     if (range === undefined) return
+    const name = code === PARSE && buf[start + 5] !== 0 ? buf.toString('utf8', start + 5, range[0] - 1) : ''
+    if (name !== '') this.named.delete(name)
     const info = classifyCached(buf, range[0], range[1])
     if (info.kind !== 'write' && info.kind !== 'other') return
-    const facts = sqlCacheFacts(buf.toString('utf8', range[0], range[1]))
-    if (facts.writes === undefined) this.everything = true
-    else if (facts.writes.length > 0) {
+    const writes = sqlCacheFacts(buf.toString('utf8', range[0], range[1])).writes
+    if (name !== '') this.named.set(name, writes)
+    this.add(writes)
+  }
+
+  /** A Bind of a named statement that writes: its tables count in this transaction. */
+  private bind(buf: Buffer, start: number, end: number): void {
+    if (this.named.size === 0) return
+    const portalEnd = buf.indexOf(0, start + 5)
+    if (portalEnd < 0 || portalEnd + 1 >= end || buf[portalEnd + 1] === 0) return
+    const nameEnd = buf.indexOf(0, portalEnd + 1)
+    if (nameEnd < 0 || nameEnd >= end) return
+    const name = buf.toString('utf8', portalEnd + 1, nameEnd)
+    if (this.named.has(name)) this.add(this.named.get(name))
+  }
+
+  private add(writes: readonly string[] | undefined): void {
+    if (writes === undefined) this.everything = true
+    else if (writes.length > 0) {
       this.tables ??= new Set()
-      for (const t of facts.writes) this.tables.add(t)
+      for (const t of writes) this.tables.add(t)
     }
   }
 
