@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { combineCacheFacts, sqlCacheFacts } from './cache-facts.js'
+import { mayWriteTables } from './write-words.js'
 
 type Case = [text: string, readOnly: boolean, cacheable: boolean, writes: string[] | undefined]
+
+/** Every text whose facts name a write passes the session's first look (write-words.ts). */
+const mayWrite = (text: string) => mayWriteTables(Buffer.from(text), 0, Buffer.byteLength(text))
 
 function expectFacts(cases: Case[]): void {
   for (const [text, readOnly, cacheable, writes] of cases) {
     const f = sqlCacheFacts(text)
+    if (f.writes === undefined || f.writes.length > 0) assert.ok(mayWrite(text), `first look missed ${text}`)
     assert.deepEqual(
       { readOnly: f.readOnly, cacheable: f.cacheable, writes: f.writes },
       { readOnly, cacheable, writes },
@@ -141,5 +146,16 @@ describe('combineCacheFacts', () => {
     assert.equal(combineCacheFacts([read, now]).readOnly, true)
     assert.deepEqual(combineCacheFacts([read, write]).writes, ['public.c'])
     assert.equal(combineCacheFacts([read, sqlCacheFacts('call p()')]).writes, undefined)
+  })
+})
+
+describe('mayWriteTables (the first look)', () => {
+  it('lets reads through without classifying them, and catches the words of writes in any case', () => {
+    assert.equal(mayWrite('SELECT abalance FROM pgbench_accounts WHERE aid = 123;'), false)
+    assert.equal(mayWrite('select updated_at, inserted from t_update where dropped'), false)
+    assert.equal(mayWrite('with d as (DELETE from t) select 1'), true)
+    assert.equal(mayWrite('select * InTo t2 from t'), true)
+    assert.equal(mayWrite("select 'update'"), true, 'a literal only costs a classification')
+    assert.equal(mayWrite('DO $$ begin end $$'), true)
   })
 })
