@@ -110,6 +110,7 @@ export class QueryPhase {
         if (code === FrontendCode.Sync && rw !== undefined && this.answerPrepare(rw)) continue
         syncs++
       } else if (code === FrontendCode.Parse) this.countQuery(f)
+      else if (code === FrontendCode.Bind) b.noteWrite(code, f.buffer, f.start, f.end)
       else if (code === FrontendCode.Terminate) {
         if (runStart >= 0) b.forward(f.buffer.subarray(runStart, f.start), syncs)
         else if (rw?.hasItems) b.forward(undefined, syncs)
@@ -131,6 +132,7 @@ export class QueryPhase {
     const b = this.bindings
     this.queryCount++
     b.transactionQueries++
+    b.noteWrite(f.code, f.buffer, f.start, f.end)
     if (!b.transactionMode) return
     let flags = cleanupFromText(f.buffer, f.start + 5, f.end)
     const set = startsWithSet(f.buffer, f.start + 5, f.end)

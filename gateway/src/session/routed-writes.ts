@@ -1,0 +1,85 @@
+/**
+ * Table versions from the writes a session routes (issue 22, `[pools.X] table_versions = "routed"` or
+ * `"logical"`): each Query or Parse the client sends that the classifier calls a write has its target
+ * tables noted (sql/cache-facts.ts), and they are bumped (pool/table-versions.ts) at the ReadyForQuery
+ * that ends the transaction: at once for an autocommit statement, at COMMIT for a transaction block.
+ * A block that ends in ROLLBACK bumps too, which only makes cached entries look older.
+ *
+ * A named prepared statement that writes is remembered by name when parsed, so a Bind of it in a later
+ * transaction (postgres.js, node-postgres with `name`) counts too. A SQL EXECUTE is a write of
+ * unknown tables (the whole database is bumped).
+ *
+ * A text without a word that writes (sql/write-words.ts: one pass over its bytes, about 0.1 µs for
+ * pgbench's SELECT) costs nothing more; one with such a word is classified (a shape-cache hit) and, if
+ * a write, its text decoded for the cache of write targets. A Bind of an unnamed statement costs a
+ * byte check.
+ * @module
+ */
+import { tableVersions } from '../pool/table-versions.js'
+import type { UserPool } from '../pool/user-pool.js'
+import { classifyCached, mayWriteTables, sqlCacheFacts } from '../sql/index.js'
+
+const QUERY = 0x51 // 'Q'
+const PARSE = 0x50 // 'P'
+const BIND = 0x42 // 'B'
+
+/** The writes of one client's current transaction, not yet bumped. */
+export class RoutedWrites {
+  private tables: Set<string> | undefined
+  private everything = false
+  /** The client's named statements that write: their tables, or undefined when unknown. */
+  private readonly named = new Map<string, readonly string[] | undefined>()
+
+  /** A Query, Parse or Bind message `buf[start, end)` of the client's, on `pool`. */
+  note(pool: UserPool, code: number, buf: Buffer, start: number, end: number): void {
+    if (pool.tableVersions === 'off') return
+    if (code === BIND) return this.bind(buf, start, end)
+    const range = textRange(code, buf, start, end)
+    if (range === undefined) return
+    const name = code === PARSE && buf[start + 5] !== 0 ? buf.toString('utf8', start + 5, range[0] - 1) : ''
+    if (name !== '') this.named.delete(name)
+    if (!mayWriteTables(buf, range[0], range[1])) return
+    const info = classifyCached(buf, range[0], range[1])
+    if (info.kind !== 'write' && info.kind !== 'other') return
+    const writes = sqlCacheFacts(buf.toString('utf8', range[0], range[1])).writes
+    if (name !== '') this.named.set(name, writes)
+    this.add(writes)
+  }
+
+  /** A Bind of a named statement that writes: its tables count in this transaction. */
+  private bind(buf: Buffer, start: number, end: number): void {
+    if (this.named.size === 0) return
+    const portalEnd = buf.indexOf(0, start + 5)
+    if (portalEnd < 0 || portalEnd + 1 >= end || buf[portalEnd + 1] === 0) return
+    const nameEnd = buf.indexOf(0, portalEnd + 1)
+    if (nameEnd < 0 || nameEnd >= end) return
+    const name = buf.toString('utf8', portalEnd + 1, nameEnd)
+    if (this.named.has(name)) this.add(this.named.get(name))
+  }
+
+  private add(writes: readonly string[] | undefined): void {
+    if (writes === undefined) this.everything = true
+    else if (writes.length > 0) {
+      this.tables ??= new Set()
+      for (const t of writes) this.tables.add(t)
+    }
+  }
+
+  /** The transaction ended (ReadyForQuery 'I'): bumps what it wrote. */
+  ended(pool: UserPool): void {
+    if (this.tables === undefined && !this.everything) return
+    if (this.everything) tableVersions.bumpAll(pool.database)
+    else tableVersions.bump(pool.database, this.tables!)
+    this.tables = undefined
+    this.everything = false
+  }
+}
+
+/** Where a Query's text or a Parse's query string is in the message; undefined for a malformed one. */
+function textRange(code: number, buf: Buffer, start: number, end: number): [number, number] | undefined {
+  if (code === QUERY) return [start + 5, end - 1]
+  if (code !== PARSE) return undefined
+  const nameEnd = buf.indexOf(0, start + 5)
+  const textEnd = nameEnd < 0 ? -1 : buf.indexOf(0, nameEnd + 1)
+  return nameEnd < 0 || textEnd < 0 || textEnd >= end ? undefined : [nameEnd + 1, textEnd]
+}
