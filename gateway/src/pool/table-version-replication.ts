@@ -1,7 +1,7 @@
 /**
  * One logical replication connection for table versions (`[pools.X] table_versions = "logical"`,
- * issue 22): on one primary, it logs in as the pool's first user with `replication=database`, makes
- * sure the publication `skiff_table_versions` (FOR ALL TABLES) exists, creates a TEMPORARY slot with
+ * issue 22): on one primary, it logs in as the pool's first user with `replication=database`, checks
+ * that the publication `skiff_table_versions` exists, creates a TEMPORARY slot with
  * the `pgoutput` plugin, and streams it; each committed transaction bumps the versions of the tables
  * it changed, so writes that bypass Skiff (psql on the server, another app) count too.
  *
@@ -18,9 +18,11 @@
  * IDENTITY): give such tables one, or create `skiff_table_versions` yourself for the tables you cache
  * (`FOR TABLE a, b` or `FOR TABLES IN SCHEMA s`): Skiff uses the publication of that name as it is.
  *
- * The user needs the REPLICATION attribute (or superuser); the publication is created only if missing,
- * which needs a superuser (or create it once yourself: `CREATE PUBLICATION skiff_table_versions FOR ALL
- * TABLES`). A refusal is logged (without secrets) and retried like a lost connection.
+ * The user needs the REPLICATION attribute (or superuser). Skiff never creates the publication, since
+ * a FOR ALL TABLES one changes what UPDATE and DELETE accept on every table of the database: the
+ * operator creates it (`CREATE PUBLICATION skiff_table_versions FOR TABLE …`, or FOR ALL TABLES after
+ * checking replica identities). Missing, the stream stops with an error naming the command, logged
+ * (without secrets) and retried like a lost connection.
  * @see https://www.postgresql.org/docs/current/protocol-replication.html
  * @see https://www.postgresql.org/docs/current/logical-replication-publication.html
  * @module
@@ -39,8 +41,8 @@ import { type TableVersions, tableVersions } from './table-versions.js'
 
 /** The publication every slot reads (one per database on the server). */
 export const PUBLICATION = 'skiff_table_versions'
-/** Creates the publication unless it exists (checked first: only a superuser may create it). */
-const CREATE_PUBLICATION = `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = '${PUBLICATION}') THEN CREATE PUBLICATION ${PUBLICATION} FOR ALL TABLES; END IF; END $$`
+/** Fails, with the command to run, unless the operator created the publication. */
+const CHECK_PUBLICATION = `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = '${PUBLICATION}') THEN RAISE EXCEPTION 'publication ${PUBLICATION} does not exist in this database' USING HINT = 'create it: CREATE PUBLICATION ${PUBLICATION} FOR TABLE <the tables you cache> (or FOR ALL TABLES, once every table has a primary key or REPLICA IDENTITY, since UPDATE and DELETE are refused on the others)'; END IF; END $$`
 const STATUS_INTERVAL_MS = 10_000
 const MAX_RETRY_MS = 30_000
 
@@ -143,15 +145,14 @@ export class TableVersionReplication {
   private other(code: number, buf: Buffer, start: number, end: number): void {
     if (this.step === 'login') {
       const out = this.startup!.handle(code, buf, start, end)
-      if (out === 'ready') return this.next('publication', CREATE_PUBLICATION)
+      if (out === 'ready') return this.next('publication', CHECK_PUBLICATION)
       if (out !== undefined) this.socket?.write(out)
       return
     }
     if (code === BackendCode.ErrorResponse) {
       const fields = parseErrorFields(buf, start, end)
-      // An existing publication is what we want (42710 duplicate_object).
-      if (this.step === 'publication' && fields.get('C') === '42710') return
-      throw new Error(`${fields.get('C') ?? ''} ${fields.get('M') ?? 'refused'}`.trim())
+      const hint = fields.get('H') === undefined ? '' : ` (${fields.get('H')})`
+      throw new Error(`${fields.get('C') ?? ''} ${fields.get('M') ?? 'refused'}${hint}`.trim())
     }
     if (code === BackendCode.ReadyForQuery && this.step === 'publication') {
       return this.next(
