@@ -48,6 +48,9 @@ const ALLOWED_HEADERS = [
   'Skiff-Sharding-Key',
   'Skiff-Role',
   'Skiff-Lsn',
+  // The SDK's edge-cache hints (read by the edge adapters; the gateway ignores them).
+  'Skiff-Cache-Control',
+  'Skiff-Cache-Tags',
 ]
 
 type Env = { Bindings: HttpBindings }
