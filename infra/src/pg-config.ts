@@ -31,7 +31,9 @@ export function serverConf(
     unix_socket_directories: quote(socketDir),
     max_connections: 200,
     password_encryption: quote('scram-sha-256'),
-    wal_level: 'replica',
+    // logical: Skiff's table_versions = "logical" streams changes from a pgoutput slot (issue 22);
+    // streaming replicas work the same with it.
+    wal_level: 'logical',
     max_wal_senders: 10,
     hot_standby: 'on',
     // Fault tests read from replicas while writing to the primary; avoid snapshot-conflict cancels.

@@ -120,6 +120,11 @@ export const poolSchema = z.object({
     countSchema().default(0),
     'Failed attempts to get a server connection after which a client is disconnected; 0 disables.',
   ),
+  table_versions: looseEnum(['off', 'routed', 'logical'])
+    .default('routed')
+    .describe(
+      'Beyond PgCat (issue 22, the edge read cache): how Skiff keeps a version per table, returned in the Skiff-Table-Versions header of POST /sql and by GET /versions. "routed": bumped by every write Skiff routes (TCP, WebSocket, HTTP; at COMMIT inside a transaction). "logical": also by every change read from logical replication, so writes that bypass Skiff count too: Skiff creates the publication skiff_table_versions (FOR ALL TABLES) if it is missing, and a temporary pgoutput slot on the current primary of each shard (needs wal_level = logical and the pool\'s first user with REPLICATION; creating the publication needs a superuser, or create it yourself, e.g. FOR TABLE a, b: Skiff uses it as it finds it; beware that while a FOR ALL TABLES publication exists Postgres refuses UPDATE and DELETE on tables without a replica identity). "off": no bumps, no Skiff-Table-Versions, and GET /versions answers 0A000.',
+    ),
   prepared_statements_cache_size: countSchema()
     .optional()
     .describe('Overrides general.prepared_statements_cache_size for this pool (PgCat reads it here).'),

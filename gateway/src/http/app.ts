@@ -15,12 +15,14 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { type ScrapeCredentials, scrapeAllowed } from '../metrics/scrape-auth.js'
 import type { ClientContext } from '../session/client-context.js'
 import { checkApiToken } from './api-tokens.js'
+import { bodyCacheFacts, CACHE_HEADERS, cacheHeaders } from './cache-headers.js'
 import { parseConnectionString } from './connection-string.js'
 import { gatewayErrorBody } from './error-body.js'
 import { readBody } from './read-body.js'
 import { parseSqlBody } from './sql-body.js'
 import { batchBegin, flag, type HeaderGetter, refuseRepeatedHeaders, routingHeaders } from './sql-headers.js'
 import { responseTooLarge, runSql, type SqlReply, type SqlRequest } from './sql-runner.js'
+import { handleVersions } from './versions-route.js'
 
 /** What the routes need from the gateway. */
 export interface HttpServices {
@@ -68,14 +70,25 @@ export function createHttpApp(services: HttpServices): Hono<Env> {
     const from = c.req.header('Origin')
     return from !== undefined && http.cors_allowed_origins.includes(from) ? from : undefined
   }
+  app.options(
+    '/versions',
+    cors({ origin, allowMethods: ['GET', 'OPTIONS'], allowHeaders: ALLOWED_HEADERS, maxAge: 86400 }),
+  )
   app.post('/sql', async (c) => {
-    const reply = await handleSql(c, services)
+    const { reply, cache } = await handleSql(c, services)
     const text = JSON.stringify(reply.body)
     // The row-by-row estimate stops runaway results early; this is the exact limit on what is sent.
     if (reply.status === 200 && Buffer.byteLength(text) > http.max_response_bytes)
       throw responseTooLarge(http.max_response_bytes)
     const lsn = reply.status === 200 ? reply.lsn : undefined // an error wrote nothing to read back
-    return sendJson(c, reply.status, text, allowOrigin(c), lsn)
+    return sendJson(c, reply.status, text, allowOrigin(c), lsn, cache)
+  })
+  app.get('/versions', async (c) => {
+    refuseRepeatedHeaders(c.env.incoming.rawHeaders)
+    const get: HeaderGetter = (name) => c.req.header(name)
+    const req = { get, tables: c.req.query('tables'), remoteAddress: remoteAddress(c) }
+    const reply = await handleVersions(services.context, http, req)
+    return sendJson(c, reply.status, JSON.stringify(reply.body), allowOrigin(c))
   })
   app.get('/health', (c) => c.json({ status: 'ok' }))
   app.get('/ready', async (c) => {
@@ -118,7 +131,13 @@ function serveMetrics(app: Hono<Env>, metrics: NonNullable<HttpServices['metrics
   })
 }
 
-async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlReply> {
+/** A `/sql` reply and its cache headers (README "Table versions and cache headers"). */
+interface SqlOutcome {
+  reply: SqlReply
+  cache: Record<string, string> | undefined
+}
+
+async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlOutcome> {
   refuseRepeatedHeaders(c.env.incoming.rawHeaders)
   const get: HeaderGetter = (name) => c.req.header(name)
   const target = parseConnectionString(get('Neon-Connection-String'))
@@ -152,18 +171,24 @@ async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlRe
     remoteAddress: remoteAddress(c),
   }
   const limits = { maxResponseBytes: http.max_response_bytes, timeoutMs: http.request_timeout }
-  return runSql(context, req, limits, (stop) => {
+  const pool = lookup.kind === 'found' ? lookup.pool : undefined
+  const facts = bodyCacheFacts(body)
+  // Versions as the request starts: a write landing meanwhile makes the entry look older, not newer.
+  const cache = cacheHeaders(facts, pool)
+  const reply = await runSql(context, req, limits, (stop) => {
     const res = c.env.outgoing
     // 'close' before the response is written: the caller hung up, so nobody waits for the result.
     res.once('close', () => {
       if (!res.writableFinished) stop()
     })
   })
+  // The session bumped what the request wrote at its last ReadyForQuery (session/routed-writes.ts).
+  return { reply, cache: reply.status === 200 ? cache : undefined }
 }
 
 /**
- * Sends a JSON text (`body` already serialized) with the CORS header the origin gets, and the
- * read-your-writes position (`Skiff-Lsn`) when the request has one.
+ * Sends a JSON text (`body` already serialized) with the CORS header the origin gets, the
+ * read-your-writes position (`Skiff-Lsn`) when the request has one, and the cache headers.
  */
 function sendJson(
   c: Context,
@@ -171,14 +196,22 @@ function sendJson(
   body: string,
   origin: string | undefined,
   lsn?: string,
+  cache?: Record<string, string>,
 ): Response {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' }
   if (origin !== undefined) headers['Access-Control-Allow-Origin'] = origin
   if (origin !== undefined && origin !== '*') headers.Vary = 'Origin'
+  const exposed: string[] = []
   if (lsn !== undefined) {
     headers['Skiff-Lsn'] = lsn
-    if (origin !== undefined) headers['Access-Control-Expose-Headers'] = 'Skiff-Lsn'
+    exposed.push('Skiff-Lsn')
   }
+  if (cache !== undefined) {
+    Object.assign(headers, cache)
+    exposed.push(...CACHE_HEADERS.filter((h) => h in cache))
+  }
+  if (origin !== undefined && exposed.length > 0)
+    headers['Access-Control-Expose-Headers'] = exposed.join(', ')
   return c.body(body, status as 200, headers)
 }
 

@@ -111,7 +111,7 @@ function requestBytes(req: SqlRequest): Buffer {
  * refused a NUL in every field; our serializers refuse one again rather than let it split a packet
  * into further fields, and that becomes a 400 here, not a 500.
  */
-function login(target: ConnectionTarget, withPassword: boolean): Buffer[] {
+export function login(target: ConnectionTarget, withPassword: boolean): Buffer[] {
   try {
     const startup = serializeStartupMessage({
       ...Object.fromEntries(target.params),

@@ -115,6 +115,7 @@ function buildUserPool(
     poolRouting(pool),
   )
   userPool.transactionTimeout = g.transaction_timeout
+  userPool.tableVersions = pool.table_versions
   userPool.authQuery = authQueryOf(config, database, pool, user, login, userPool, connector)
   return userPool
 }

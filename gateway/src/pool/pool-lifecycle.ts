@@ -8,6 +8,7 @@
 import { BudgetBook } from './connection-budget.js'
 import { PauseControl } from './pause-control.js'
 import type { PoolRegistry } from './pool-registry.js'
+import { TableVersionFeeds } from './table-version-feeds.js'
 import type { UserPool } from './user-pool.js'
 
 /** Live and retired pools, their budgets and their pause state. */
@@ -15,6 +16,8 @@ export class PoolLifecycle {
   /** max_db_connections / max_user_connections budgets, shared by old and new pools across reloads. */
   readonly budgets = new BudgetBook()
   private readonly pauses = new PauseControl()
+  /** Logical replication streams for `table_versions = "logical"` (issue 22). */
+  readonly tableVersionFeeds = new TableVersionFeeds()
   /** Pools a reload replaced or removed, draining; closed by upkeep once empty. */
   private retired: UserPool[] = []
 
@@ -51,9 +54,13 @@ export class PoolLifecycle {
     return this.pauses.isPaused(database)
   }
 
-  /** Upkeep: idle and lifetime expiry, min_pool_size, and closing retired pools once drained. */
+  /**
+   * Upkeep: idle and lifetime expiry, min_pool_size, the table-version streams, and closing retired
+   * pools once drained.
+   */
   maintain(now = Date.now()): void {
     for (const pool of this.registry().userPools()) for (const sp of pool.serverPools()) sp.maintain(now)
+    this.tableVersionFeeds.sync(this.registry().userPools())
     if (this.retired.length === 0) return
     // A client still listening through the old pool's listener keeps it (and its notifications) open.
     const drained = (pool: UserPool) => !pool.listening && [...pool.serverPools()].every((sp) => sp.drained)
@@ -63,6 +70,7 @@ export class PoolLifecycle {
 
   /** Closes every pool, retired ones included (shutdown). */
   closeAll(): void {
+    this.tableVersionFeeds.closeAll()
     for (const pool of this.every()) pool.close()
     this.retired = []
   }

@@ -9,6 +9,7 @@ import { effectiveRole } from './health-candidates.js'
 import { NotificationListener } from './notification-listener.js'
 import { type PoolSharding, UNSHARDED } from './pool-sharding.js'
 import type { ServerPool } from './server-pool.js'
+import type { TableVersionsMode } from './table-versions.js'
 
 /** How long a client keeps a server connection. */
 export type PoolMode = 'transaction' | 'session'
@@ -99,6 +100,9 @@ export class UserPool {
     for (const pool of this.serverPools()) pool.close()
     this.listenerInstance?.close()
   }
+
+  /** `[pools.X] table_versions` (issue 22's edge read cache); set by build-pools.ts. */
+  tableVersions: TableVersionsMode = 'routed'
 
   /** transaction_timeout in ms (0: none); set by build-pools.ts. */
   transactionTimeout = 0

@@ -131,6 +131,7 @@ export class QueryPhase {
     const b = this.bindings
     this.queryCount++
     b.transactionQueries++
+    b.noteWrite(f.code, f.buffer, f.start, f.end)
     if (!b.transactionMode) return
     let flags = cleanupFromText(f.buffer, f.start + 5, f.end)
     const set = startsWithSet(f.buffer, f.start + 5, f.end)

@@ -31,6 +31,7 @@ import {
   shardNames,
   TransactionTimers,
 } from './query-phase-support.js'
+import { RoutedWrites } from './routed-writes.js'
 import { SessionPins } from './session-pins.js'
 import { DescribeFirst, planCrossShard, ShardCheck } from './shard-requests.js'
 import type { StatementRewriter } from './statement-rewriter.js'
@@ -70,6 +71,7 @@ export class TransactionBindings implements DirectClient {
   readonly commits: CommitPosition
   /** The transaction under way may write on a primary: learn its commit position when it ends. */
   private learnPosition = false
+  private readonly routedWrites = new RoutedWrites()
   /** A BEGIN answered by the gateway, to run ahead of the transaction's first statement (held-begin.ts). */
   private heldBegin?: string
   private pool: UserPool
@@ -156,6 +158,11 @@ export class TransactionBindings implements DirectClient {
         queueMicrotask(() => this.owner.resumeInput())
       },
     }
+  }
+
+  /** A Query or Parse of the client's: its write targets, for table versions (routed-writes.ts). */
+  noteWrite(code: number, buf: Buffer, start: number, end: number): void {
+    this.routedWrites.note(this.pool, code, buf, start, end)
   }
 
   /** True while a transaction has its binding (a server lent or awaited, or several shards). */
@@ -338,7 +345,10 @@ export class TransactionBindings implements DirectClient {
     }
     // Not done: more of the client's messages are still to be answered (a pipeline).
     if (!done) return
-    if (status === TxnStatus.Idle) this.timers.endTransaction()
+    if (status === TxnStatus.Idle) {
+      this.timers.endTransaction()
+      this.routedWrites.ended(this.pool)
+    }
     if (this.multi !== undefined) {
       if (status === TxnStatus.Idle) this.endMulti()
       else this.timers.armIdleInTransaction()

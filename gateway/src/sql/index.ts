@@ -92,6 +92,9 @@
  * @see https://www.postgresql.org/docs/current/hot-standby.html#HOT-STANDBY-USERS
  * @module
  */
+
+export type { CacheFacts } from './cache-facts.js'
+export { cacheFacts, combineCacheFacts, qualifiedTable, sqlCacheFacts } from './cache-facts.js'
 export { classifySql, classifyStatement } from './classify.js'
 export type { CrossShardPlan } from './cross-shard-plan.js'
 export { planCrossShardRead } from './cross-shard-plan.js'
@@ -124,3 +127,4 @@ export type { ParameterCommand, StatementInfo, StatementKind } from './statement
 export { combineKinds, isTransactionControl } from './statement-info.js'
 export { StatementShape } from './statement-shape.js'
 export { sqlTables, statementTables } from './tables.js'
+export { isVolatileFunction, VOLATILE_FUNCTIONS } from './volatile-functions.js'

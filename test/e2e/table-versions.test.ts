@@ -1,0 +1,276 @@
+/**
+ * Issue 22, the gateway's side of the edge read cache: the Skiff-* cache headers of POST /sql, table
+ * versions bumped by routed writes (HTTP and TCP) and, with table_versions = "logical", by writes made
+ * straight on Postgres, read back with GET /versions.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pgClient } from '../helpers/clients.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { directUrl, topology } from '../helpers/topology.js'
+
+const TABLE = 'tv_items'
+/**
+ * Only a superuser may create a FOR ALL TABLES publication; the gateway's user is not one. Dropped
+ * after each suite: while it exists, Postgres refuses UPDATE and DELETE on tables without a replica
+ * identity, which other tests on the shared topology make.
+ */
+const DROP_PUBLICATION = 'drop publication if exists skiff_table_versions'
+const CREATE_PUBLICATION = `do $$ begin if not exists (select 1 from pg_publication where pubname = 'skiff_table_versions') then create publication skiff_table_versions for all tables; end if; end $$`
+
+interface Reply {
+  status: number
+  headers: Headers
+  body: Record<string, unknown>
+}
+
+async function post(gw: TestGateway, query: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const res = await fetch(`http://127.0.0.1:${gw.httpPort}/sql`, {
+    method: 'POST',
+    headers: { 'Neon-Connection-String': gw.url('scram'), Origin: 'https://app.example', ...headers },
+    body: JSON.stringify({ query, params: [] }),
+  })
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> }
+}
+
+async function versions(gw: TestGateway, tables: string, user: 'scram' | 'md5' = 'scram'): Promise<Reply> {
+  const res = await fetch(`http://127.0.0.1:${gw.httpPort}/versions?tables=${encodeURIComponent(tables)}`, {
+    headers: { 'Neon-Connection-String': gw.url(user) },
+  })
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> }
+}
+
+async function versionOf(gw: TestGateway, table: string): Promise<number> {
+  const r = await versions(gw, table)
+  assert.equal(r.status, 200, JSON.stringify(r.body))
+  return (r.body.versions as Record<string, number>)[table]!
+}
+
+/** Polls until `table`'s version passes `than`; returns the ms it took (or fails after `limit` ms). */
+async function waitForBump(gw: TestGateway, table: string, than: number, limit: number): Promise<number> {
+  const start = Date.now()
+  while (Date.now() - start < limit) {
+    if ((await versionOf(gw, table)) > than) return Date.now() - start
+    await sleep(50)
+  }
+  assert.fail(`${table} stayed at version ${than} for ${limit} ms`)
+}
+
+before(async () => {
+  await using su = await pgClient(directUrl())
+  await su.query(`drop table if exists ${TABLE}; create table ${TABLE} (id int primary key, v text)`)
+  await su.query(`grant all on ${TABLE} to public`)
+  await su.query(`insert into ${TABLE} values (1, 'a')`)
+})
+
+describe('table versions: routed writes and the /sql cache headers', () => {
+  let gw: TestGateway
+  before(async () => {
+    gw = await startTestGateway({ http: 'cors_allowed_origins = ["https://app.example"]' })
+  })
+  after(() => gw.stop())
+
+  it('a read names its tables, is cacheable, and carries their versions, exposed to browsers', async () => {
+    const r = await post(gw, `select * from ${TABLE} where id = 1`)
+    assert.equal(r.status, 200)
+    assert.equal(r.headers.get('skiff-read-only'), 'true')
+    assert.equal(r.headers.get('skiff-cacheable'), 'true')
+    assert.equal(r.headers.get('skiff-tables'), `public.${TABLE}`)
+    assert.equal(r.headers.get('skiff-writes'), '')
+    assert.match(r.headers.get('skiff-table-versions') ?? '', new RegExp(`^public\\.${TABLE}=\\d+$`))
+    const exposed = r.headers.get('access-control-expose-headers') ?? ''
+    for (const h of ['Skiff-Read-Only', 'Skiff-Cacheable', 'Skiff-Tables', 'Skiff-Table-Versions'])
+      assert.ok(exposed.includes(h), exposed)
+  })
+
+  it('select now() and a locking read are not cacheable', async () => {
+    const now = await post(gw, 'select now()')
+    assert.equal(now.headers.get('skiff-read-only'), 'true')
+    assert.equal(now.headers.get('skiff-cacheable'), 'false')
+    const locking = await post(gw, `select * from ${TABLE} for update`)
+    assert.equal(locking.headers.get('skiff-read-only'), 'false')
+    assert.equal(locking.headers.get('skiff-cacheable'), 'false')
+  })
+
+  it('a write over HTTP names what it wrote and bumps its version', async () => {
+    const before = await versionOf(gw, `public.${TABLE}`)
+    const r = await post(gw, `update ${TABLE} set v = 'b' where id = 1`)
+    assert.equal(r.status, 200)
+    assert.equal(r.headers.get('skiff-read-only'), 'false')
+    assert.equal(r.headers.get('skiff-cacheable'), 'false')
+    assert.equal(r.headers.get('skiff-writes'), `public.${TABLE}`)
+    assert.equal(r.headers.get('skiff-table-versions'), null)
+    assert.ok((await versionOf(gw, `public.${TABLE}`)) > before)
+    const read = await post(gw, `select v from ${TABLE}`)
+    const stamped = Number((read.headers.get('skiff-table-versions') ?? '').split('=')[1])
+    assert.equal(stamped, await versionOf(gw, `public.${TABLE}`))
+  })
+
+  it('a write over TCP (node-postgres) bumps the version at COMMIT, not before', async () => {
+    await using client = await pgClient(gw.url('scram'))
+    const first = await versionOf(gw, `public.${TABLE}`)
+    await client.query(`insert into ${TABLE} values (2, 'c') on conflict (id) do update set v = 'c'`)
+    const autocommit = await versionOf(gw, `public.${TABLE}`)
+    assert.ok(autocommit > first, 'an autocommit write bumps at once')
+    await client.query('begin')
+    await client.query({ text: `update ${TABLE} set v = $1 where id = 2`, values: ['d'] })
+    assert.equal(await versionOf(gw, `public.${TABLE}`), autocommit, 'not before COMMIT')
+    await client.query('commit')
+    assert.ok((await versionOf(gw, `public.${TABLE}`)) > autocommit, 'bumped at COMMIT')
+  })
+
+  it('GET /versions: an unwritten table has the base version; a bad password is refused', async () => {
+    const r = await versions(gw, 'never_written,public.other')
+    assert.equal(r.status, 200)
+    const v = r.body.versions as Record<string, number>
+    assert.deepEqual(Object.keys(v), ['public.never_written', 'public.other'])
+    assert.equal(v['public.never_written'], v['public.other'])
+    assert.ok(typeof r.body.now === 'number')
+    const bad = await fetch(`http://127.0.0.1:${gw.httpPort}/versions?tables=t`, {
+      headers: { 'Neon-Connection-String': gw.url('scram').replace('skiff_scram_pw', 'wrong') },
+    })
+    assert.notEqual(bad.status, 200)
+    assert.equal(((await bad.json()) as { code: string }).code, '28P01')
+    const missing = await fetch(`http://127.0.0.1:${gw.httpPort}/versions`, {
+      headers: { 'Neon-Connection-String': gw.url('scram') },
+    })
+    assert.equal(missing.status, 400)
+  })
+
+  it('a write whose tables are unknown (CALL, DO) bumps every table of the database', async () => {
+    const before = await versionOf(gw, 'public.some_table')
+    const r = await post(gw, 'do $$ begin perform 1; end $$')
+    assert.equal(r.status, 200)
+    assert.equal(r.headers.get('skiff-writes'), null)
+    assert.ok((await versionOf(gw, 'public.some_table')) > before)
+  })
+})
+
+describe('table versions: logical replication (writes that bypass Skiff)', () => {
+  let gw: TestGateway
+  const slots = `select slot_name from pg_replication_slots where slot_name like 'skiff_tv_${process.pid}_%'`
+  before(async () => {
+    await using su = await pgClient(directUrl())
+    await su.query('alter role skiff_scram replication')
+    await su.query(CREATE_PUBLICATION)
+    gw = await startTestGateway({ pool: 'table_versions = "logical"' })
+  })
+  after(async () => {
+    await gw?.stop()
+    await using su = await pgClient(directUrl())
+    await su.query('alter role skiff_scram noreplication')
+    await su.query(DROP_PUBLICATION)
+  })
+
+  it('a write made straight on Postgres bumps the version within a second', async () => {
+    await using su = await pgClient(directUrl())
+    // The stream is up once its temporary slot is active.
+    const up = Date.now()
+    while ((await su.query(`${slots} and active`)).rowCount === 0) {
+      assert.ok(Date.now() - up < 10_000, 'the slot did not become active')
+      await sleep(50)
+    }
+    const table = `public.${TABLE}`
+    const before = await versionOf(gw, table)
+    await su.query(`update ${TABLE} set v = 'direct' where id = 1`)
+    const took = await waitForBump(gw, table, before, 1000)
+    assert.ok(took <= 1000)
+    const other = await versionOf(gw, 'public.untouched_table')
+    assert.ok(other < (await versionOf(gw, table)), 'only the written table moved')
+    const truncated = await versionOf(gw, table)
+    await su.query(`truncate ${TABLE}`)
+    await waitForBump(gw, table, truncated, 1000)
+  })
+
+  it('the temporary slot is gone once the gateway stops', async () => {
+    await using su = await pgClient(directUrl())
+    assert.equal((await su.query(slots)).rowCount, 1)
+    await gw.stop()
+    const stop = Date.now()
+    while ((await su.query(slots)).rowCount !== 0) {
+      assert.ok(Date.now() - stop < 5000, 'the slot outlived the gateway')
+      await sleep(50)
+    }
+  })
+})
+
+describe('table versions: logical replication on every shard', () => {
+  let gw: TestGateway
+  const urls = () => {
+    const t = topology()
+    const su = t.users.superuser
+    return t.shards.map(
+      (s) =>
+        `postgres://${su.username}:${encodeURIComponent(su.password)}@127.0.0.1:${s.port}/${t.shardDatabase}`,
+    )
+  }
+  before(async () => {
+    for (const url of urls()) {
+      await using su = await pgClient(url)
+      await su.query('alter role skiff_scram replication')
+      await su.query(`drop table if exists tv_sharded; create table tv_sharded (id int primary key)`)
+      await su.query(CREATE_PUBLICATION)
+    }
+    gw = await startTestGateway({ shards: true, pool: 'table_versions = "logical"' })
+  })
+  after(async () => {
+    await gw?.stop()
+    for (const url of urls()) {
+      await using su = await pgClient(url)
+      await su.query('alter role skiff_scram noreplication')
+      await su.query(DROP_PUBLICATION)
+    }
+  })
+
+  it('a direct write on the last shard bumps the version (one slot per shard primary)', async () => {
+    const last = urls().at(-1)!
+    await using su = await pgClient(last)
+    const up = Date.now()
+    const active = `select 1 from pg_replication_slots where slot_name like 'skiff_tv_${process.pid}_%' and active`
+    while ((await su.query(active)).rowCount === 0) {
+      assert.ok(Date.now() - up < 10_000, 'the last shard has no active slot')
+      await sleep(50)
+    }
+    const before = await versionOf(gw, 'public.tv_sharded')
+    await su.query('insert into tv_sharded values (1)')
+    await waitForBump(gw, 'public.tv_sharded', before, 1000)
+  })
+})
+
+describe('table versions: off, and API tokens', () => {
+  const TOKEN = 'tok_tv_0123456789abcdefghijklmnopqrstuv'
+  let gw: TestGateway
+  before(async () => {
+    gw = await startTestGateway({
+      pool: 'table_versions = "off"',
+      http: `[[http.api_tokens]]\ntoken = "${TOKEN}"\nusername = "skiff_scram"`,
+    })
+  })
+  after(() => gw.stop())
+
+  it('off: /sql still classifies but sends no versions, and GET /versions answers 0A000 after the login', async () => {
+    const r = await post(gw, `select * from ${TABLE}`)
+    assert.equal(r.headers.get('skiff-cacheable'), 'true')
+    assert.equal(r.headers.get('skiff-table-versions'), null)
+    const url = gw.url('scram').replace(/:[^:@/]*@/, '@') // no password: the token stands in
+    const res = await fetch(`http://127.0.0.1:${gw.httpPort}/versions?tables=t`, {
+      headers: { 'Neon-Connection-String': url, Authorization: `Bearer ${TOKEN}` },
+    })
+    assert.equal(res.status, 400)
+    assert.equal(((await res.json()) as { code: string }).code, '0A000')
+  })
+
+  it('answers a CORS preflight for GET /versions', async () => {
+    const res = await fetch(`http://127.0.0.1:${gw.httpPort}/versions`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://app.example',
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'neon-connection-string',
+      },
+    })
+    assert.equal(res.status, 204)
+    assert.match(res.headers.get('access-control-allow-methods') ?? '', /GET/)
+  })
+})
