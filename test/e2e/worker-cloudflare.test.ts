@@ -92,6 +92,7 @@ describe('Cloudflare Worker: edge /sql with the read cache (workerd)', () => {
     assert.equal((await sql(READ)).cache, 'HIT')
     const w = await sql('update edge_cf_items set v = $1 where id = 1', ['uno'])
     assert.equal(w.status, 200, JSON.stringify(w.json))
+    await skiff.settle('edge_cf_items')
     const before = await counter()
     const after = await sql(READ)
     assert.equal(after.cache, 'MISS')
@@ -148,6 +149,7 @@ describe('Cloudflare Worker: edge /sql with the read cache (workerd)', () => {
     assert.deepStrictEqual([w1.cache, w2.cache], ['MISS', 'MISS'])
     assert.notDeepStrictEqual(w1.json.rows, w2.json.rows)
     assert.equal(await counter(), before + 2)
+    await skiff.settle('edge_cf_items')
   })
 
   it('Skiff-Cache-Control: no-store bypasses the cache; a bad directive is a 400', async () => {

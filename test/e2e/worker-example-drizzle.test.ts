@@ -77,6 +77,7 @@ describe('examples/worker-drizzle in workerd', () => {
       body: JSON.stringify({ title: 'a' }),
     })
     assert.equal(add.status, 201, await add.clone().text())
+    await skiff.settle('todos')
     assert.deepStrictEqual(await list(), [{ id: 1, title: 'a' }])
     const before = await reads()
     assert.ok(before > 0, 'the first list reached Postgres')

@@ -14,6 +14,13 @@ const PUBLICATION = 'skiff_table_versions'
 /** A running Skiff for an edge test, and how to take down what it set up. */
 export interface EdgeSkiff {
   gw: TestGateway
+  /**
+   * Waits until `table`'s version has stood still for 200 ms. In logical mode a write through Skiff is
+   * bumped twice: at once (routed) and again when Postgres's stream reports its commit, milliseconds
+   * later; a read cached between the two looks old and is fetched once more. A test that asserts a
+   * hit right after a write waits for that echo first.
+   */
+  settle(table: string): Promise<void>
   stop(): Promise<void>
 }
 
@@ -47,6 +54,16 @@ export async function startEdgeSkiff(tables: string[], options: TestGatewayOptio
   await waitForStream(gw, tables[0]!)
   return {
     gw,
+    async settle(table) {
+      let last = await versionOf(gw, table)
+      let since = Date.now()
+      const start = since
+      while (Date.now() - since < 200 && Date.now() - start < 5000) {
+        await sleep(50)
+        const now = await versionOf(gw, table)
+        if (now !== last) [last, since] = [now, Date.now()]
+      }
+    },
     async stop() {
       await gw.stop()
       await using su2 = await pgClient(directUrl())
@@ -63,14 +80,7 @@ export async function startEdgeSkiff(tables: string[], options: TestGatewayOptio
  * database-wide bump its start makes is behind us (a test's first cached entry is not made old by it).
  */
 async function waitForStream(gw: TestGateway, table: string): Promise<void> {
-  const name = `public.${table}`
-  const version = async () => {
-    const res = await fetch(`http://127.0.0.1:${gw.httpPort}/versions?tables=${name}`, {
-      headers: { 'Neon-Connection-String': gw.url('scram') },
-    })
-    if (res.status !== 200) throw new Error(`GET /versions answered ${res.status}: ${await res.text()}`)
-    return ((await res.json()) as { versions: Record<string, number> }).versions[name]!
-  }
+  const version = () => versionOf(gw, table)
   await using su = await pgClient(directUrl())
   const start = Date.now()
   while (Date.now() - start < 15_000) {
@@ -80,4 +90,14 @@ async function waitForStream(gw: TestGateway, table: string): Promise<void> {
     if ((await version()) > before) return
   }
   throw new Error(`Skiff's logical replication stream did not report a change to ${table} within 15 s`)
+}
+
+/** `public.<table>`'s version, from `GET /versions`. */
+async function versionOf(gw: TestGateway, table: string): Promise<number> {
+  const name = `public.${table}`
+  const res = await fetch(`http://127.0.0.1:${gw.httpPort}/versions?tables=${name}`, {
+    headers: { 'Neon-Connection-String': gw.url('scram') },
+  })
+  if (res.status !== 200) throw new Error(`GET /versions answered ${res.status}: ${await res.text()}`)
+  return ((await res.json()) as { versions: Record<string, number> }).versions[name]!
 }
