@@ -12,7 +12,7 @@ import { readConfig } from '../../worker-adapters/src/core/config.js'
 import { memoryCache } from '../../worker-adapters/src/core/edge-cache.js'
 import { createEdgeHandler } from '../../worker-adapters/src/core/handler.js'
 import { Invalidations } from '../../worker-adapters/src/core/invalidations.js'
-import { parseVersions, VersionBook } from '../../worker-adapters/src/core/versions.js'
+import { parseTableList, parseVersions, VersionBook } from '../../worker-adapters/src/core/versions.js'
 
 const id = { user: 'app', database: 'appdb', params: '[]' }
 const config = readConfig({ SKIFF_URL: 'http://skiff.test/sql/' })
@@ -78,6 +78,18 @@ describe('edge cache core', () => {
     assert.equal(asks, 2)
     assert.deepStrictEqual(parseVersions('public.t=42, public.u=7'), { 'public.t': 42, 'public.u': 7 })
     assert.equal(parseVersions('public.t=x'), undefined)
+  })
+
+  it('decodes the percent-encoded names of Skiff-Tables, Skiff-Writes and Skiff-Table-Versions', () => {
+    // Skiff percent-encodes each name, so a quoted name may hold a comma or an equals sign.
+    assert.deepStrictEqual(parseTableList('public.t,public.%22Odd%2C%20name%22'), [
+      'public.t',
+      'public."Odd, name"',
+    ])
+    assert.deepStrictEqual(parseTableList(''), [], 'a read names no writes')
+    assert.equal(parseTableList(null), undefined)
+    assert.equal(parseTableList('public.%E0%A4%A'), undefined, 'bad percent-encoding: tables unknown')
+    assert.deepStrictEqual(parseVersions('public.a%3Db=3'), { 'public.a=b': 3 })
   })
 
   it('reads Skiff-Cache-Control over the defaults', () => {

@@ -2,12 +2,9 @@
  * The Cloudflare Worker (worker-adapters/src/cloudflare, bundled with esbuild as wrangler would) in
  * workerd through miniflare, serving an edge `/sql` in front of a real Skiff, with its read cache in
  * the Workers Cache API. A counter in Postgres (a sequence a function bumps) proves which reads
- * reached Postgres.
- *
- * UPSTREAM: until the gateway answers the issue-22 cache headers itself (branch i22-gateway), the
- * Worker talks to test/helpers/contract-upstream.ts, a proxy in front of the real Skiff that adds
- * those headers by a naive rule and serves `GET /versions` from trigger-kept versions in Postgres.
- * When they land, point SKIFF_URL at Skiff (`table_versions = "logical"`) and drop the proxy.
+ * reached Postgres. SKIFF_URL is Skiff's HTTP port: its Skiff-* cache headers decide what is cached,
+ * and its `GET /versions` (table versions from logical replication) lets the Worker see a write made
+ * with psql straight on Postgres.
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -15,20 +12,16 @@ import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { Miniflare } from 'miniflare'
 import { pgClient } from '../helpers/clients.js'
-import {
-  type ContractUpstream,
-  startContractUpstream,
-  versionTriggerSql,
-} from '../helpers/contract-upstream.js'
 import { bundle } from '../helpers/edge-bundle.js'
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { type EdgeSkiff, startEdgeSkiff } from '../helpers/edge-skiff.js'
+import type { TestGateway } from '../helpers/gateway.js'
 import { directUrl, topology } from '../helpers/topology.js'
 
 const READ = 'select i.id, i.v, c.n from edge_cf_items i, (select edge_cf_counted() as n) c order by i.id'
 
 describe('Cloudflare Worker: edge /sql with the read cache (workerd)', () => {
+  let skiff: EdgeSkiff
   let gw: TestGateway
-  let upstream: ContractUpstream
   let mf: Miniflare
   let conn: string
   const counter = async () => {
@@ -56,22 +49,24 @@ describe('Cloudflare Worker: edge /sql with the read cache (workerd)', () => {
       insert into edge_cf_items values (1, 'one'), (2, 'two');
       create sequence edge_cf_reads;
       create or replace function edge_cf_counted() returns bigint language sql volatile as 'select nextval(''edge_cf_reads'')';
-      ${versionTriggerSql('edge_cf_items', 'edge_cf_versions')}
       grant all on edge_cf_items to skiff_scram; grant all on sequence edge_cf_reads to skiff_scram`)
-    gw = await startTestGateway()
-    upstream = await startContractUpstream(gw.httpPort, directUrl(), 'edge_cf_versions')
+    skiff = await startEdgeSkiff(['edge_cf_items'])
+    gw = skiff.gw
     conn = gw.url('scram')
     mf = new Miniflare({
       modules: true,
       script: await bundle('worker-adapters/src/cloudflare/index.ts'),
       compatibilityDate: '2025-09-01',
-      bindings: { SKIFF_URL: upstream.url, SKIFF_VERSION_TTL: '1', SKIFF_CACHE_MAX_AGE: '60' },
+      bindings: {
+        SKIFF_URL: `http://127.0.0.1:${gw.httpPort}`,
+        SKIFF_VERSION_TTL: '1',
+        SKIFF_CACHE_MAX_AGE: '60',
+      },
     })
   })
   after(async () => {
     await mf?.dispose()
-    await upstream?.stop()
-    await gw?.stop()
+    await skiff?.stop()
   })
 
   it('serves the second identical cacheable read from the cache (Postgres is not asked)', async () => {
@@ -97,6 +92,7 @@ describe('Cloudflare Worker: edge /sql with the read cache (workerd)', () => {
     assert.equal((await sql(READ)).cache, 'HIT')
     const w = await sql('update edge_cf_items set v = $1 where id = 1', ['uno'])
     assert.equal(w.status, 200, JSON.stringify(w.json))
+    await skiff.settle('edge_cf_items')
     const before = await counter()
     const after = await sql(READ)
     assert.equal(after.cache, 'MISS')
@@ -153,6 +149,7 @@ describe('Cloudflare Worker: edge /sql with the read cache (workerd)', () => {
     assert.deepStrictEqual([w1.cache, w2.cache], ['MISS', 'MISS'])
     assert.notDeepStrictEqual(w1.json.rows, w2.json.rows)
     assert.equal(await counter(), before + 2)
+    await skiff.settle('edge_cf_items')
   })
 
   it('Skiff-Cache-Control: no-store bypasses the cache; a bad directive is a 400', async () => {

@@ -1,11 +1,8 @@
 /**
  * The Vercel Edge handler (worker-adapters/src/vercel, bundled with esbuild) in the `edge-runtime`
  * package's VM, serving `/sql` through a real Skiff, and `fromEnv().query()` with the bound
- * credentials and the opt-in in-memory read cache.
- *
- * UPSTREAM: the first runtime talks to Skiff itself. The cache tests use
- * test/helpers/contract-upstream.ts (a proxy in front of the real Skiff adding the issue-22 cache
- * headers) until branch i22-gateway lands them; then point SKIFF_URL at Skiff and drop the proxy.
+ * credentials and the opt-in in-memory read cache, which Skiff's own Skiff-* cache headers drive
+ * (table versions from logical replication).
  */
 import assert from 'node:assert/strict'
 import path from 'node:path'
@@ -14,13 +11,9 @@ import { fileURLToPath } from 'node:url'
 import { neon, neonConfig } from '@neondatabase/serverless'
 import { EdgeRuntime, runServer } from 'edge-runtime'
 import { pgClient } from '../helpers/clients.js'
-import {
-  type ContractUpstream,
-  startContractUpstream,
-  versionTriggerSql,
-} from '../helpers/contract-upstream.js'
 import { bundle } from '../helpers/edge-bundle.js'
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { type EdgeSkiff, startEdgeSkiff } from '../helpers/edge-skiff.js'
+import type { TestGateway } from '../helpers/gateway.js'
 import { directUrl, topology } from '../helpers/topology.js'
 
 const vercelEntry = path.resolve(
@@ -60,8 +53,8 @@ async function serve(code: string, env: Record<string, string>) {
 }
 
 describe('Vercel Edge handler (edge-runtime VM)', () => {
+  let skiff: EdgeSkiff
   let gw: TestGateway
-  let upstream: ContractUpstream
   let code: string
   const servers: { close(): Promise<void> }[] = []
   const counter = async () => {
@@ -79,16 +72,16 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
       insert into edge_vc_items values (1, 'one');
       create sequence edge_vc_reads;
       create or replace function edge_vc_counted() returns bigint language sql volatile as 'select nextval(''edge_vc_reads'')';
-      ${versionTriggerSql('edge_vc_items', 'edge_vc_versions')}
       grant all on edge_vc_items to skiff_scram; grant all on sequence edge_vc_reads to skiff_scram`)
-    gw = await startTestGateway({ http: `[[http.api_tokens]]\ntoken = "${TOKEN}"\nusername = "skiff_scram"` })
-    upstream = await startContractUpstream(gw.httpPort, directUrl(), 'edge_vc_versions')
+    skiff = await startEdgeSkiff(['edge_vc_items'], {
+      http: `[[http.api_tokens]]\ntoken = "${TOKEN}"\nusername = "skiff_scram"`,
+    })
+    gw = skiff.gw
     code = await bundle('.', ENTRY)
   })
   after(async () => {
     for (const s of servers) await s.close()
-    await upstream?.stop()
-    await gw?.stop()
+    await skiff?.stop()
   })
 
   it('serves Neon-compatible /sql requests through Skiff (neon() pointed at the handler)', async () => {
@@ -111,7 +104,7 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
   it('fromEnv().query() runs as the bound user; the memory cache serves repeats until invalidate(tag)', async () => {
     const t = topology()
     const server = await serve(code, {
-      SKIFF_URL: upstream.url,
+      SKIFF_URL: `http://127.0.0.1:${gw.httpPort}`,
       SKIFF_USER: t.users.scram.username,
       SKIFF_PASSWORD: t.users.scram.password,
       SKIFF_DATABASE: t.database,

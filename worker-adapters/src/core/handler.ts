@@ -13,7 +13,7 @@ import type { CachedEntry, EdgeCache, EntryMeta } from './edge-cache.js'
 import { Invalidations } from './invalidations.js'
 import { CORS_HEADERS, errorResponse, respond } from './responses.js'
 import { getVersions, keptResponseHeaders, postSql } from './upstream.js'
-import { parseList, parseVersions, VersionBook } from './versions.js'
+import { parseTableList, parseVersions, VersionBook } from './versions.js'
 
 /** Lets work finish after the response is sent (Workers `ctx`, Vercel `waitUntil`). */
 export interface WaitUntil {
@@ -185,7 +185,7 @@ class EdgeSqlHandler implements EdgeHandler {
       readAt: r.readAt,
       maxAge,
       staleWhileRevalidate,
-      tables: parseList(r.raw.get('Skiff-Tables')) ?? [],
+      tables: parseTableList(r.raw.get('Skiff-Tables')) ?? [],
       tags,
       versions: parseVersions(r.raw.get('Skiff-Table-Versions')) ?? {},
     }
@@ -194,17 +194,22 @@ class EdgeSqlHandler implements EdgeHandler {
     await this.#cache.put(q.key, entry, maxAge + staleWhileRevalidate).catch(() => undefined)
   }
 
-  /** A write through this isolate invalidates its tables at once (everything when unnamed). */
+  /**
+   * A write through this isolate invalidates its tables at once. Skiff sends `Skiff-Writes` on every
+   * classified answer (empty when nothing was written) and leaves it out when the targets are unknown:
+   * then a succeeded request that was not read-only invalidates the whole database.
+   */
   #noteWrites(database: string, res: Response): void {
-    const writes = parseList(res.headers.get('Skiff-Writes'))
-    if (res.headers.get('Skiff-Read-Only') === 'true' && writes === undefined) return
-    if (writes !== undefined && writes.length > 0) {
-      for (const t of writes) this.#invalidations.invalidate(t, database)
-      this.#versions.forget(database, writes)
-    } else if (res.status === 200 || writes !== undefined) {
+    const writes = parseTableList(res.headers.get('Skiff-Writes'))
+    if (writes === undefined) {
+      if (res.status !== 200 || res.headers.get('Skiff-Read-Only') === 'true') return
       this.#invalidations.invalidateDatabase(database)
       this.#versions.forget(database)
+      return
     }
+    if (writes.length === 0) return
+    for (const t of writes) this.#invalidations.invalidate(t, database)
+    this.#versions.forget(database, writes)
   }
 }
 

@@ -58,7 +58,9 @@ export async function getVersions(
     const v = headers.get(h)
     if (v !== null) auth.set(h, v)
   }
-  const url = `${config.url}/versions?tables=${encodeURIComponent(tables.join(','))}`
+  // Each name percent-encoded as in Skiff-Tables, then the list encoded once more for the URL.
+  const list = tables.map(encodeURIComponent).join(',')
+  const url = `${config.url}/versions?tables=${encodeURIComponent(list)}`
   const res = await fetcher(url, { headers: auth })
   if (res.status !== 200) throw new Error(`GET /versions answered ${res.status}`)
   const json = (await res.json()) as { versions?: Record<string, number> }

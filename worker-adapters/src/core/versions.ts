@@ -79,7 +79,10 @@ export class VersionBook {
   }
 }
 
-/** Parses `Skiff-Table-Versions: public.t=42,public.u=7`; undefined when absent or malformed. */
+/**
+ * Parses `Skiff-Table-Versions: public.t=42,public.u=7` (each name percent-encoded, as Skiff sends
+ * it); undefined when absent or malformed. Names are kept decoded, as `GET /versions` answers them.
+ */
 export function parseVersions(header: string | null): Record<string, number> | undefined {
   if (header === null) return undefined
   const out: Record<string, number> = {}
@@ -87,13 +90,32 @@ export function parseVersions(header: string | null): Record<string, number> | u
     if (part.trim() === '') continue
     const eq = part.lastIndexOf('=')
     const v = Number(part.slice(eq + 1))
-    if (eq <= 0 || !Number.isFinite(v)) return undefined
-    out[part.slice(0, eq).trim()] = v
+    const name = eq > 0 ? decodeName(part.slice(0, eq).trim()) : undefined
+    if (name === undefined || !Number.isFinite(v)) return undefined
+    out[name] = v
   }
   return out
 }
 
-/** Parses a comma-separated list header (`Skiff-Tables`, `Skiff-Writes`, `Skiff-Cache-Tags`). */
+/**
+ * Parses `Skiff-Tables` / `Skiff-Writes` (comma-separated, each name percent-encoded so a quoted name
+ * may hold a comma); undefined when absent or when a name is not valid percent-encoding (then the
+ * caller treats the tables as unknown).
+ */
+export function parseTableList(header: string | null): string[] | undefined {
+  const names = parseList(header)?.map(decodeName)
+  return names?.some((n) => n === undefined) ? undefined : (names as string[] | undefined)
+}
+
+const decodeName = (name: string): string | undefined => {
+  try {
+    return decodeURIComponent(name)
+  } catch {
+    return undefined
+  }
+}
+
+/** Parses a comma-separated list header (`Skiff-Cache-Tags`, `Skiff-Cache-Control`), names as they are. */
 export function parseList(header: string | null): string[] | undefined {
   if (header === null) return undefined
   return header
