@@ -64,11 +64,13 @@ describe('client SDK: read-your-writes with replicas 2 s behind', () => {
     assert.equal(await seen(client().withBookmark(bookmark), 301, 1), true, 'withBookmark does the same')
     await writer.query(INSERT, [301, 2])
     const blind = client({ readYourWrites: false, bookmark: writer.bookmark() })
-    assert.equal(
-      await seen(blind, 301, 2),
-      false,
-      'with read-your-writes off, the replica has not got it yet',
-    )
+    // A replica 2 s behind may not even have the table yet (created when the topology started): that
+    // is as stale as a missing row.
+    const got = await seen(blind, 301, 2).catch((err: { code?: string }) => {
+      if (err.code === '42P01') return false
+      throw err
+    })
+    assert.equal(got, false, 'with read-your-writes off, the replica has not got it yet')
   })
 
   it('a write in transaction() is read by the next HTTP query of the same client', async () => {
