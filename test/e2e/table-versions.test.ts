@@ -67,7 +67,10 @@ before(async () => {
 describe('table versions: routed writes and the /sql cache headers', () => {
   let gw: TestGateway
   before(async () => {
-    gw = await startTestGateway({ http: 'cors_allowed_origins = ["https://app.example"]' })
+    gw = await startTestGateway({
+      http: 'cors_allowed_origins = ["https://app.example"]',
+      pool: 'table_versions = "routed"',
+    })
   })
   after(() => gw.stop())
 

@@ -121,9 +121,9 @@ export const poolSchema = z.object({
     'Failed attempts to get a server connection after which a client is disconnected; 0 disables.',
   ),
   table_versions: looseEnum(['off', 'routed', 'logical'])
-    .default('routed')
+    .default('off')
     .describe(
-      'Beyond PgCat (issue 22, the edge read cache): how Skiff keeps a version per table, returned in the Skiff-Table-Versions header of POST /sql and by GET /versions. "routed": bumped by every write Skiff routes (TCP, WebSocket, HTTP; at COMMIT inside a transaction). "logical": also by every change read from logical replication, so writes that bypass Skiff count too: the publication skiff_table_versions must exist in the database (create it, e.g. FOR TABLE a, b; Skiff never creates it, since while a FOR ALL TABLES publication exists Postgres refuses UPDATE and DELETE on tables without a replica identity), and Skiff makes a temporary pgoutput slot on the current primary of each shard (needs wal_level = logical and the pool\'s first user with REPLICATION). "off": no bumps, no Skiff-Table-Versions, and GET /versions answers 0A000.',
+      'Beyond PgCat (issue 22, the edge read cache): how Skiff keeps a version per table, returned in the Skiff-Table-Versions header of POST /sql and by GET /versions. "routed": bumped by every write Skiff routes (TCP, WebSocket, HTTP; at COMMIT inside a transaction). "logical": also by every change read from logical replication, so writes that bypass Skiff count too: the publication skiff_table_versions must exist in the database (create it, e.g. FOR TABLE a, b; Skiff never creates it, since while a FOR ALL TABLES publication exists Postgres refuses UPDATE and DELETE on tables without a replica identity), and Skiff makes a temporary pgoutput slot on the current primary of each shard (needs wal_level = logical and the pool\'s first user with REPLICATION). "off": no bumps, no Skiff-Table-Versions, and GET /versions answers 0A000 (the default: classifying every write costs the data path; measured on TPC-B at 1.4-1.5x Skiff CPU per transaction, since the varying literals of pgbench defeat the per-text cache).',
     ),
   prepared_statements_cache_size: countSchema()
     .optional()
