@@ -68,8 +68,8 @@ describe('table versions: routed writes and the /sql cache headers', () => {
   let gw: TestGateway
   before(async () => {
     gw = await startTestGateway({
+      // No table_versions key: "routed" is the default.
       http: 'cors_allowed_origins = ["https://app.example"]',
-      pool: 'table_versions = "routed"',
     })
   })
   after(() => gw.stop())
@@ -121,6 +121,28 @@ describe('table versions: routed writes and the /sql cache headers', () => {
     assert.equal(await versionOf(gw, `public.${TABLE}`), autocommit, 'not before COMMIT')
     await client.query('commit')
     assert.ok((await versionOf(gw, `public.${TABLE}`)) > autocommit, 'bumped at COMMIT')
+  })
+
+  it('inlined writes with new literals each bump their own table (targets kept by shape)', async () => {
+    await using su = await pgClient(directUrl())
+    const other = `${TABLE}_b`
+    await su.query(`create table if not exists ${other} (id int primary key, n int)`)
+    await su.query(`grant all on ${other} to public`)
+    await using client = await pgClient(gw.url('scram'))
+    const both = async () => [await versionOf(gw, `public.${TABLE}`), await versionOf(gw, `public.${other}`)]
+    for (let i = 0; i < 3; i++) {
+      const [a0, b0] = await both()
+      await client.query(
+        `insert into ${other} values (${i + 10}, ${i * 7}) on conflict (id) do update set n = ${i}`,
+      )
+      const [a1, b1] = await both()
+      assert.equal(a1, a0, `round ${i}: the other table is not bumped`)
+      assert.ok(b1! > b0!, `round ${i}: the written table is bumped`)
+      await client.query(`update ${TABLE} set v = 'x${i}' where id = ${i + 1}`)
+      const [a2, b2] = await both()
+      assert.ok(a2! > a1!, `round ${i}: the updated table is bumped`)
+      assert.equal(b2, b1, `round ${i}: the inserted-into table is not bumped again`)
+    }
   })
 
   it('a named prepared statement bound again in a later transaction bumps too', async () => {

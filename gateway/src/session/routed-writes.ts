@@ -11,17 +11,20 @@
  *
  * A text without a word that writes (sql/write-words.ts: one pass over its bytes, about 0.1 µs for
  * pgbench's SELECT) costs nothing more; one with such a word is classified (a shape-cache hit) and, if
- * a write, its text decoded for the cache of write targets. A Bind of an unnamed statement costs a
- * byte check.
+ * a write, its targets looked up by the same shape (sql/write-targets.ts: nothing is decoded on a hit).
+ * A Bind of an unnamed statement costs a byte check.
  * @module
  */
 import { tableVersions } from '../pool/table-versions.js'
 import type { UserPool } from '../pool/user-pool.js'
-import { classifyCached, mayWriteTables, sqlCacheFacts } from '../sql/index.js'
+import { classifyCached, defaultShapeCache, mayWriteTables, WriteTargetCache } from '../sql/index.js'
 
 const QUERY = 0x51 // 'Q'
 const PARSE = 0x50 // 'P'
 const BIND = 0x42 // 'B'
+
+/** The targets of the writes every session routes, by shape (one cache: shapes recur across clients). */
+const targets = new WriteTargetCache()
 
 /** The writes of one client's current transaction, not yet bumped. */
 export class RoutedWrites {
@@ -41,7 +44,8 @@ export class RoutedWrites {
     if (!mayWriteTables(buf, range[0], range[1])) return
     const info = classifyCached(buf, range[0], range[1])
     if (info.kind !== 'write' && info.kind !== 'other') return
-    const writes = sqlCacheFacts(buf.toString('utf8', range[0], range[1])).writes
+    // `classifyCached` just read this text's shape into the default cache's `shape`.
+    const writes = targets.of(buf, range[0], range[1], defaultShapeCache.shape)
     if (name !== '') this.named.set(name, writes)
     this.add(writes)
   }
