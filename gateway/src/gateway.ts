@@ -156,6 +156,7 @@ export class Gateway implements ClientContext {
       connectionCount: () => this.connections,
       preparedStatements: this.preparedStatements,
       shapeCache: defaultShapeCache,
+      tableVersionStreams: () => this.lifecycle.tableVersionFeeds.all(),
     })
     return this.metricsInstance
   }
@@ -268,6 +269,7 @@ export class Gateway implements ClientContext {
       },
       version: `Skiff ${packageVersion()}`,
       actions: this.adminActions(),
+      tableVersionStreams: () => this.lifecycle.tableVersionFeeds.all(),
     }
     return this.admin
   }

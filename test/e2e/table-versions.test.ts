@@ -217,6 +217,37 @@ describe('table versions: logical replication (writes that bypass Skiff)', () =>
     await waitForBump(gw, table, truncated, 1000)
   })
 
+  it('SHOW TABLE_VERSIONS, SHOW TABLE_VERSION_STREAMS and /metrics show the stream and its commits', async () => {
+    const admin = await pgClient(`postgres://skiff_admin:skiff_admin_pw@127.0.0.1:${gw.port}/pgcat`)
+    try {
+      const db = topology().database
+      const summary = await admin.query('SHOW TABLE_VERSIONS')
+      assert.deepEqual(
+        summary.fields.map((f) => f.name),
+        ['database', 'mode', 'tables', 'streams', 'streaming'],
+      )
+      const row = summary.rows.find((r) => r.database === db)
+      assert.deepEqual([row?.mode, row?.streams, row?.streaming], ['logical', '1', '1'])
+      const streams = async () => (await admin.query('SHOW TABLE_VERSION_STREAMS')).rows
+      const [first] = await streams()
+      assert.equal(first.state, 'streaming')
+      assert.match(first.slot, /^skiff_tv_\d+_\d+$/)
+      assert.equal(first.last_error, null)
+      await using su = await pgClient(directUrl())
+      await su.query(`insert into ${TABLE} values (77, 'm') on conflict (id) do update set v = 'm'`)
+      const start = Date.now()
+      while (Number((await streams())[0].commits) <= Number(first.commits)) {
+        assert.ok(Date.now() - start < 2000, 'the commit was not counted')
+        await sleep(50)
+      }
+      const text = await gw.gateway.metrics.text()
+      assert.match(text, new RegExp(`skiff_table_version_stream_up\\{database="${db}",server="[^"]+"\\} 1`))
+      assert.match(text, /skiff_table_version_commits_total\{[^}]+\} [1-9]/)
+    } finally {
+      await admin.end()
+    }
+  })
+
   it('the temporary slot is gone once the gateway stops', async () => {
     await using su = await pgClient(directUrl())
     assert.equal((await su.query(slots)).rowCount, 1)
@@ -306,5 +337,29 @@ describe('table versions: off, and API tokens', () => {
     })
     assert.equal(res.status, 204)
     assert.match(res.headers.get('access-control-allow-methods') ?? '', /GET/)
+  })
+})
+
+describe('table versions: a stream that cannot start', () => {
+  it('is shown retrying in SHOW TABLE_VERSION_STREAMS, with the reason, and down in /metrics', async () => {
+    // skiff_scram has no REPLICATION attribute outside the logical suites: the stream is refused.
+    const gw = await startTestGateway({ pool: 'table_versions = "logical"' })
+    const admin = await pgClient(`postgres://skiff_admin:skiff_admin_pw@127.0.0.1:${gw.port}/pgcat`)
+    try {
+      const start = Date.now()
+      let row: Record<string, string | null> | undefined
+      while (row?.state !== 'retrying') {
+        assert.ok(Date.now() - start < 5000, `the stream is ${row?.state}, not retrying`)
+        await sleep(50)
+        row = (await admin.query('SHOW TABLE_VERSION_STREAMS')).rows[0]
+      }
+      assert.match(row.last_error ?? '', /replication|permission|pg_hba/i)
+      const summary = (await admin.query('SHOW TABLE_VERSIONS')).rows[0]
+      assert.deepEqual([summary.mode, summary.streams, summary.streaming], ['logical', '1', '0'])
+      assert.match(await gw.gateway.metrics.text(), /skiff_table_version_stream_up\{[^}]+\} 0/)
+    } finally {
+      await admin.end()
+      await gw.stop()
+    }
   })
 })

@@ -197,6 +197,18 @@ export const GATEWAY_METRICS = {
     [],
     'WebSocket connections accepted since start.',
   ),
+  tableVersionStreamUp: def(
+    'skiff_table_version_stream_up',
+    'gauge',
+    ['database', 'server'],
+    'Per logical replication stream of table_versions = "logical" (database, shard primary): 1 while it streams, 0 while it logs in or waits to retry (writes that bypass Skiff are then not seen; every table is bumped once it streams again).',
+  ),
+  tableVersionCommits: def(
+    'skiff_table_version_commits_total',
+    'counter',
+    ['database', 'server'],
+    'Transactions read from a table-version replication stream that changed published tables (each bumped their tables).',
+  ),
   httpRequests: def(
     'skiff_http_requests_total',
     'counter',

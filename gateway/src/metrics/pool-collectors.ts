@@ -6,7 +6,9 @@
  * @module
  */
 import { Counter, Gauge, type Registry } from 'prom-client'
+import { describeAddress } from '../pool/server-address.js'
 import type { ServerPool } from '../pool/server-pool.js'
+import type { TableVersionReplication } from '../pool/table-version-replication.js'
 import type { UserPool } from '../pool/user-pool.js'
 import { GATEWAY_METRICS, type MetricDefinition, POOL_METRICS, SERVER_METRICS } from './definitions.js'
 import type { MetricsSources } from './sources.js'
@@ -152,4 +154,15 @@ export function registerGatewayMetrics(registry: Registry, src: MetricsSources):
   register(registry, m.shapeCacheMisses, (set) => set({}, src.shapeCache.counters.misses))
   register(registry, m.websocketsOpen, (set) => set({}, src.websockets.open))
   register(registry, m.websocketsOpened, (set) => set({}, src.websockets.opened))
+  const streams = () => src.tableVersionStreams?.() ?? []
+  const streamLabels = (s: TableVersionReplication) => ({
+    database: s.database,
+    server: describeAddress(s.address),
+  })
+  register(registry, m.tableVersionStreamUp, (set) => {
+    for (const s of streams()) set(streamLabels(s), s.streaming ? 1 : 0)
+  })
+  register(registry, m.tableVersionCommits, (set) => {
+    for (const s of streams()) set(streamLabels(s), s.commits)
+  })
 }

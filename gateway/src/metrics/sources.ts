@@ -4,6 +4,7 @@
  * @module
  */
 import type { PoolRegistry } from '../pool/pool-registry.js'
+import type { TableVersionReplication } from '../pool/table-version-replication.js'
 import type { ShapeCacheCounters } from '../sql/shape-cache.js'
 import type { WebSocketCounters } from './front-counters.js'
 
@@ -28,4 +29,6 @@ export interface MetricsSources {
   readonly shapeCache: { readonly counters: ShapeCacheCounters }
   /** Counted by the WebSocket endpoint. */
   readonly websockets: WebSocketCounters
+  /** The table-version replication streams running now (none when absent). */
+  tableVersionStreams?(): Iterable<TableVersionReplication>
 }

@@ -48,6 +48,9 @@ const MAX_RETRY_MS = 30_000
 
 type Step = 'login' | 'publication' | 'slot' | 'start' | 'streaming'
 
+/** Where a stream is, for SHOW TABLE_VERSION_STREAMS and the metrics: a step, or waiting to retry. */
+export type StreamState = Step | 'retrying' | 'closed'
+
 /** Keeps one slot's stream running until closed. */
 export class TableVersionReplication {
   /** The temporary slot's name on the server (a new one per connection). */
@@ -61,6 +64,11 @@ export class TableVersionReplication {
   private statusTimer?: NodeJS.Timeout
   private reader?: PgOutputReader
   private static count = 0
+  /** Transactions with changes to published tables read since start (each bumped their tables). */
+  commits = 0
+  /** Why the stream last stopped (the server's error or the socket's), until it streams again. */
+  lastError: string | undefined
+  private waiting = false
 
   constructor(
     /** The pool's name: the database whose versions are bumped. */
@@ -75,9 +83,21 @@ export class TableVersionReplication {
     return this.step === 'streaming'
   }
 
+  /** The step it is at, `retrying` while it waits to reconnect, or `closed`. */
+  get state(): StreamState {
+    if (this.closed) return 'closed'
+    return this.waiting ? 'retrying' : this.step
+  }
+
+  /** The WAL position received so far on the current connection (0 before any). */
+  get receivedLsn(): bigint {
+    return this.reader?.lsn ?? 0n
+  }
+
   /** Opens the connection (again after a failure, until closed). */
   start(): void {
     if (this.closed) return
+    this.waiting = false
     this.step = 'login'
     this.slot = `skiff_tv_${process.pid}_${++TableVersionReplication.count}`
     this.startup = new ServerStartup(this.address, {
@@ -86,7 +106,10 @@ export class TableVersionReplication {
       clientParams: [['replication', 'database']],
     })
     const reader = new PgOutputReader({
-      committed: (tables) => this.versions.bump(this.database, tables),
+      committed: (tables) => {
+        this.commits++
+        this.versions.bump(this.database, tables)
+      },
       replyRequested: () => this.sendStatus(),
     })
     this.reader = reader
@@ -175,6 +198,7 @@ export class TableVersionReplication {
   private streamingStarted(): void {
     this.step = 'streaming'
     this.retryMs = 1000
+    this.lastError = undefined
     // Changes made while no stream ran were not seen: every cached entry of the database is old now.
     this.versions.bumpAll(this.database)
     clearInterval(this.statusTimer)
@@ -200,6 +224,8 @@ export class TableVersionReplication {
     socket.destroy()
     clearInterval(this.statusTimer)
     if (this.step === 'streaming') this.versions.bumpAll(this.database)
+    this.lastError = reason
+    this.waiting = true
     log.warn('table versions: logical replication stopped; retrying', {
       server: describeAddress(this.address),
       reason,

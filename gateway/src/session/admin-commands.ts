@@ -14,6 +14,7 @@ import { CONFIG_COMMANDS } from './admin-show-config.js'
 import { CONNECTION_COMMANDS } from './admin-show-conns.js'
 import { POOL_COMMANDS } from './admin-show-pools.js'
 import { STATS_COMMANDS } from './admin-show-stats.js'
+import { TABLE_VERSION_COMMANDS } from './admin-show-table-versions.js'
 import type { AdminCommand, AdminSources } from './admin-sources.js'
 
 export type {
@@ -46,6 +47,7 @@ const ALL: readonly AdminCommand[] = [
   ...CONNECTION_COMMANDS,
   ...CONFIG_COMMANDS,
   ...BAN_COMMANDS,
+  ...TABLE_VERSION_COMMANDS,
   ...CONTROL_COMMANDS,
 ]
 

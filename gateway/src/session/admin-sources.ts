@@ -6,6 +6,7 @@
  */
 import type { GeneralConfig } from '../config/schema-general.js'
 import type { PoolRegistry } from '../pool/pool-registry.js'
+import type { TableVersionReplication } from '../pool/table-version-replication.js'
 import type { AdminColumn, AdminResult } from './admin-results.js'
 
 /** What SHOW CLIENTS reads of a logged-in client, and how KILL_CLIENT ends it. */
@@ -56,6 +57,8 @@ export interface AdminSources {
   readonly version: string
   /** Absent in tests that build sources by hand: the changing commands then answer 0A000. */
   readonly actions?: AdminActions
+  /** The table-version replication streams running now (none when absent). */
+  tableVersionStreams?(): Iterable<TableVersionReplication>
 }
 
 /** One admin command. */
