@@ -31,6 +31,10 @@ const edge = createHandler()
 let client
 async function app(url) {
   client ??= fromEnv()
+  if (url.searchParams.has('tx')) {
+    try { return Response.json(await client.transaction((tx) => tx\`select 1 as one\`)) }
+    catch (err) { return Response.json({ skiff: isSkiffError(err), message: err.message, code: err.code }, { status: 500 }) }
+  }
   const tag = url.searchParams.get('invalidate')
   if (tag) { client.invalidate(tag); return Response.json({ invalidated: tag }) }
   try {
@@ -168,5 +172,11 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
     const body = (await refused.json()) as { message: string; code: string }
     assert.equal(body.code, '28000', JSON.stringify(body))
     assert.ok(!body.message.includes('not-the-token'))
+    const tx = (await (await fetch(`${good.url}app?tx`)).json()) as { skiff: boolean; code: string }
+    assert.deepStrictEqual(
+      { skiff: tx.skiff, code: tx.code },
+      { skiff: true, code: 'SKIFF_BAD_INPUT' },
+      'a token cannot log in over WebSocket: a clear error, not a failed login',
+    )
   })
 })
