@@ -39,6 +39,10 @@ export interface CacheOptions {
   maxAge?: number
   staleWhileRevalidate?: number
   tags?: string[]
+  /** Fetch from Skiff even when a fresh entry exists, and store the answer (`no-cache`). */
+  noCache?: boolean
+  /** Neither read nor store the edge cache (`no-store`). */
+  noStore?: boolean
 }
 
 /** Options of one `query` call. */

@@ -4,7 +4,7 @@
  * read-your-writes bookmarks. No `node:` imports: runs in Workers, Vercel Edge, Node 20+ and browsers.
  * @module
  */
-export { laterBookmark } from './bookmark.js'
+export { laterBookmark, lsnValue } from './bookmark.js'
 export { createClient, type SkiffClient } from './client.js'
 export type {
   CacheOptions,

@@ -29,6 +29,8 @@ export interface ResponseMeta {
   readOnly?: boolean
   /** `Skiff-Table-Versions`: versions of the tables read. */
   versions?: Record<string, number>
+  /** `Skiff-Cache`: how a Skiff edge adapter served it (`HIT`, `STALE`, `MISS`, `BYPASS`); absent from the gateway. */
+  cache?: string
 }
 
 /** One statement's result. */
@@ -84,6 +86,8 @@ export function responseMeta(headers: Headers): ResponseMeta {
   if (cacheable !== undefined) meta.cacheable = cacheable
   const readOnly = bool(headers.get('Skiff-Read-Only'))
   if (readOnly !== undefined) meta.readOnly = readOnly
+  const cache = headers.get('Skiff-Cache')
+  if (cache !== null) meta.cache = cache
   const versions = list(headers.get('Skiff-Table-Versions'))
   if (versions !== undefined) {
     meta.versions = {}

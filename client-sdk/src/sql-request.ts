@@ -49,6 +49,8 @@ export function cacheHeaders(o: QueryOptions['cache']): Record<string, string> {
   if (o.maxAge !== undefined) directives.push(`max-age=${o.maxAge}`)
   if (o.staleWhileRevalidate !== undefined)
     directives.push(`stale-while-revalidate=${o.staleWhileRevalidate}`)
+  if (o.noCache === true) directives.push('no-cache')
+  if (o.noStore === true) directives.push('no-store')
   if (directives.length > 0) h['Skiff-Cache-Control'] = directives.join(', ')
   if (o.tags !== undefined && o.tags.length > 0) h['Skiff-Cache-Tags'] = o.tags.join(',')
   return h

@@ -27,6 +27,10 @@ export async function runTransaction<R>(
   bookmark: BookmarkState,
   body: (conn: WireConnection) => Promise<R>,
 ): Promise<R> {
+  if (config.password === undefined && config.token !== undefined)
+    throw new SkiffError('transaction() logs in over WebSocket with a password; an API token is HTTP only', {
+      code: 'SKIFF_BAD_INPUT',
+    })
   const WS = config.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
   if (WS === undefined)
     throw new SkiffError('transaction() needs a WebSocket: pass createClient({ WebSocket })', {

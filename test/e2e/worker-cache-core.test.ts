@@ -1,6 +1,6 @@
 /**
  * The edge cache's pure parts (worker-adapters/src/core): SQL normalization, the cache key, per-isolate
- * invalidation, the version book's TTL, Skiff-Cache-Control; and stale-while-revalidate through the
+ * invalidation, the version book's TTL, Skiff-Cache-Control, bookmarks an entry covers; and stale-while-revalidate through the
  * handler with an upstream function standing in for Skiff (timing only; the e2e files use Skiff).
  */
 import assert from 'node:assert/strict'
@@ -12,6 +12,7 @@ import { readConfig } from '../../worker-adapters/src/core/config.js'
 import { memoryCache } from '../../worker-adapters/src/core/edge-cache.js'
 import { createEdgeHandler } from '../../worker-adapters/src/core/handler.js'
 import { Invalidations } from '../../worker-adapters/src/core/invalidations.js'
+import { coversBookmark } from '../../worker-adapters/src/core/read-your-writes.js'
 import { parseTableList, parseVersions, VersionBook } from '../../worker-adapters/src/core/versions.js'
 
 const id = { user: 'app', database: 'appdb', params: '[]' }
@@ -139,6 +140,15 @@ describe('edge cache core', () => {
     assert.deepStrictEqual(((await (await handler.sql(req(), ctx)).json()) as { rows: unknown }).rows, [
       { n: 2 },
     ])
+  })
+
+  it('serves a request carrying a bookmark only an entry read at or past it', () => {
+    assert.equal(coversBookmark(undefined, null), true, 'no bookmark: any entry')
+    assert.equal(coversBookmark(undefined, '0/16B3748'), false, 'an entry read at no known position')
+    assert.equal(coversBookmark('0/16B3748', '0/16B3748'), true)
+    assert.equal(coversBookmark('1/0', '0/FFFFFFFF'), true, 'compared as LSNs, not as text')
+    assert.equal(coversBookmark('0/FFFFFFFF', '1/0'), false)
+    assert.equal(coversBookmark('0/16B3748', 'soon'), false, 'an unreadable bookmark goes to Skiff (its 400)')
   })
 
   it('reads the caller from the connection string; a malformed one is left to Skiff', async () => {

@@ -37,7 +37,10 @@ describe('examples/worker-drizzle in workerd', () => {
     const out = await build({
       entryPoints: [path.join(root, 'examples/worker-drizzle/src/index.ts')],
       // The published package's subpaths, from source (no build step needed).
-      alias: { '@skiff/worker-adapters': path.join(root, 'worker-adapters/src') },
+      alias: {
+        '@skiff/worker-adapters': path.join(root, 'worker-adapters/src'),
+        '@skiff/client-sdk': path.join(root, 'client-sdk/src'),
+      },
       bundle: true,
       format: 'esm',
       platform: 'neutral',

@@ -1,7 +1,8 @@
 /**
  * The Vercel Edge handler (worker-adapters/src/vercel, bundled with esbuild) in the `edge-runtime`
- * package's VM, serving `/sql` through a real Skiff, and `fromEnv().query()` with the bound
- * credentials and the opt-in in-memory read cache, which Skiff's own Skiff-* cache headers drive
+ * package's VM, serving `/sql` through a real Skiff, and the client SDK's client `fromEnv()` returns
+ * (tagged template, batch, `query()` with `result.cache`, SkiffErrors) with the bound credentials and
+ * the opt-in in-memory read cache, which Skiff's own Skiff-* cache headers drive
  * (table versions from logical replication).
  */
 import assert from 'node:assert/strict'
@@ -23,13 +24,17 @@ const vercelEntry = path.resolve(
 
 const TOKEN = 'edge-adapter-test-token-1'
 
-/** An Edge Function: the edge /sql handler, and an app route using fromEnv().query(). */
+/** An Edge Function: the edge /sql handler, and app routes using the client fromEnv() returns. */
 const ENTRY = `
-import { createHandler, fromEnv } from ${JSON.stringify(vercelEntry)}
+import { createHandler, fromEnv, isSkiffError } from ${JSON.stringify(vercelEntry)}
 const edge = createHandler()
 let client
 async function app(url) {
   client ??= fromEnv()
+  if (url.searchParams.has('tx')) {
+    try { return Response.json(await client.transaction((tx) => tx\`select 1 as one\`)) }
+    catch (err) { return Response.json({ skiff: isSkiffError(err), message: err.message, code: err.code }, { status: 500 }) }
+  }
   const tag = url.searchParams.get('invalidate')
   if (tag) { client.invalidate(tag); return Response.json({ invalidated: tag }) }
   try {
@@ -37,9 +42,18 @@ async function app(url) {
     return Response.json(r)
   } catch (err) { return Response.json({ message: err.message, code: err.code }, { status: 500 }) }
 }
+async function smoke() {
+  client ??= fromEnv()
+  const template = await client\`select \${41}::int + 1 as n\`
+  const batch = (await client.batch([client.sql\`select \${1}::int as a\`, client.sql\`select v from edge_vc_items where id = \${1}\`])).map((r) => r.rows)
+  let error
+  try { await client\`select 1/0\` } catch (e) { error = { skiff: isSkiffError(e), name: e.name, code: e.code } }
+  return Response.json({ callable: typeof client, template, batch, error })
+}
 addEventListener('fetch', (event) => {
   const url = new URL(event.request.url)
-  event.respondWith(url.pathname === '/app' ? app(url) : edge(event.request, event))
+  const route = url.pathname === '/app' ? app(url) : url.pathname === '/smoke' ? smoke() : edge(event.request, event)
+  event.respondWith(route)
 })
 `
 
@@ -101,6 +115,23 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
     assert.equal((await fetch(`${server.url}health`)).status, 200)
   })
 
+  it('fromEnv() is the client SDK: tagged template, batch, a SkiffError with its SQLSTATE', async () => {
+    const t = topology()
+    const server = await serve(code, {
+      SKIFF_URL: `http://127.0.0.1:${gw.httpPort}`,
+      SKIFF_USER: t.users.scram.username,
+      SKIFF_PASSWORD: t.users.scram.password,
+      SKIFF_DATABASE: t.database,
+    })
+    servers.push(server)
+    assert.deepStrictEqual(await (await fetch(`${server.url}smoke`)).json(), {
+      callable: 'function',
+      template: [{ n: 42 }],
+      batch: [[{ a: 1 }], [{ v: 'one' }]],
+      error: { skiff: true, name: 'SkiffError', code: '22012' },
+    })
+  })
+
   it('fromEnv().query() runs as the bound user; the memory cache serves repeats until invalidate(tag)', async () => {
     const t = topology()
     const server = await serve(code, {
@@ -115,7 +146,7 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
       (await (await fetch(`${server.url}app${query}`)).json()) as Record<string, unknown>
     const before = await counter()
     const first = await app()
-    assert.deepStrictEqual(first.rows, [{ v: 'one', counted: 't' }], JSON.stringify(first))
+    assert.deepStrictEqual(first.rows, [{ v: 'one', counted: true }], JSON.stringify(first))
     assert.equal(first.cache, 'MISS')
     assert.equal((await app()).cache, 'HIT')
     assert.equal(await counter(), before + 1)
@@ -135,11 +166,17 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
     const bad = await serve(code, { ...env, SKIFF_TOKEN: 'not-the-token' })
     servers.push(good, bad)
     const ok = (await (await fetch(`${good.url}app`)).json()) as { rows: unknown }
-    assert.deepStrictEqual(ok.rows, [{ v: 'one', counted: 't' }], JSON.stringify(ok))
+    assert.deepStrictEqual(ok.rows, [{ v: 'one', counted: true }], JSON.stringify(ok))
     const refused = await fetch(`${bad.url}app`)
     assert.equal(refused.status, 500)
     const body = (await refused.json()) as { message: string; code: string }
     assert.equal(body.code, '28000', JSON.stringify(body))
     assert.ok(!body.message.includes('not-the-token'))
+    const tx = (await (await fetch(`${good.url}app?tx`)).json()) as { skiff: boolean; code: string }
+    assert.deepStrictEqual(
+      { skiff: tx.skiff, code: tx.code },
+      { skiff: true, code: 'SKIFF_BAD_INPUT' },
+      'a token cannot log in over WebSocket: a clear error, not a failed login',
+    )
   })
 })

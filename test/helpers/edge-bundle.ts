@@ -15,6 +15,8 @@ export async function bundle(entry: string, contents?: string): Promise<string> 
     ...(contents === undefined
       ? { entryPoints: [path.join(root, entry)] }
       : { stdin: { contents, resolveDir: path.join(root, entry), loader: 'ts' } }),
+    // The SDK the adapters import, from source (a stale or missing client-sdk/dist cannot leak in).
+    alias: { '@skiff/client-sdk': path.join(root, 'client-sdk/src') },
     bundle: true,
     format: 'esm',
     platform: 'neutral',

@@ -6,21 +6,33 @@
  */
 import {
   fromEnv as coreFromEnv,
+  createEdgeHandler,
   type EdgeClient,
+  type EdgeClientOptions,
   type EdgeHandler,
   type EdgeHandlerOptions,
+  readConfig,
   type SkiffEnv,
   type WaitUntil,
   type WorkersCacheLike,
   workersCache,
 } from '../core/index.js'
 
+export {
+  isSkiffError,
+  type QueryOptions,
+  type QueryResult,
+  type SkiffClient,
+  SkiffError,
+  type SkiffTransaction,
+} from '@skiff/client-sdk'
 export type {
   EdgeCache,
   EdgeClient,
+  EdgeClientExtras,
+  EdgeClientOptions,
   EdgeHandler,
-  EdgeQueryOptions,
-  EdgeQueryResult,
+  EdgeSdkOptions,
   SkiffEnv,
 } from '../core/index.js'
 export { EdgeQueryError, memoryCache, normalizeSql, workersCache } from '../core/index.js'
@@ -31,18 +43,23 @@ function defaultCache(): WorkersCacheLike | undefined {
   return c?.default
 }
 
-/**
- * The client and handler for these bindings; the cache defaults to `caches.default` unless
- * `SKIFF_CACHE = "off"` or `options.cache` says otherwise.
- */
-export function fromEnv(env: SkiffEnv, options: EdgeHandlerOptions = {}): EdgeClient {
-  const cache = options.cache ?? (defaultCache() ? workersCache(defaultCache()!) : false)
-  return coreFromEnv(env, { ...options, cache })
+/** `options.cache`, else `caches.default` unless `SKIFF_CACHE = "off"` (read in the config). */
+function cacheOption(options: EdgeHandlerOptions): EdgeHandlerOptions {
+  return { ...options, cache: options.cache ?? (defaultCache() ? workersCache(defaultCache()!) : false) }
 }
 
-/** The edge handler for these bindings (what the default Worker runs). */
+/**
+ * The `@skiff/client-sdk` client for these bindings (its HTTP requests through the edge handler
+ * in-process), with the handler and `fetch`, `connectionString()`, `invalidate()`, `withContext()`;
+ * the cache defaults to `caches.default` unless `SKIFF_CACHE = "off"` or `options.cache` says otherwise.
+ */
+export function fromEnv(env: SkiffEnv, options: EdgeClientOptions = {}): EdgeClient {
+  return coreFromEnv(env, cacheOption(options))
+}
+
+/** The edge handler for these bindings (what the default Worker runs; needs no `SKIFF_USER`). */
 export function createHandler(env: SkiffEnv, options: EdgeHandlerOptions = {}): EdgeHandler {
-  return fromEnv(env, options).handler
+  return createEdgeHandler(readConfig(env), cacheOption(options))
 }
 
 /** One handler per bindings object, so an isolate keeps its invalidations and known versions. */

@@ -1,53 +1,33 @@
 /**
- * `fromEnv(env)`: the edge handler plus a small `query()` client bound to the Worker's own
- * credentials (`SKIFF_USER`, `SKIFF_DATABASE`, secret `SKIFF_PASSWORD` or `SKIFF_TOKEN`). Its queries
- * go through the same handler, so they use the same read cache and invalidation.
- *
- * This file is the one seam to `@skiff/client-sdk`: once the SDK lands, `query()` becomes its
- * `createClient({ ..., fetch: client.fetch })`; nothing else here depends on how queries are sent.
+ * `fromEnv(env)`: the edge handler plus a `@skiff/client-sdk` client bound to the Worker's own
+ * credentials (`SKIFF_USER`, `SKIFF_DATABASE`, secret `SKIFF_PASSWORD` or `SKIFF_TOKEN`). The client's
+ * HTTP requests go through the handler in-process (its `fetch` is the handler), so they use the same
+ * read cache and invalidation; `transaction()` opens a WebSocket to Skiff itself (`SKIFF_URL`, path
+ * `/v2`), since an interactive session cannot be cached.
  * @module
  */
+import { type ClientConfig, createClient, type SkiffClient, SkiffError } from '@skiff/client-sdk'
 import { type EdgeConfig, readConfig, type SkiffEnv } from './config.js'
 import { createEdgeHandler, type EdgeHandler, type EdgeHandlerOptions, type WaitUntil } from './handler.js'
 
-/** Per-query choices. */
-export interface EdgeQueryOptions {
-  cache?: {
-    maxAge?: number
-    staleWhileRevalidate?: number
-    tags?: string[]
-    noCache?: boolean
-    noStore?: boolean
-  }
-  role?: 'primary' | 'replica' | 'any' | 'auto'
-  shard?: number
-  /** Lets a background store or revalidation finish after the response (Workers `ctx`). */
-  ctx?: WaitUntil
+/** SDK settings `fromEnv` passes on (the bindings give the URL, credentials and database). */
+export type EdgeSdkOptions = Omit<
+  Partial<ClientConfig>,
+  'url' | 'user' | 'password' | 'token' | 'database' | 'fetch'
+>
+
+/** Options of `fromEnv`: the handler's, plus SDK settings (e.g. `WebSocket`, `bigint`, `types`). */
+export interface EdgeClientOptions extends EdgeHandlerOptions {
+  client?: EdgeSdkOptions
 }
 
-/** A query's answer (Neon's `fullResults` shape) and how the edge cache served it. */
-export interface EdgeQueryResult<T = Record<string, unknown>> {
-  rows: T[]
-  fields: { name: string; dataTypeID: number }[]
-  rowCount: number | null
-  command: string
-  /** `HIT`, `STALE`, `MISS` or `BYPASS`. */
-  cache: string
-}
-
-/** What `fromEnv` returns. */
-export interface EdgeClient {
+/** The adapter's own members, on top of the SDK client. */
+export interface EdgeClientExtras {
   config: EdgeConfig
   handler: EdgeHandler
-  /** Runs one statement as the bound user; rejects with the error Skiff returned (message, code). */
-  query<T = Record<string, unknown>>(
-    text: string,
-    params?: unknown[],
-    options?: EdgeQueryOptions,
-  ): Promise<EdgeQueryResult<T>>
   /**
-   * A fetch that runs `/sql` requests through the handler in-process: give it to
-   * `neon(url, { fetchFunction })` or drizzle's neon-http to get the edge cache without a hop.
+   * A fetch that runs `/sql` requests through the handler in-process (the SDK client uses it too):
+   * give it to `neon(url, { fetchFunction })` or drizzle's neon-http to get the edge cache without a hop.
    */
   fetch: typeof fetch
   /**
@@ -57,94 +37,97 @@ export interface EdgeClient {
   connectionString(): string
   /** See {@link EdgeHandler.invalidate}; the database defaults to `SKIFF_DATABASE`. */
   invalidate(tag: string, database?: string): void
+  /**
+   * This client for one request's `ctx`: a stale entry (within `stale-while-revalidate`) is then
+   * served at once and refreshed in `ctx.waitUntil`; without a ctx it is fetched inline (a miss).
+   * It starts from this client's bookmark and keeps its own from then on.
+   */
+  withContext(ctx: WaitUntil): EdgeClient
 }
 
-/** An error Skiff answered, with its SQLSTATE. */
-export class EdgeQueryError extends Error {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-    readonly status: number,
-  ) {
-    super(message)
-    this.name = 'EdgeQueryError'
-  }
-}
+/**
+ * What `fromEnv` returns: the SDK client (tagged template, `query`, `batch`, `transaction`, routing,
+ * bookmarks; results carry `cache`: `HIT`, `STALE`, `MISS` or `BYPASS`) and {@link EdgeClientExtras}.
+ */
+export type EdgeClient = SkiffClient & EdgeClientExtras
 
-/** The connection string sent to Skiff (its host is never dialled; only user, password, database count). */
-function connectionString(c: EdgeConfig): string {
+/**
+ * @deprecated Errors are `SkiffError`s (`isSkiffError(e)`, SQLSTATE in `code`); this alias stays for
+ * code written against the first adapter client.
+ */
+export const EdgeQueryError = SkiffError
+/** @deprecated See {@link EdgeQueryError}. */
+export type EdgeQueryError = SkiffError
+
+/** The user the client runs as; fromEnv cannot build a client without one. */
+function boundUser(c: EdgeConfig): string {
   if (c.user === undefined)
-    throw new Error('SKIFF_USER is not set: fromEnv(env).query() needs the user to run as')
+    throw new SkiffError(
+      'SKIFF_USER is not set: fromEnv(env) builds a client that runs as SKIFF_USER (createHandler needs none)',
+      { code: 'SKIFF_BAD_INPUT' },
+    )
+  return c.user
+}
+
+/** The connection string for drivers (its host is never dialled; only user, password, database count). */
+function connectionString(c: EdgeConfig): string {
+  const user = boundUser(c)
   const auth =
     c.password === undefined
-      ? encodeURIComponent(c.user)
-      : `${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}`
-  return `postgresql://${auth}@skiff/${encodeURIComponent(c.database ?? c.user)}`
+      ? encodeURIComponent(user)
+      : `${encodeURIComponent(user)}:${encodeURIComponent(c.password)}`
+  return `postgresql://${auth}@skiff/${encodeURIComponent(c.database ?? user)}`
 }
 
-function queryHeaders(config: EdgeConfig, options: EdgeQueryOptions): Headers {
-  const h = new Headers({
-    'Content-Type': 'application/json',
-    'Neon-Connection-String': connectionString(config),
-  })
-  h.set('Neon-Raw-Text-Output', 'true')
-  if (config.token !== undefined) h.set('Authorization', `Bearer ${config.token}`)
-  if (options.role !== undefined) h.set('Skiff-Role', options.role)
-  if (options.shard !== undefined) h.set('Skiff-Shard', String(options.shard))
-  const c = options.cache
-  if (c !== undefined) {
-    const d: string[] = []
-    if (c.maxAge !== undefined) d.push(`max-age=${c.maxAge}`)
-    if (c.staleWhileRevalidate !== undefined) d.push(`stale-while-revalidate=${c.staleWhileRevalidate}`)
-    if (c.noCache) d.push('no-cache')
-    if (c.noStore) d.push('no-store')
-    if (d.length > 0) h.set('Skiff-Cache-Control', d.join(', '))
-    if (c.tags !== undefined && c.tags.length > 0) h.set('Skiff-Cache-Tags', c.tags.join(','))
-  }
-  return h
-}
-
-/** Builds the handler and client from the bindings; see {@link SkiffEnv}. */
-export function fromEnv(env: SkiffEnv, options: EdgeHandlerOptions = {}): EdgeClient {
-  const config = readConfig(env)
-  const handler = createEdgeHandler(config, options)
-  const inProcess: typeof fetch = async (input, init) => {
+/** The handler as a fetch; a request without `Authorization` gets the bound token (a driver has none). */
+function inProcessFetch(config: EdgeConfig, handler: EdgeHandler, ctx?: WaitUntil): typeof fetch {
+  return async (input, init) => {
     const req = new Request(input, init)
-    // A driver given connectionString() has no password when a token is bound: add the token.
     if (config.token !== undefined && !req.headers.has('Authorization')) {
       const headers = new Headers(req.headers)
       headers.set('Authorization', `Bearer ${config.token}`)
-      return handler.sql(new Request(req, { headers }))
+      return handler.sql(new Request(req, { headers }), ctx)
     }
-    return handler.sql(req)
+    return handler.sql(req, ctx)
   }
-  return {
+}
+
+/** The SDK client over the handler, with the adapter's members. */
+function assemble(
+  config: EdgeConfig,
+  handler: EdgeHandler,
+  sdk: EdgeSdkOptions,
+  ctx: WaitUntil | undefined,
+): EdgeClient {
+  const user = boundUser(config)
+  const database = config.database ?? user
+  const fetch = inProcessFetch(config, handler, ctx)
+  const client = createClient({
+    ...sdk,
+    url: config.url,
+    user,
+    password: config.password,
+    token: config.token,
+    database,
+    fetch,
+  })
+  const extras: EdgeClientExtras = {
     config,
     handler,
-    fetch: inProcess,
+    fetch,
     connectionString: () => connectionString(config),
-    invalidate: (tag, database = config.database ?? config.user) => handler.invalidate(tag, database),
-    async query<T>(text: string, params: unknown[] = [], o: EdgeQueryOptions = {}) {
-      const req = new Request('https://skiff-edge.local/sql', {
-        method: 'POST',
-        headers: queryHeaders(config, o),
-        body: JSON.stringify({ query: text, params }),
-      })
-      const res = await handler.sql(req, o.ctx)
-      const json = (await res.json()) as Record<string, unknown>
-      if (res.status !== 200)
-        throw new EdgeQueryError(
-          String(json.message ?? `HTTP ${res.status}`),
-          json.code as string | undefined,
-          res.status,
-        )
-      return {
-        rows: json.rows as T[],
-        fields: json.fields as EdgeQueryResult['fields'],
-        rowCount: json.rowCount as number | null,
-        command: json.command as string,
-        cache: res.headers.get('Skiff-Cache') ?? 'BYPASS',
-      }
-    },
+    invalidate: (tag, db = database) => handler.invalidate(tag, db),
+    withContext: (c) => assemble(config, handler, { ...sdk, bookmark: client.bookmark() }, c),
   }
+  return Object.assign(client, extras)
+}
+
+/**
+ * Builds the handler and the client from the bindings; see {@link SkiffEnv}. Throws a SkiffError
+ * (`SKIFF_BAD_INPUT`) when `SKIFF_USER` is not bound, and an Error for a missing or bad `SKIFF_URL`.
+ */
+export function fromEnv(env: SkiffEnv, options: EdgeClientOptions = {}): EdgeClient {
+  const config = readConfig(env)
+  const { client, ...handlerOptions } = options
+  return assemble(config, createEdgeHandler(config, handlerOptions), client ?? {}, undefined)
 }

@@ -8,7 +8,7 @@
 export interface SkiffEnv {
   /** Skiff's HTTP base, e.g. `https://gw.example:8443` (a trailing `/sql` is accepted). */
   SKIFF_URL?: string
-  /** The user and database `fromEnv(env).query()` runs as (the edge `/sql` uses the caller's). */
+  /** The user and database the `fromEnv(env)` client runs as (the edge `/sql` uses the caller's). */
   SKIFF_USER?: string
   SKIFF_DATABASE?: string
   /** Secret: the user's password. */

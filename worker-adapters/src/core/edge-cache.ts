@@ -17,6 +17,8 @@ export interface EntryMeta {
   tags: string[]
   /** `Skiff-Table-Versions` at the time of the read. */
   versions: Record<string, number>
+  /** `Skiff-Lsn` of the answer: the read includes at least this position (see read-your-writes.ts). */
+  lsn?: string
 }
 
 /** A cached 200 response. */

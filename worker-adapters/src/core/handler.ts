@@ -11,6 +11,7 @@ import { type Caller, callerOf, VerifiedCallers } from './caller.js'
 import type { EdgeConfig } from './config.js'
 import type { CachedEntry, EdgeCache, EntryMeta } from './edge-cache.js'
 import { Invalidations } from './invalidations.js'
+import { coversBookmark } from './read-your-writes.js'
 import { CORS_HEADERS, errorResponse, respond } from './responses.js'
 import { getVersions, keptResponseHeaders, postSql } from './upstream.js'
 import { parseTableList, parseVersions, VersionBook } from './versions.js'
@@ -137,9 +138,9 @@ class EdgeSqlHandler implements EdgeHandler {
 
   /** A cacheable request: a fresh hit, a stale hit refreshed after the response, or a miss stored. */
   async #cachedSql(q: CachedRequest, ctx?: WaitUntil): Promise<Response> {
-    const servable =
-      !q.policy.noCache && q.headers.get('Skiff-Lsn') === null && this.#verified.isVerified(q.caller)
-    const hit = servable ? await this.#lookup(q.caller, q.key, q.headers) : undefined
+    const servable = !q.policy.noCache && this.#verified.isVerified(q.caller)
+    let hit = servable ? await this.#lookup(q.caller, q.key, q.headers) : undefined
+    if (hit !== undefined && !coversBookmark(hit.meta.lsn, q.headers.get('Skiff-Lsn'))) hit = undefined
     if (hit !== undefined) {
       const age = Date.now() - hit.meta.readAt
       if (age <= hit.meta.maxAge * 1000) return respond(200, hit.body, hit.headers, 'HIT', age)
@@ -189,6 +190,8 @@ class EdgeSqlHandler implements EdgeHandler {
       tags,
       versions: parseVersions(r.raw.get('Skiff-Table-Versions')) ?? {},
     }
+    const lsn = r.raw.get('Skiff-Lsn')
+    if (lsn !== null) meta.lsn = lsn
     const entry = { body: r.text, headers: r.headers, meta }
     // Awaited, not left to waitUntil: the next request of this caller must find it (a local write).
     await this.#cache.put(q.key, entry, maxAge + staleWhileRevalidate).catch(() => undefined)

@@ -5,9 +5,10 @@
 export { normalizeSql } from './cache-key.js'
 export {
   type EdgeClient,
+  type EdgeClientExtras,
+  type EdgeClientOptions,
   EdgeQueryError,
-  type EdgeQueryOptions,
-  type EdgeQueryResult,
+  type EdgeSdkOptions,
   fromEnv,
 } from './client.js'
 export { type EdgeConfig, readConfig, type SkiffEnv } from './config.js'

@@ -7,20 +7,32 @@
  */
 import {
   fromEnv as coreFromEnv,
+  createEdgeHandler,
   type EdgeClient,
+  type EdgeClientOptions,
   type EdgeHandler,
   type EdgeHandlerOptions,
   memoryCache,
+  readConfig,
   type SkiffEnv,
   type WaitUntil,
 } from '../core/index.js'
 
+export {
+  isSkiffError,
+  type QueryOptions,
+  type QueryResult,
+  type SkiffClient,
+  SkiffError,
+  type SkiffTransaction,
+} from '@skiff/client-sdk'
 export type {
   EdgeCache,
   EdgeClient,
+  EdgeClientExtras,
+  EdgeClientOptions,
   EdgeHandler,
-  EdgeQueryOptions,
-  EdgeQueryResult,
+  EdgeSdkOptions,
   SkiffEnv,
 } from '../core/index.js'
 export { EdgeQueryError, memoryCache, normalizeSql, workersCache } from '../core/index.js'
@@ -31,11 +43,19 @@ function processEnv(): SkiffEnv {
   return p?.env ?? {}
 }
 
-/** The client and handler for these bindings (default: `process.env`). */
-export function fromEnv(env: SkiffEnv = processEnv(), options: EdgeHandlerOptions = {}): EdgeClient {
+/** `options.cache`, else a per-isolate memory cache when `SKIFF_CACHE = "memory"`, else none. */
+function cacheOption(env: SkiffEnv, options: EdgeHandlerOptions): EdgeHandlerOptions {
   const wantsMemory = (env.SKIFF_CACHE ?? '').toLowerCase() === 'memory'
-  const cache = options.cache ?? (wantsMemory ? memoryCache() : false)
-  return coreFromEnv(env, { ...options, cache })
+  return { ...options, cache: options.cache ?? (wantsMemory ? memoryCache() : false) }
+}
+
+/**
+ * The `@skiff/client-sdk` client for these bindings (default: `process.env`), its HTTP requests
+ * through the edge handler in-process, with the handler and `fetch`, `connectionString()`,
+ * `invalidate()`, `withContext()`.
+ */
+export function fromEnv(env: SkiffEnv = processEnv(), options: EdgeClientOptions = {}): EdgeClient {
+  return coreFromEnv(env, cacheOption(env, options))
 }
 
 /** Options of {@link createHandler}: the handler's, plus the bindings. */
@@ -49,7 +69,10 @@ export function createHandler(
 ): (request: Request, context?: WaitUntil) => Promise<Response> {
   let handler: EdgeHandler | undefined
   return (request, context) => {
-    handler ??= fromEnv(options.env ?? processEnv(), options).handler
+    if (handler === undefined) {
+      const env = options.env ?? processEnv()
+      handler = createEdgeHandler(readConfig(env), cacheOption(env, options))
+    }
     return handler.fetch(request, context)
   }
 }
