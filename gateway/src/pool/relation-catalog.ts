@@ -1,0 +1,192 @@
+/**
+ * What the edge cache's tags need to know of a database's relations and functions (issue 22), asked of
+ * Postgres once and remembered: the `schema.table` an unqualified name resolves to under the pool
+ * user's default search_path, the tables under a view (recursively), and whether a function a read
+ * calls may change its result between calls (relation-catalog-sql.ts has the query). All names a
+ * request needs that are not known yet go in one query, through the request's own pool.
+ *
+ * Remembered per database, at most {@link CATALOG_CAPACITY} names, each for {@link CATALOG_TTL_MS}:
+ * long enough that a hot read costs no query (one per name a minute), short enough that a view
+ * redefined outside Skiff is followed within a minute. DDL sent through Skiff is a write of unknown
+ * targets, bumped with TableVersions.bumpAll, and that forgets the database at once.
+ *
+ * It also fills TableVersions' expansions: a read learns them for the names it reads, and a routed
+ * write of a name never looked up is looked up here (through the last pool of that database an HTTP
+ * read came through; a cached read exists only if one did) and its bases bumped when Postgres
+ * answers: a few ms after the write's own bump, the window in which a read of a base table may be
+ * served from an entry older than a write made through a view. If that lookup fails, the whole
+ * database is bumped.
+ * @module
+ */
+import { log } from '../log.js'
+import { ExpiringMap } from './expiring-map.js'
+import type { TextRows } from './internal-query.js'
+import { runPoolQuery } from './relation-catalog-query.js'
+import { catalogSql, parseCatalogRows, type RelationFacts } from './relation-catalog-sql.js'
+import { type TableVersions, tableVersions } from './table-versions.js'
+import type { UserPool } from './user-pool.js'
+
+/** Names remembered per database. */
+export const CATALOG_CAPACITY = 10_000
+/** How long an answer counts (see the module's comment for why a minute). */
+export const CATALOG_TTL_MS = 60_000
+
+/** What a read's names are: facts per relation name (undefined: no such relation), unsafe per function. */
+export interface CatalogAnswer {
+  readonly relations: ReadonlyMap<string, RelationFacts | undefined>
+  readonly functions: ReadonlyMap<string, boolean>
+}
+
+/** How the catalog reaches Postgres (a test may count or fail the queries). */
+export type CatalogRunner = (pool: UserPool, sql: string) => Promise<TextRows>
+
+type Entry = { readonly facts: RelationFacts | undefined } | { readonly unsafe: boolean }
+
+/** The `schema.table` a routed write bumps for a name as written (sql/cache-facts.ts qualifiedTable). */
+export function writtenName(name: string): string {
+  const parts = name.split('.')
+  return parts.length === 1 ? `public.${name}` : parts.slice(-2).join('.')
+}
+
+/** Relations a write to `name` also changes, given what the catalog knows of it. */
+export function alsoChanged(tag: string, facts: RelationFacts | undefined): string[] {
+  if (facts?.resolved === undefined) return []
+  return [facts.resolved, ...facts.bases].filter((t) => t !== tag)
+}
+
+/** The catalogs of every database. */
+export class RelationCatalog {
+  /** Catalog queries sent (for tests and the README's cost claim). */
+  queries = 0
+  private readonly databases = new Map<string, { cache: ExpiringMap<string, Entry>; generation: number }>()
+  /** The newest pool an HTTP read of each database came through: write lookups go there. */
+  private readonly pools = new Map<string, UserPool>()
+  private readonly resolving = new Set<string>()
+
+  constructor(
+    private readonly versions: TableVersions = tableVersions,
+    private readonly run: CatalogRunner = runPoolQuery,
+    private readonly ttlMs = CATALOG_TTL_MS,
+    private readonly capacity = CATALOG_CAPACITY,
+  ) {}
+
+  /** Starts following TableVersions: forgets a database at bumpAll, looks up unknown written names. */
+  attach(): this {
+    this.versions.onBumpAll((database) => this.forget(database))
+    this.versions.resolver = (database, tables) => this.resolveWrites(database, tables)
+    return this
+  }
+
+  /** Forgets what is known of `database` (DDL went through). */
+  forget(database: string): void {
+    const db = this.databases.get(database)
+    if (db === undefined) return
+    db.cache.clear()
+    db.generation++
+  }
+
+  /**
+   * The facts of a read's relation names (as the text names them) and function names, known or asked
+   * in one query through `pool`; rejects when Postgres cannot answer.
+   */
+  async lookup(
+    pool: UserPool,
+    relations: readonly string[],
+    functions: readonly string[],
+  ): Promise<CatalogAnswer> {
+    this.pools.set(pool.database, pool)
+    const db = this.database(pool.database)
+    const answer = {
+      relations: new Map<string, RelationFacts | undefined>(),
+      functions: new Map<string, boolean>(),
+    }
+    const missing = { relations: [] as string[], functions: [] as string[] }
+    for (const name of relations) {
+      const entry = db.cache.get(relationKey(pool, name))
+      if (entry !== undefined && 'facts' in entry) answer.relations.set(name, entry.facts)
+      else missing.relations.push(name)
+    }
+    for (const name of functions) {
+      const entry = db.cache.get(`f\0${name}`)
+      if (entry !== undefined && 'unsafe' in entry) answer.functions.set(name, entry.unsafe)
+      else missing.functions.push(name)
+    }
+    if (missing.relations.length + missing.functions.length === 0) return answer
+    const fetched = await this.fetch(pool, missing.relations, missing.functions)
+    for (const [name, facts] of fetched.relations) answer.relations.set(name, facts)
+    for (const [name, unsafe] of fetched.functions) answer.functions.set(name, unsafe)
+    return answer
+  }
+
+  /** Asks Postgres; remembers the answer unless the database was forgotten meanwhile. */
+  private async fetch(pool: UserPool, relations: readonly string[], functions: readonly string[]) {
+    const db = this.database(pool.database)
+    const generation = db.generation
+    this.queries++
+    const rows = parseCatalogRows(await this.run(pool, catalogSql(relations, functions)))
+    const keep = db.generation === generation
+    const out = { relations: new Map<string, RelationFacts | undefined>(), functions: rows.functions }
+    for (const name of relations) {
+      const facts = rows.relations.get(name)
+      const found = facts?.resolved === undefined ? undefined : facts
+      out.relations.set(name, found)
+      if (!keep) continue
+      db.cache.set(relationKey(pool, name), { facts: found })
+      const tag = writtenName(name)
+      const also = alsoChanged(tag, found)
+      // A name read unqualified and written unqualified is `public.x` to a routed write.
+      const known = this.versions.expansion(pool.database, tag) ?? []
+      this.versions.expand(pool.database, tag, [...new Set([...known, ...also])])
+    }
+    if (keep) for (const [name, unsafe] of rows.functions) db.cache.set(`f\0${name}`, { unsafe })
+    return out
+  }
+
+  /** Written names with no expansion: look them up and bump what else they change. */
+  private resolveWrites(database: string, tables: readonly string[]): void {
+    const pool = this.pools.get(database)
+    if (pool === undefined) return // no HTTP read of this database: no cached entry to invalidate
+    const todo = tables.filter((t) => !this.resolving.has(`${database}\0${t}`))
+    if (todo.length === 0) return
+    for (const t of todo) this.resolving.add(`${database}\0${t}`)
+    // `public.x` may have been written `x`, resolving elsewhere under the user's search_path.
+    const names = todo.flatMap((t) => (t.startsWith('public.') ? [t, t.slice(7)] : [t]))
+    this.fetch(pool, names, [])
+      .then((found) => {
+        for (const tag of todo) {
+          const also = new Set([...alsoChanged(tag, found.relations.get(tag))])
+          if (tag.startsWith('public.'))
+            for (const t of alsoChanged(tag, found.relations.get(tag.slice(7)))) also.add(t)
+          this.versions.expand(database, tag, [...also])
+          if (also.size > 0) this.versions.bump(database, also, false)
+        }
+      })
+      .catch((error: unknown) => {
+        log.warn('relation catalog lookup for a write failed: every table of the database is bumped', {
+          database,
+          error: String(error),
+        })
+        this.versions.bumpAll(database)
+      })
+      .finally(() => {
+        for (const t of todo) this.resolving.delete(`${database}\0${t}`)
+      })
+  }
+
+  private database(database: string) {
+    let db = this.databases.get(database)
+    if (db === undefined) {
+      db = { cache: new ExpiringMap<string, Entry>(this.capacity, this.ttlMs), generation: 0 }
+      this.databases.set(database, db)
+    }
+    return db
+  }
+}
+
+/** An unqualified name resolves per user (search_path); a qualified one the same for all. */
+function relationKey(pool: UserPool, name: string): string {
+  return name.includes('.') ? `r\0${name}` : `r\0${pool.username}\0${name}`
+}
+
+/** The gateway's one catalog, following the one TableVersions. */
+export const relationCatalog = new RelationCatalog().attach()
