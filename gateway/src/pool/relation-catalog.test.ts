@@ -13,6 +13,10 @@ interface Doc {
   relations?: Array<Record<string, unknown>>
   functions?: Array<{ name: string; unsafe: boolean | null }>
 }
+/** The relation names a catalog query asks about (the first array literal). */
+const namesIn = (sql: string) =>
+  [...(sql.match(/array\[([^\]]*)\]/)?.[1] ?? '').matchAll(/'([^']*)'/g)].map((m) => m[1]!)
+
 const answer = (doc: Doc): TextRows => [[JSON.stringify({ relations: [], functions: [], ...doc })]]
 
 /** A runner answering from `known` (relation name → its row) and counting the queries' names. */
@@ -141,6 +145,32 @@ describe('relation catalog: routed writes', () => {
     assert.ok(versions.version('db', 'public.base') > second, 'bumped a moment later')
     const third = versions.bump('db', ['public.w'])
     assert.equal(versions.version('db', 'public.base'), third, 'now expanded at once')
+  })
+
+  it('one lookup per database at a time: names written meanwhile go together in the next', async () => {
+    const versions = new TableVersions(() => 1)
+    const asked: string[][] = []
+    const pending: Array<() => void> = []
+    const catalog = new RelationCatalog(versions, (_pool, sql) => {
+      asked.push(namesIn(sql))
+      return new Promise((resolve) => pending.push(() => resolve(answer({}))))
+    }).attach()
+    const read = catalog.lookup(pool(), [], ['x'])
+    pending.shift()!()
+    await read
+    versions.bump('db', ['s.a'])
+    versions.bump('db', ['s.b'])
+    versions.bump('db', ['s.c', 's.a'])
+    assert.equal(asked.length, 2, 'one in flight')
+    pending.shift()!()
+    await tick()
+    await tick()
+    assert.deepEqual(asked[2], ['s.b', 's.c'], 'the rest together')
+    pending.shift()!()
+    await tick()
+    await tick()
+    versions.bump('db', ['s.a', 's.b', 's.c'])
+    assert.equal(asked.length, 3, 'all known now')
   })
 
   it('a failed lookup bumps the whole database', async () => {

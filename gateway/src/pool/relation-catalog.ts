@@ -13,16 +13,16 @@
  * It also fills TableVersions' expansions: a read learns them for the names it reads, and a routed
  * write of a name never looked up is looked up here (through the last pool of that database an HTTP
  * read came through; a cached read exists only if one did) and its bases bumped when Postgres
- * answers: a few ms after the write's own bump, the window in which a read of a base table may be
- * served from an entry older than a write made through a view. If that lookup fails, the whole
- * database is bumped.
+ * answers (relation-catalog-writes.ts): a few ms after the write's own bump, the window in which a
+ * read of a base table may be served from an entry older than a write made through a view. If that
+ * lookup fails, the whole database is bumped.
  * @module
  */
-import { log } from '../log.js'
 import { ExpiringMap } from './expiring-map.js'
 import type { TextRows } from './internal-query.js'
 import { runPoolQuery } from './relation-catalog-query.js'
 import { catalogSql, parseCatalogRows, type RelationFacts } from './relation-catalog-sql.js'
+import { alsoChanged, WriteLookups } from './relation-catalog-writes.js'
 import { type TableVersions, tableVersions } from './table-versions.js'
 import type { UserPool } from './user-pool.js'
 
@@ -48,12 +48,6 @@ export function writtenName(name: string): string {
   return parts.length === 1 ? `public.${name}` : parts.slice(-2).join('.')
 }
 
-/** Relations a write to `name` also changes, given what the catalog knows of it. */
-export function alsoChanged(tag: string, facts: RelationFacts | undefined): string[] {
-  if (facts?.resolved === undefined) return []
-  return [facts.resolved, ...facts.bases].filter((t) => t !== tag)
-}
-
 /** The catalogs of every database. */
 export class RelationCatalog {
   /** Catalog queries sent (for tests and the README's cost claim). */
@@ -61,19 +55,27 @@ export class RelationCatalog {
   private readonly databases = new Map<string, { cache: ExpiringMap<string, Entry>; generation: number }>()
   /** The newest pool an HTTP read of each database came through: write lookups go there. */
   private readonly pools = new Map<string, UserPool>()
-  private readonly resolving = new Set<string>()
+  private readonly writes: WriteLookups
 
   constructor(
     private readonly versions: TableVersions = tableVersions,
     private readonly run: CatalogRunner = runPoolQuery,
     private readonly ttlMs = CATALOG_TTL_MS,
     private readonly capacity = CATALOG_CAPACITY,
-  ) {}
+  ) {
+    this.writes = new WriteLookups(versions, (database, names) => {
+      const pool = this.pools.get(database)
+      // No HTTP read of this database: no cached entry to invalidate.
+      return pool === undefined ? undefined : this.fetch(pool, names, []).then((found) => found.relations)
+    })
+  }
 
   /** Starts following TableVersions: forgets a database at bumpAll, looks up unknown written names. */
   attach(): this {
     this.versions.onBumpAll((database) => this.forget(database))
-    this.versions.resolver = (database, tables) => this.resolveWrites(database, tables)
+    this.versions.resolver = (database, tables) => {
+      if (this.pools.has(database)) this.writes.add(database, tables)
+    }
     return this
   }
 
@@ -140,37 +142,6 @@ export class RelationCatalog {
     }
     if (keep) for (const [name, unsafe] of rows.functions) db.cache.set(`f\0${name}`, { unsafe })
     return out
-  }
-
-  /** Written names with no expansion: look them up and bump what else they change. */
-  private resolveWrites(database: string, tables: readonly string[]): void {
-    const pool = this.pools.get(database)
-    if (pool === undefined) return // no HTTP read of this database: no cached entry to invalidate
-    const todo = tables.filter((t) => !this.resolving.has(`${database}\0${t}`))
-    if (todo.length === 0) return
-    for (const t of todo) this.resolving.add(`${database}\0${t}`)
-    // `public.x` may have been written `x`, resolving elsewhere under the user's search_path.
-    const names = todo.flatMap((t) => (t.startsWith('public.') ? [t, t.slice(7)] : [t]))
-    this.fetch(pool, names, [])
-      .then((found) => {
-        for (const tag of todo) {
-          const also = new Set([...alsoChanged(tag, found.relations.get(tag))])
-          if (tag.startsWith('public.'))
-            for (const t of alsoChanged(tag, found.relations.get(tag.slice(7)))) also.add(t)
-          this.versions.expand(database, tag, [...also])
-          if (also.size > 0) this.versions.bump(database, also, false)
-        }
-      })
-      .catch((error: unknown) => {
-        log.warn('relation catalog lookup for a write failed: every table of the database is bumped', {
-          database,
-          error: String(error),
-        })
-        this.versions.bumpAll(database)
-      })
-      .finally(() => {
-        for (const t of todo) this.resolving.delete(`${database}\0${t}`)
-      })
   }
 
   private database(database: string) {
