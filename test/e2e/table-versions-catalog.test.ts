@@ -206,6 +206,20 @@ describe('cache headers through the relation catalog', () => {
     assert.deepEqual(tablesOf(await post(gw, 'select * from cat_sb')).sort(), ['app.t', 'public.cat_sb'])
   })
 
+  it('a session-mode pool asks the catalog too', async () => {
+    const session = await startTestGateway({ database: DB, poolMode: 'session', poolSize: 1 })
+    try {
+      const before = relationCatalog.queries
+      const r = await post(session, 'select * from public.cat_mv')
+      assert.equal(r.status, 200, JSON.stringify(r.body))
+      assert.equal(relationCatalog.queries, before + 1)
+      assert.deepEqual(tablesOf(r).sort(), ['public.cat_mv', 'public.cat_t'])
+      assert.equal((await post(session, 'select 1 from cat_t')).status, 200, 'the connection came back')
+    } finally {
+      await session.stop()
+    }
+  })
+
   it('when the catalog cannot answer, the read is not cacheable', async () => {
     const r = await post(broken, 'select * from cat_t', 'scram', BROKEN_DB)
     assert.equal(r.status, 200, JSON.stringify(r.body))

@@ -117,6 +117,23 @@ describe('relation catalog: remembering', () => {
     assert.equal(asked.length, 4, 'asked again after DDL')
   })
 
+  it('a name another read is asking about waits for that answer (one query)', async () => {
+    const { run, asked } = fakeRunner({ v: view })
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const catalog = new RelationCatalog(new TableVersions(), async (p, sql) => {
+      await gate
+      return run(p, sql)
+    })
+    const reads = [1, 2, 3].map(() => catalog.lookup(pool(), ['v'], []))
+    release()
+    const answers = await Promise.all(reads)
+    assert.equal(asked.length, 1)
+    for (const a of answers) assert.deepEqual(a.relations.get('v')?.bases, ['public.t'])
+  })
+
   it('rejects when Postgres cannot answer', async () => {
     const catalog = new RelationCatalog(new TableVersions(), async () => {
       throw new Error('server down')

@@ -42,6 +42,13 @@ export type CatalogRunner = (pool: UserPool, sql: string) => Promise<TextRows>
 
 type Entry = { readonly facts: RelationFacts | undefined } | { readonly unsafe: boolean }
 
+/** What one database's catalog holds: answers, and the keys being asked about now. */
+interface Known {
+  readonly cache: ExpiringMap<string, Entry>
+  readonly pending: Map<string, Promise<Entry>>
+  generation: number
+}
+
 /** The `schema.table` a routed write bumps for a name as written (sql/cache-facts.ts qualifiedTable). */
 export function writtenName(name: string): string {
   const parts = name.split('.')
@@ -52,7 +59,7 @@ export function writtenName(name: string): string {
 export class RelationCatalog {
   /** Catalog queries sent (for tests and the README's cost claim). */
   queries = 0
-  private readonly databases = new Map<string, { cache: ExpiringMap<string, Entry>; generation: number }>()
+  private readonly databases = new Map<string, Known>()
   /** The newest pool an HTTP read of each database came through: write lookups go there. */
   private readonly pools = new Map<string, UserPool>()
   private readonly writes: WriteLookups
@@ -66,7 +73,15 @@ export class RelationCatalog {
     this.writes = new WriteLookups(versions, (database, names) => {
       const pool = this.pools.get(database)
       // No HTTP read of this database: no cached entry to invalidate.
-      return pool === undefined ? undefined : this.fetch(pool, names, []).then((found) => found.relations)
+      if (pool === undefined) return undefined
+      return this.fetch(pool, names, []).then((found) => {
+        const facts = new Map<string, RelationFacts | undefined>()
+        for (const name of names) {
+          const entry = found.get(relationKey(pool, name))
+          if (entry !== undefined && 'facts' in entry) facts.set(name, entry.facts)
+        }
+        return facts
+      })
     })
   }
 
@@ -84,12 +99,14 @@ export class RelationCatalog {
     const db = this.databases.get(database)
     if (db === undefined) return
     db.cache.clear()
+    db.pending.clear() // an answer on its way may predate the DDL: later reads ask again
     db.generation++
   }
 
   /**
    * The facts of a read's relation names (as the text names them) and function names, known or asked
-   * in one query through `pool`; rejects when Postgres cannot answer.
+   * in one query through `pool` (a name another request is asking about now waits for that answer);
+   * rejects when Postgres cannot answer.
    */
   async lookup(
     pool: UserPool,
@@ -98,56 +115,86 @@ export class RelationCatalog {
   ): Promise<CatalogAnswer> {
     this.pools.set(pool.database, pool)
     const db = this.database(pool.database)
-    const answer = {
-      relations: new Map<string, RelationFacts | undefined>(),
-      functions: new Map<string, boolean>(),
-    }
+    const entries = new Map<string, Entry | Promise<Entry>>()
     const missing = { relations: [] as string[], functions: [] as string[] }
+    const take = (key: string, name: string, into: string[]) => {
+      const known = db.cache.get(key) ?? db.pending.get(key)
+      if (known !== undefined) entries.set(key, known)
+      else into.push(name)
+    }
+    for (const name of relations) take(relationKey(pool, name), name, missing.relations)
+    for (const name of functions) take(`f\0${name}`, name, missing.functions)
+    if (missing.relations.length + missing.functions.length > 0) {
+      const asked = this.fetch(pool, missing.relations, missing.functions)
+      const keys = [
+        ...missing.relations.map((n) => relationKey(pool, n)),
+        ...missing.functions.map((n) => `f\0${n}`),
+      ]
+      for (const key of keys) {
+        const one = asked.then((found) => found.get(key)!)
+        db.pending.set(key, one)
+        entries.set(key, one)
+      }
+      const settled = () => {
+        for (const key of keys) if (db.pending.get(key) === entries.get(key)) db.pending.delete(key)
+      }
+      asked.then(settled, settled)
+    }
+    const relationsOut = new Map<string, RelationFacts | undefined>()
+    const functionsOut = new Map<string, boolean>()
     for (const name of relations) {
-      const entry = db.cache.get(relationKey(pool, name))
-      if (entry !== undefined && 'facts' in entry) answer.relations.set(name, entry.facts)
-      else missing.relations.push(name)
+      const entry = await entries.get(relationKey(pool, name))!
+      if ('facts' in entry) relationsOut.set(name, entry.facts)
     }
     for (const name of functions) {
-      const entry = db.cache.get(`f\0${name}`)
-      if (entry !== undefined && 'unsafe' in entry) answer.functions.set(name, entry.unsafe)
-      else missing.functions.push(name)
+      const entry = await entries.get(`f\0${name}`)!
+      if ('unsafe' in entry) functionsOut.set(name, entry.unsafe)
     }
-    if (missing.relations.length + missing.functions.length === 0) return answer
-    const fetched = await this.fetch(pool, missing.relations, missing.functions)
-    for (const [name, facts] of fetched.relations) answer.relations.set(name, facts)
-    for (const [name, unsafe] of fetched.functions) answer.functions.set(name, unsafe)
-    return answer
+    return { relations: relationsOut, functions: functionsOut }
   }
 
-  /** Asks Postgres; remembers the answer unless the database was forgotten meanwhile. */
-  private async fetch(pool: UserPool, relations: readonly string[], functions: readonly string[]) {
+  /**
+   * Asks Postgres; remembers the answer unless the database was forgotten meanwhile. Resolves to an
+   * entry per key (relationKey, `f\0name`).
+   */
+  private async fetch(
+    pool: UserPool,
+    relations: readonly string[],
+    functions: readonly string[],
+  ): Promise<Map<string, Entry>> {
     const db = this.database(pool.database)
     const generation = db.generation
     this.queries++
     const rows = parseCatalogRows(await this.run(pool, catalogSql(relations, functions)))
     const keep = db.generation === generation
-    const out = { relations: new Map<string, RelationFacts | undefined>(), functions: rows.functions }
+    const out = new Map<string, Entry>()
     for (const name of relations) {
       const facts = rows.relations.get(name)
-      const found = facts?.resolved === undefined ? undefined : facts
-      out.relations.set(name, found)
+      const entry = { facts: facts?.resolved === undefined ? undefined : facts }
+      out.set(relationKey(pool, name), entry)
       if (!keep) continue
-      db.cache.set(relationKey(pool, name), { facts: found })
+      db.cache.set(relationKey(pool, name), entry)
       const tag = writtenName(name)
-      const also = alsoChanged(tag, found)
       // A name read unqualified and written unqualified is `public.x` to a routed write.
       const known = this.versions.expansion(pool.database, tag) ?? []
-      this.versions.expand(pool.database, tag, [...new Set([...known, ...also])])
+      this.versions.expand(pool.database, tag, [...new Set([...known, ...alsoChanged(tag, entry.facts)])])
     }
-    if (keep) for (const [name, unsafe] of rows.functions) db.cache.set(`f\0${name}`, { unsafe })
+    for (const name of functions) {
+      const entry = { unsafe: rows.functions.get(name) === true }
+      out.set(`f\0${name}`, entry)
+      if (keep) db.cache.set(`f\0${name}`, entry)
+    }
     return out
   }
 
   private database(database: string) {
     let db = this.databases.get(database)
     if (db === undefined) {
-      db = { cache: new ExpiringMap<string, Entry>(this.capacity, this.ttlMs), generation: 0 }
+      db = {
+        cache: new ExpiringMap<string, Entry>(this.capacity, this.ttlMs),
+        pending: new Map<string, Promise<Entry>>(),
+        generation: 0,
+      }
       this.databases.set(database, db)
     }
     return db
