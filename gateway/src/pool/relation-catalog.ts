@@ -132,6 +132,7 @@ export class RelationCatalog {
       ]
       for (const key of keys) {
         const one = asked.then((found) => found.get(key)!)
+        one.catch(() => {}) // a failure is reported once, by the first await below; never unhandled
         db.pending.set(key, one)
         entries.set(key, one)
       }
