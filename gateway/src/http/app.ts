@@ -13,6 +13,7 @@ import { GatewayError } from '../errors.js'
 import { log } from '../log.js'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { type ScrapeCredentials, scrapeAllowed } from '../metrics/scrape-auth.js'
+import { tableVersions } from '../pool/table-versions.js'
 import type { ClientContext } from '../session/client-context.js'
 import { checkApiToken } from './api-tokens.js'
 import { bodyCacheFacts, CACHE_HEADERS, cacheHeaders } from './cache-headers.js'
@@ -176,8 +177,8 @@ async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlOu
   const limits = { maxResponseBytes: http.max_response_bytes, timeoutMs: http.request_timeout }
   const pool = lookup.kind === 'found' ? lookup.pool : undefined
   const facts = bodyCacheFacts(body)
-  // Versions as the request starts: a write landing meanwhile makes the entry look older, not newer.
-  const cache = cacheHeaders(facts, pool)
+  // Versions are capped at this mark: a write landing meanwhile makes the entry look older, not newer.
+  const mark = tableVersions.mark
   const reply = await runSql(context, req, limits, (stop) => {
     const res = c.env.outgoing
     // 'close' before the response is written: the caller hung up, so nobody waits for the result.
@@ -186,7 +187,8 @@ async function handleSql(c: Context<Env>, services: HttpServices): Promise<SqlOu
     })
   })
   // The session bumped what the request wrote at its last ReadyForQuery (session/routed-writes.ts).
-  return { reply, cache: reply.status === 200 ? cache : undefined }
+  // The catalog is asked only for a request that ran (logged in): never for an anonymous caller.
+  return { reply, cache: reply.status === 200 ? await cacheHeaders(facts, pool, mark) : undefined }
 }
 
 /**

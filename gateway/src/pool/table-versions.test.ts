@@ -43,3 +43,60 @@ describe('TableVersions', () => {
     assert.ok(after.version('db', 'public.t') > before.version('db', 'public.t'))
   })
 })
+
+describe('TableVersions: views, the catalog hooks and the bound', () => {
+  it('a write to an expanded name bumps what it expands to; mark is the newest version', () => {
+    const v = new TableVersions(() => 1)
+    v.expand('db', 'public.v', ['public.t', 'public.u'])
+    const before = v.mark
+    const bumped = v.bump('db', ['public.v'])
+    assert.ok(bumped > before)
+    assert.equal(v.mark, bumped)
+    for (const t of ['public.v', 'public.t', 'public.u']) assert.equal(v.version('db', t), bumped, t)
+    assert.equal(v.version('other', 'public.t'), v.base, 'expansions are per database')
+  })
+
+  it('names with no expansion go to the resolver once per bump; bump(…, false) does not ask', () => {
+    const v = new TableVersions(() => 1)
+    const asked: string[][] = []
+    v.resolver = (db, tables) => asked.push([db, ...tables])
+    v.expand('db', 'public.known', [])
+    v.bump('db', ['public.known', 'public.new', 'public.other'])
+    v.bump('db', ['public.quiet'], false)
+    assert.deepEqual(asked, [['db', 'public.new', 'public.other']])
+  })
+
+  it('bumpAll forgets the database’s expansions and tells its listeners', () => {
+    const v = new TableVersions(() => 1)
+    const told: string[] = []
+    v.onBumpAll((db) => told.push(db))
+    v.expand('db', 'public.v', ['public.t'])
+    v.bumpAll('db')
+    assert.deepEqual(told, ['db'])
+    assert.equal(v.expansion('db', 'public.v'), undefined)
+  })
+
+  it('past maxTables the per-table map is dropped and the floor takes the newest version', () => {
+    const v = new TableVersions(() => 1, 3)
+    v.bump('db', ['public.a', 'public.b'])
+    const c = v.bump('db', ['public.c'])
+    assert.equal(v.tableCount('db'), 3)
+    const d = v.bump('db', ['public.d'])
+    assert.equal(v.tableCount('db'), 0, 'the map is gone')
+    assert.ok(d > c)
+    for (const t of ['public.a', 'public.c', 'public.d', 'public.never'])
+      assert.equal(v.version('db', t), d, t)
+    const e = v.bump('db', ['public.a'])
+    assert.equal(v.version('db', 'public.a'), e, 'later bumps count again')
+    assert.equal(v.version('db', 'public.b'), d)
+  })
+
+  it('the expansions are bounded too', () => {
+    const v = new TableVersions(() => 1, 2)
+    v.expand('db', 'public.a', [])
+    v.expand('db', 'public.b', [])
+    v.expand('db', 'public.c', ['public.t'])
+    assert.equal(v.expansion('db', 'public.a'), undefined, 'started over')
+    assert.deepEqual(v.expansion('db', 'public.c'), ['public.t'])
+  })
+})

@@ -130,17 +130,38 @@ describe('cache facts: writes', () => {
   })
 })
 
+describe('cache facts: names for the relation catalog', () => {
+  it('relations come as written (a database part dropped), each once', () => {
+    const f = sqlCacheFacts('select * from t join app.u on true, "Q"."MiXed", db.s.v, t as again')
+    assert.deepEqual(f.relations, ['t', 'app.u', 'Q.MiXed', 's.v'])
+    assert.deepEqual(f.tables, ['public.t', 'app.u', 'Q.MiXed', 's.v'])
+  })
+
+  it('functions are the words before ( that are not keywords or volatile, each once', () => {
+    const f = sqlCacheFacts(
+      'select my_fn(a), app.other ( b ), "Upper"(c), lower(d), my_fn(e), count(*) over (partition by x) ' +
+        'from t where exists (select 1) and a in (1, 2) and coalesce(a, 1) = any (array[1]) and cast(a as int) > 0',
+    )
+    assert.deepEqual(f.functions, ['my_fn', 'other', 'Upper', 'lower', 'count'])
+    assert.equal(f.cacheable, true, 'the text alone does not know user functions: the catalog does')
+    assert.deepEqual(sqlCacheFacts('select now(), my_fn()').functions, ['my_fn'])
+    assert.deepEqual(sqlCacheFacts("select 'f(x)' -- g(y)\n").functions, [], 'not in strings or comments')
+  })
+})
+
 describe('combineCacheFacts', () => {
   it('a batch is cacheable only if every statement is; tables and writes are the unions', () => {
     const read = sqlCacheFacts('select * from a')
     const other = sqlCacheFacts('select * from b')
     const now = sqlCacheFacts('select now()')
     const write = sqlCacheFacts('insert into c values (1)')
-    assert.deepEqual(combineCacheFacts([read, other]), {
+    assert.deepEqual(combineCacheFacts([read, other, sqlCacheFacts('select f(1)')]), {
       readOnly: true,
       cacheable: true,
       tables: ['public.a', 'public.b'],
       writes: [],
+      relations: ['a', 'b'],
+      functions: ['f'],
     })
     assert.equal(combineCacheFacts([read, now]).cacheable, false)
     assert.equal(combineCacheFacts([read, now]).readOnly, true)

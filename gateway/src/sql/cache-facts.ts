@@ -8,7 +8,9 @@
  *
  * Names are qualified the way logical replication names a relation, `schema.table`: an unqualified
  * name is taken as `public.` (search_path is not followed), a `db.schema.table` name loses its
- * database, unquoted parts are lower-cased and quoted ones kept exact.
+ * database, unquoted parts are lower-cased and quoted ones kept exact. These are the names a routed
+ * write bumps; the HTTP cache headers add what the relation catalog resolves them to (search_path,
+ * the tables under a view) from `relations`, the names as written.
  * @module
  */
 import { CacheScan } from './cache-scan.js'
@@ -26,6 +28,10 @@ export interface CacheFacts {
   readonly tables: readonly string[]
   /** The tables it writes, qualified; undefined when some write's targets are unknown. */
   readonly writes: readonly string[] | undefined
+  /** The relations it names as written (`t`, `s.t`; a database part dropped), each once. */
+  readonly relations: readonly string[]
+  /** Functions it calls that volatile-functions.ts does not list (cache-scan.ts), each once. */
+  readonly functions: readonly string[]
 }
 
 const scan = new CacheScan()
@@ -39,6 +45,12 @@ export function qualifiedTable(name: string): string {
   return parts.slice(-2).join('.')
 }
 
+/** A name as written without its database part (`db.s.t` → `s.t`). */
+function withoutDatabase(name: string): string {
+  const parts = name.split('.')
+  return parts.length <= 2 ? name : parts.slice(-2).join('.')
+}
+
 /**
  * The cache facts of the UTF-8 SQL text `buf[start, end)` (a trailing NUL is fine).
  * @example sqlCacheFacts('select * from t').tables // ['public.t']
@@ -48,7 +60,8 @@ export function cacheFacts(buf: Uint8Array, start: number, end: number, scs = tr
   const info = classifyCached(buf, start, end, scs)
   const readOnly = info.statementCount > 0 && info.kinds.every((k) => k === 'read')
   const found = scan.run(buf, start, end, scs)
-  const tables = statementTables(buf, start, end, scs).map(qualifiedTable)
+  const named = statementTables(buf, start, end, scs)
+  const tables = named.map(qualifiedTable)
   const isWrite = info.kinds.some((k) => k === 'write' || k === 'other')
   const writes = !isWrite
     ? NONE
@@ -60,6 +73,8 @@ export function cacheFacts(buf: Uint8Array, start: number, end: number, scs = tr
     cacheable: readOnly && !found.volatile && !info.unterminated,
     tables: [...new Set(tables)],
     writes,
+    relations: [...new Set(named.map(withoutDatabase))],
+    functions: found.functions,
   }
 }
 
@@ -81,9 +96,13 @@ export function sqlCacheFacts(text: string, scs = true): CacheFacts {
 export function combineCacheFacts(all: readonly CacheFacts[]): CacheFacts {
   const tables = new Set<string>()
   const writes = new Set<string>()
+  const relations = new Set<string>()
+  const functions = new Set<string>()
   let unknown = false
   for (const f of all) {
     for (const t of f.tables) tables.add(t)
+    for (const r of f.relations) relations.add(r)
+    for (const fn of f.functions) functions.add(fn)
     if (f.writes === undefined) unknown = true
     else for (const t of f.writes) writes.add(t)
   }
@@ -92,5 +111,7 @@ export function combineCacheFacts(all: readonly CacheFacts[]): CacheFacts {
     cacheable: all.length > 0 && all.every((f) => f.cacheable),
     tables: [...tables],
     writes: unknown ? undefined : [...writes],
+    relations: [...relations],
+    functions: [...functions],
   }
 }

@@ -13,11 +13,18 @@
  * (SELECT, transaction control, SET, LISTEN, …) and none of those forms is in it; any other statement
  * with no target found (CREATE INDEX, CALL, DO, EXECUTE, GRANT, REFRESH MATERIALIZED VIEW, …) leaves
  * the writes unknown.
+ *
+ * A called function is a word (or quoted name) right before `(` that is not a keyword of
+ * {@link NOT_FUNCTIONS}: the names the relation catalog is asked about (a user-defined function that
+ * is not immutable makes a read uncachable). Type modifiers (`numeric(10, 2)`) and column lists
+ * (`with x(a) as`) count too; the catalog knows no unsafe function of such a name, so they cost a
+ * lookup and change nothing.
  * @module
  */
 import { Ch } from './char-class.js'
 import { decodeUtf8, namePart, readQualifiedName, wordText } from './identifier.js'
 import { SqlLexer, Token } from './lexer.js'
+import { NOT_COL_ID } from './reserved-keywords.js'
 import { TIME_LITERALS, VALUE_FUNCTIONS, VOLATILE_FUNCTIONS } from './volatile-functions.js'
 
 /** First words of statements that write no table unless a form above is in them. */
@@ -25,6 +32,14 @@ export const NO_TABLE_WRITES: ReadonlySet<string> = new Set([
   ...['select', 'values', 'table', 'with', 'explain', 'copy', 'show', 'set', 'reset', 'begin', 'start'],
   ...['commit', 'end', 'rollback', 'abort', 'savepoint', 'release', 'listen', 'unlisten', 'notify'],
   ...['lock', 'fetch', 'declare', 'close', 'move', 'deallocate', 'discard', 'prepare'],
+])
+
+/** Words before `(` that call no function (reserved keywords, and grammar words that take `(`). */
+export const NOT_FUNCTIONS: ReadonlySet<string> = new Set([
+  ...NOT_COL_ID,
+  ...['exists', 'values', 'over', 'filter', 'within', 'row', 'rows', 'range', 'groups', 'partition'],
+  ...['coalesce', 'nullif', 'greatest', 'least', 'extract', 'position', 'substring', 'trim', 'overlay'],
+  ...['grouping', 'by', 'set', 'update', 'insert', 'delete', 'conflict', 'key', 'materialized'],
 ])
 
 /** What the next name would be. */
@@ -54,6 +69,8 @@ export interface CacheScanResult {
   readonly writesUnknown: boolean
   /** Calls a function or uses a literal of volatile-functions.ts. */
   readonly volatile: boolean
+  /** Names of other functions it calls (unqualified; unquoted ones lower-cased), each once. */
+  readonly functions: readonly string[]
 }
 
 /** The scanner; reused across calls (synchronous, keeps nothing between them). */
@@ -69,17 +86,24 @@ export class CacheScan {
   private writes = new Set<string>()
   private unknown = false
   private volatile = false
+  private functions = new Set<string>()
 
   /** Scans the UTF-8 SQL text `buf[start, end)`. */
   run(buf: Uint8Array, start: number, end: number, standardStrings = true): CacheScanResult {
     this.lx.reset(buf, start, end, standardStrings)
     this.writes = new Set()
+    this.functions = new Set()
     this.unknown = this.volatile = false
     this.depth = 0
     this.newStatement()
     for (let t = this.lx.next(); t !== Token.End; t = this.lx.next()) this.token(t)
     this.endStatement()
-    return { writes: [...this.writes], writesUnknown: this.unknown, volatile: this.volatile }
+    return {
+      writes: [...this.writes],
+      writesUnknown: this.unknown,
+      volatile: this.volatile,
+      functions: [...this.functions],
+    }
   }
 
   private newStatement(): void {
@@ -110,6 +134,7 @@ export class CacheScan {
     if (b === Ch.Semicolon && this.depth === 0) return this.endStatement()
     if (b === Ch.LParen) {
       if (VOLATILE_FUNCTIONS.has(wasWord)) this.volatile = true
+      else if (wasWord !== '' && !NOT_FUNCTIONS.has(wasWord)) this.functions.add(wasWord)
       this.depth++
     } else if (b === Ch.RParen && this.depth > 0) this.depth--
     this.atStart = b === Ch.LParen || b === Ch.RParen

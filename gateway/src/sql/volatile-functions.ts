@@ -8,9 +8,11 @@
  * A date/time literal that Postgres reads at run time (`'now'`, `'today'`, `'tomorrow'`,
  * `'yesterday'`) counts too.
  *
- * User-defined functions are not known here: one that reads a table hides that table from the cache's
- * tags, one that is volatile makes the result uncachable in truth. Tag such reads yourself, or do not
- * cache them (README "Table versions and cache headers").
+ * This list needs no server. User-defined functions and views are for the relation catalog
+ * (pool/relation-catalog.ts), asked per name by the HTTP cache headers: a call of a function that is
+ * volatile, or user-defined and not immutable, makes a read uncachable, and a view is tagged with the
+ * tables under it (its definition is scanned against this list too). See README "Table versions and
+ * cache headers".
  * @see https://www.postgresql.org/docs/current/xfunc-volatility.html
  * @see https://www.postgresql.org/docs/current/functions-datetime.html#FUNCTIONS-DATETIME-CURRENT
  * @module
