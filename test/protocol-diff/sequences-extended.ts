@@ -24,6 +24,10 @@ const INT8 = 20
 
 const PIPELINES: Sequence[] = [
   {
+    name: 'extended: a Parse of a write reaches the server as written (its error echoes the words)',
+    steps: [step([...unnamed('INSERT INTO diff_nowhere SELECT FROM WHERE'), sync()])],
+  },
+  {
     name: 'extended: pipeline of several P/B/D/E in one write, one Sync',
     steps: [
       step([

@@ -52,7 +52,8 @@ export function readColId(lx: SqlLexer, t: Token): ColIdName | undefined {
 
 /** An unquoted word, A-Z folded; undefined for a reserved or type_func_name keyword. */
 function wordBytes(buf: Uint8Array, start: number, end: number): Uint8Array | undefined {
-  const bytes = buf.slice(start, end)
+  // A copy even of a Node Buffer, whose own slice() is a view: folding must never touch the message.
+  const bytes = Uint8Array.prototype.slice.call(buf, start, end)
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x41 && bytes[i]! <= 0x5a) bytes[i]! |= 0x20
   // Keywords are ASCII: only a word that decodes as one can be one.
   return isNotColId(utf8.decode(bytes)) ? undefined : bytes

@@ -22,7 +22,8 @@ export function wordText(buf: Uint8Array, start: number, end: number): string {
   let i = start
   while (i < end && !(buf[i]! >= 0x41 && buf[i]! <= 0x5a)) i++
   if (i === end) return decodeUtf8(buf, start, end)
-  const copy = buf.slice(start, end)
+  // A copy even of a Node Buffer, whose own slice() is a view: folding must never touch the message.
+  const copy = Uint8Array.prototype.slice.call(buf, start, end)
   for (let j = i - start; j < copy.length; j++) if (copy[j]! >= 0x41 && copy[j]! <= 0x5a) copy[j]! |= 0x20
   return utf8.decode(copy)
 }

@@ -28,6 +28,13 @@ describe('parseListenCommand: what it recognizes', () => {
     assert.equal(brief('UnListen *'), 'unlisten *')
   })
 
+  it('folds a copy: the Node Buffer of the message keeps the bytes the client sent', () => {
+    const buf = Buffer.from('LISTEN Orders')
+    const c = parseListenCommand(buf, 0, buf.length)
+    assert.equal(c?.kind === 'listen' ? c.channel : undefined, 'orders')
+    assert.equal(buf.toString(), 'LISTEN Orders')
+  })
+
   it('keeps a quoted name exactly, with "" read as "', () => {
     assert.equal(brief('listen "MixedCase"'), 'listen:MixedCase')
     assert.equal(brief('listen "a""b"'), 'listen:a"b')

@@ -58,3 +58,15 @@ describe('write targets by shape', () => {
     }
   })
 })
+
+describe('write targets never touch the message', () => {
+  it('reading a Node Buffer (whose slice() is a view) leaves its bytes as the client sent them', () => {
+    const shapes = new ShapeCache({ secondOpinion: null })
+    const cache = new WriteTargetCache()
+    const text = 'UPDATE Accounts SET Balance = 1 WHERE Id IN (SELECT Lower(X) FROM "Q")\0'
+    const buf = Buffer.from(text)
+    shapes.classify(buf, 0, buf.length)
+    assert.deepEqual(cache.of(buf, 0, buf.length, shapes.shape), ['public.accounts'])
+    assert.equal(buf.toString(), text)
+  })
+})
