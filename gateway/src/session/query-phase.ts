@@ -110,7 +110,8 @@ export class QueryPhase {
         if (code === FrontendCode.Sync && rw !== undefined && this.answerPrepare(rw)) continue
         syncs++
       } else if (code === FrontendCode.Parse) this.countQuery(f)
-      else if (code === FrontendCode.Bind) b.noteWrite(code, f.buffer, f.start, f.end)
+      else if (code === FrontendCode.Bind || code === FrontendCode.Close)
+        b.noteWrite(code, f.buffer, f.start, f.end)
       else if (code === FrontendCode.Terminate) {
         if (runStart >= 0) b.forward(f.buffer.subarray(runStart, f.start), syncs)
         else if (rw?.hasItems) b.forward(undefined, syncs)

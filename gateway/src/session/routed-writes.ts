@@ -22,6 +22,8 @@ import { classifyCached, defaultShapeCache, mayWriteTables, WriteTargetCache } f
 const QUERY = 0x51 // 'Q'
 const PARSE = 0x50 // 'P'
 const BIND = 0x42 // 'B'
+const CLOSE = 0x43 // 'C'
+const STATEMENT = 0x53 // 'S'
 
 /** The targets of the writes every session routes, by shape (one cache: shapes recur across clients). */
 const targets = new WriteTargetCache()
@@ -33,10 +35,11 @@ export class RoutedWrites {
   /** The client's named statements that write: their tables, or undefined when unknown. */
   private readonly named = new Map<string, readonly string[] | undefined>()
 
-  /** A Query, Parse or Bind message `buf[start, end)` of the client's, on `pool`. */
+  /** A Query, Parse, Bind or Close message `buf[start, end)` of the client's, on `pool`. */
   note(pool: UserPool, code: number, buf: Buffer, start: number, end: number): void {
     if (pool.tableVersions === 'off') return
     if (code === BIND) return this.bind(buf, start, end)
+    if (code === CLOSE) return this.close(buf, start, end)
     const range = textRange(code, buf, start, end)
     if (range === undefined) return
     const name = code === PARSE && buf[start + 5] !== 0 ? buf.toString('utf8', start + 5, range[0] - 1) : ''
@@ -59,6 +62,18 @@ export class RoutedWrites {
     if (nameEnd < 0 || nameEnd >= end) return
     const name = buf.toString('utf8', portalEnd + 1, nameEnd)
     if (this.named.has(name)) this.add(this.named.get(name))
+  }
+
+  /** A Close of a named statement: forgotten, so a client that closes what it prepares stays bounded. */
+  private close(buf: Buffer, start: number, end: number): void {
+    if (this.named.size === 0 || buf[start + 5] !== STATEMENT) return
+    const nameEnd = buf.indexOf(0, start + 6)
+    if (nameEnd > start + 6 && nameEnd < end) this.named.delete(buf.toString('utf8', start + 6, nameEnd))
+  }
+
+  /** Named statements that write, remembered now (for tests). */
+  get namedWrites(): number {
+    return this.named.size
   }
 
   private add(writes: readonly string[] | undefined): void {

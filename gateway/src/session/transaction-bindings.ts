@@ -160,7 +160,7 @@ export class TransactionBindings implements DirectClient {
     }
   }
 
-  /** A Query, Parse or Bind of the client's: its write targets, for table versions (routed-writes.ts). */
+  /** A Query, Parse, Bind or Close of the client's: write targets, for table versions (routed-writes.ts). */
   noteWrite(code: number, buf: Buffer, start: number, end: number): void {
     this.routedWrites.note(this.pool, code, buf, start, end)
   }
