@@ -13,7 +13,7 @@
  * the tables under a view) from `relations`, the names as written.
  * @module
  */
-import { CacheScan } from './cache-scan.js'
+import { CacheScan, type CacheScanResult } from './cache-scan.js'
 import { Lru } from './lru.js'
 import { classifyCached } from './shape-cache.js'
 import { statementTables } from './tables.js'
@@ -45,6 +45,14 @@ export function qualifiedTable(name: string): string {
   return parts.slice(-2).join('.')
 }
 
+/**
+ * The tables a scan found written, qualified and each once; undefined when some write's targets are
+ * unknown (the whole database then counts). One rule for the HTTP headers and for routed writes.
+ */
+export function writtenTables(found: CacheScanResult): readonly string[] | undefined {
+  return found.writesUnknown ? undefined : [...new Set(found.writes.map(qualifiedTable))]
+}
+
 /** A name as written without its database part (`db.s.t` → `s.t`). */
 function withoutDatabase(name: string): string {
   const parts = name.split('.')
@@ -63,11 +71,7 @@ export function cacheFacts(buf: Uint8Array, start: number, end: number, scs = tr
   const named = statementTables(buf, start, end, scs)
   const tables = named.map(qualifiedTable)
   const isWrite = info.kinds.some((k) => k === 'write' || k === 'other')
-  const writes = !isWrite
-    ? NONE
-    : found.writesUnknown
-      ? undefined
-      : [...new Set(found.writes.map(qualifiedTable))]
+  const writes = isWrite ? writtenTables(found) : NONE
   return {
     readOnly,
     cacheable: readOnly && !found.volatile && !info.unterminated,

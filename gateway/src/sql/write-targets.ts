@@ -11,7 +11,7 @@
  * `classify` on the same bytes), so the text is not read again on a hit.
  * @module
  */
-import { qualifiedTable } from './cache-facts.js'
+import { writtenTables } from './cache-facts.js'
 import { CacheScan } from './cache-scan.js'
 import { Lru } from './lru.js'
 import type { StatementShape } from './statement-shape.js'
@@ -51,8 +51,7 @@ export class WriteTargetCache {
     }
     this.misses++
     if (end > start && buf[end - 1] === 0) end--
-    const found = this.scan.run(buf, start, end)
-    const writes = found.writesUnknown ? undefined : [...new Set(found.writes.map(qualifiedTable))]
+    const writes = writtenTables(this.scan.run(buf, start, end))
     const { hash2, length, tokens } = shape
     this.entries.set(shape.key, { hash2, length, tokens, writes })
     return writes
