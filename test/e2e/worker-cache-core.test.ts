@@ -164,3 +164,14 @@ describe('edge cache core', () => {
     assert.equal(await callerOf(new Headers()), undefined)
   })
 })
+
+describe('adapter entries', () => {
+  it('./cloudflare and ./vercel export the same names, the SDK error among them', async () => {
+    const cloudflare = await import('../../worker-adapters/src/cloudflare/index.js')
+    const vercel = await import('../../worker-adapters/src/vercel/index.js')
+    assert.deepEqual(Object.keys(cloudflare).sort(), Object.keys(vercel).sort())
+    for (const name of ['fromEnv', 'createHandler', 'default', 'SkiffError', 'isSkiffError', 'memoryCache'])
+      assert.ok(name in cloudflare, name)
+    assert.equal(cloudflare.EdgeQueryError, cloudflare.SkiffError)
+  })
+})

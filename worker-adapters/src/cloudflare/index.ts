@@ -18,24 +18,7 @@ import {
   workersCache,
 } from '../core/index.js'
 
-export {
-  isSkiffError,
-  type QueryOptions,
-  type QueryResult,
-  type SkiffClient,
-  SkiffError,
-  type SkiffTransaction,
-} from '@skiff/client-sdk'
-export type {
-  EdgeCache,
-  EdgeClient,
-  EdgeClientExtras,
-  EdgeClientOptions,
-  EdgeHandler,
-  EdgeSdkOptions,
-  SkiffEnv,
-} from '../core/index.js'
-export { EdgeQueryError, memoryCache, normalizeSql, workersCache } from '../core/index.js'
+export * from '../core/public.js'
 
 /** Cloudflare's default cache (`caches.default`), missing from the DOM typings. */
 function defaultCache(): WorkersCacheLike | undefined {
