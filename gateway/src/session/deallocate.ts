@@ -15,3 +15,9 @@ export function parseDeallocate(sql: string): { all: true } | { name: string } |
   if (m[2] !== undefined) return { name: m[2].replaceAll('""', '"') }
   return { name: m[3]!.toLowerCase() } // unquoted identifiers fold to lower case
 }
+
+/** True when the text from `at` may be a DEALLOCATE: its first non-blank byte is a `d` or `D`. */
+export function mayBeDeallocate(buf: Uint8Array, at: number, end: number): boolean {
+  while (at < end && (buf[at] === 0x20 || buf[at] === 0x0a || buf[at] === 0x09 || buf[at] === 0x0d)) at++
+  return at < end && (buf[at]! | 0x20) === 0x64
+}

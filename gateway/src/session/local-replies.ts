@@ -5,16 +5,10 @@
  * @module
  */
 import { serializeCommandComplete, serializeReadyForQuery } from '../protocol/backend.js'
-import { parseDeallocate } from './deallocate.js'
+import { mayBeDeallocate, parseDeallocate } from './deallocate.js'
 import type { StatementRewriter } from './statement-rewriter.js'
 
 const PARSE_COMPLETE = Buffer.from([0x31, 0, 0, 0, 4])
-
-/** True when the first non-blank character of `buf[at, end)` is 'd' or 'D' (as DEALLOCATE starts). */
-function startsWithD(buf: Buffer, at: number, end: number): boolean {
-  while (at < end && (buf[at] === 0x20 || buf[at] === 0x0a || buf[at] === 0x09 || buf[at] === 0x0d)) at++
-  return (buf[at]! | 0x20) === 0x64
-}
 
 /**
  * For a Query `buf[start, end)` that is a lone DEALLOCATE of the client's own statements: forgets them
@@ -28,7 +22,7 @@ export function deallocateReply(
   end: number,
   status: number,
 ): Buffer | undefined {
-  if (!startsWithD(buf, start + 5, end)) return undefined // cheap test before decoding any text
+  if (!mayBeDeallocate(buf, start + 5, end)) return undefined // cheap test before decoding any text
   const target = parseDeallocate(buf.toString('utf8', start + 5, end - 1))
   if (target === undefined || ('name' in target && !rw.knows(target.name))) return undefined
   rw.deallocate('name' in target ? target.name : undefined)

@@ -179,8 +179,10 @@ export class QueryPhase {
     if (!b.sharing || rw.hasItems || !b.canAnswerLocally()) return false
     const status = b.txnStatus
     const reply = deallocateReply(rw, f.buffer, f.start, f.end, status)
-    if (reply !== undefined) b.local.answer(reply, status)
-    return reply !== undefined
+    if (reply === undefined) return false
+    b.noteDeallocate(f.buffer, f.start, f.end)
+    b.local.answer(reply, status)
+    return true
   }
 
   /** Answers a lone Parse + Sync of an already accepted statement (see StatementRewriter.takeLocalPrepare). */

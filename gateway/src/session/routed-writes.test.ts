@@ -52,4 +52,31 @@ describe('routed writes: named statements', () => {
     note(w, serializeClose(0x53, 'other'))
     assert.equal(w.namedWrites, 1)
   })
+
+  it('a DEALLOCATE carried out forgets the name, DEALLOCATE ALL every name; other queries none', () => {
+    const query = (text: string) => {
+      const body = Buffer.from(`${text}\0`)
+      const head = Buffer.alloc(5)
+      head[0] = 0x51
+      head.writeInt32BE(body.length + 4, 1)
+      return Buffer.concat([head, body])
+    }
+    const deallocated = (w: RoutedWrites, text: string) => {
+      const m = query(text)
+      w.deallocated(m, 0, m.length)
+    }
+    const w = new RoutedWrites()
+    note(w, parse('a1', 'insert into rw_t values ($1)'))
+    note(w, parse('A2', 'delete from rw_t'))
+    note(w, parse('a3', 'update rw_t set a = 1'))
+    deallocated(w, 'select 1')
+    deallocated(w, 'deallocate a9')
+    assert.equal(w.namedWrites, 3)
+    deallocated(w, '  DEALLOCATE PREPARE A1;')
+    assert.equal(w.namedWrites, 2, 'an unquoted name folds to lower case')
+    deallocated(w, 'deallocate "A2"')
+    assert.equal(w.namedWrites, 1)
+    deallocated(w, 'deallocate all')
+    assert.equal(w.namedWrites, 0)
+  })
 })

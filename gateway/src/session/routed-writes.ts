@@ -6,8 +6,9 @@
  * A block that ends in ROLLBACK bumps too, which only makes cached entries look older.
  *
  * A named prepared statement that writes is remembered by name when parsed, so a Bind of it in a later
- * transaction (postgres.js, node-postgres with `name`) counts too. A SQL EXECUTE is a write of
- * unknown tables (the whole database is bumped).
+ * transaction (postgres.js, node-postgres with `name`) counts too, until the client closes it (Close, or
+ * a SQL DEALLOCATE: Rails' statement cache). A SQL EXECUTE is a write of unknown tables (the whole
+ * database is bumped).
  *
  * A text without a word that writes (sql/write-words.ts: one pass over its bytes, about 0.1 µs for
  * pgbench's SELECT) costs nothing more; one with such a word is classified (a shape-cache hit) and, if
@@ -18,6 +19,7 @@
 import { tableVersions } from '../pool/table-versions.js'
 import type { UserPool } from '../pool/user-pool.js'
 import { classifyCached, defaultShapeCache, mayWriteTables, WriteTargetCache } from '../sql/index.js'
+import { mayBeDeallocate, parseDeallocate } from './deallocate.js'
 
 const QUERY = 0x51 // 'Q'
 const PARSE = 0x50 // 'P'
@@ -71,6 +73,18 @@ export class RoutedWrites {
     if (nameEnd > start + 6 && nameEnd < end) this.named.delete(buf.toString('utf8', start + 6, nameEnd))
   }
 
+  /**
+   * A Query `buf[start, end)` that, if it is a lone DEALLOCATE, has been carried out (by the statement
+   * rewriter, or by a server that knows the client's names): its statements are forgotten.
+   */
+  deallocated(buf: Buffer, start: number, end: number): void {
+    if (this.named.size === 0 || !mayBeDeallocate(buf, start + 5, end)) return
+    const target = parseDeallocate(buf.toString('utf8', start + 5, end - 1))
+    if (target === undefined) return
+    if ('all' in target) this.named.clear()
+    else this.named.delete(target.name)
+  }
+
   /** Named statements that write, remembered now (for tests). */
   get namedWrites(): number {
     return this.named.size
@@ -86,10 +100,10 @@ export class RoutedWrites {
 
   /** The transaction ended (ReadyForQuery 'I'): bumps what it wrote. */
   ended(pool: UserPool): void {
-    if (this.tables === undefined && !this.everything) return
     if (this.everything) tableVersions.bumpAll(pool.database)
-    else tableVersions.bump(pool.database, this.tables!)
-    this.tables = undefined
+    else if (this.tables !== undefined && this.tables.size > 0) tableVersions.bump(pool.database, this.tables)
+    else return
+    this.tables?.clear() // kept for the next transaction: one Set per session, not per write
     this.everything = false
   }
 }

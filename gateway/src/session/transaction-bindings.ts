@@ -14,7 +14,7 @@ import { Cleanup } from '../pool/cleanup-state.js'
 import type { ServerConnection } from '../pool/server-conn.js'
 import type { ServerPool } from '../pool/server-pool.js'
 import type { UserPool } from '../pool/user-pool.js'
-import { TxnStatus } from '../protocol/codes.js'
+import { FrontendCode, TxnStatus } from '../protocol/codes.js'
 import type { MergeSpec } from '../protocol/merge-spec.js'
 import { ClientRequest } from '../request/client-request.js'
 import { mayHoldBegin, type RouteDecision, type RouteHint, routeTransaction } from '../router/route.js'
@@ -163,6 +163,15 @@ export class TransactionBindings implements DirectClient {
   /** A Query, Parse, Bind or Close of the client's: write targets, for table versions (routed-writes.ts). */
   noteWrite(code: number, buf: Buffer, start: number, end: number): void {
     this.routedWrites.note(this.pool, code, buf, start, end)
+    // Without the rewriter the server holds the client's own names, and its DEALLOCATE drops them
+    // (unless the transaction has failed: then it is refused).
+    if (code === FrontendCode.Query && this.rewriter === undefined && this.txnStatus !== TxnStatus.Failed)
+      this.routedWrites.deallocated(buf, start, end)
+  }
+
+  /** The rewriter answered a DEALLOCATE of the client's statements itself (query-phase.ts). */
+  noteDeallocate(buf: Buffer, start: number, end: number): void {
+    this.routedWrites.deallocated(buf, start, end)
   }
 
   /** True while a transaction has its binding (a server lent or awaited, or several shards). */
