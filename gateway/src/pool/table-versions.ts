@@ -78,15 +78,18 @@ export class TableVersions {
     }
     const version = this.next()
     const expansion = this.expansions.get(database)
-    const unknown: string[] = []
+    let unknown: string[] | undefined // made only when needed: this runs at every routed write
     for (const table of tables) {
       db.set(table, version)
       const more = expansion?.get(table)
       if (more !== undefined) for (const t of more) db.set(t, version)
-      else if (resolve) unknown.push(table)
+      else if (resolve && this.resolver !== undefined) {
+        unknown ??= []
+        unknown.push(table)
+      }
     }
     if (db.size > this.maxTables) this.overflow(database, version)
-    if (unknown.length > 0) this.resolver?.(database, unknown)
+    if (unknown !== undefined) this.resolver?.(database, unknown)
     return version
   }
 
