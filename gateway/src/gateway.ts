@@ -4,12 +4,14 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
+import { CancelRegistry } from './cancel-registry.js'
+import { ClientAdmission } from './client-admission.js'
 import type { Config } from './config/schema.js'
 import { type HttpEndpoint, startHttpEndpoint } from './endpoints/http.js'
 import { type MetricsEndpoint, startMetricsEndpoint } from './endpoints/metrics.js'
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp.js'
 import { loadTlsIdentities, TlsIdentities } from './endpoints/tls-context.js'
-import { GatewayError, shutdownError } from './errors.js'
+import type { GatewayError } from './errors.js'
 import { reloadFromFile } from './gateway-reload.js'
 import { configureLogging, log } from './log.js'
 import { GatewayMetrics } from './metrics/gateway-metrics.js'
@@ -23,10 +25,6 @@ import type { AdminActions, AdminClientView, AdminSources, ReloadOutcome } from 
 import type { CancelTarget, ClientContext, ConnectionTarget } from './session/client-context.js'
 import { PreparedRegistry } from './session/prepared-registry.js'
 import { defaultShapeCache, loadSecondOpinion } from './sql/index.js'
-import { fileDescriptorLimit } from './util/fd-limit.js'
-import { LoginDeadlines } from './util/login-deadlines.js'
-import { ProcessIds } from './util/process-ids.js'
-import { randomInt32 } from './util/random-pool.js'
 
 /** Upkeep interval: idle/lifetime expiry and min_pool_size. */
 const MAINTENANCE_INTERVAL_MS = 1000
@@ -42,26 +40,17 @@ function packageVersion(): string {
   }
 }
 
-/** Descriptors kept for everything but clients and server connections (listeners, logs, DNS, files). */
-const SPARE_DESCRIPTORS = 64
 /** At the end of a shutdown, time the last client sockets get to deliver their FATAL and close. */
 const CLOSE_GRACE_MS = 1000
 
 /** A running gateway. */
 export class Gateway implements ClientContext {
   readonly pools: PoolRegistry
-  /** Logged-in clients by cancel key (see cancelKey). */
-  readonly clients = new Map<string, CancelTarget>()
-  /** Process ids the gateway made that are in use. */
-  private readonly gatewayPids = new Set<number>()
+  /** Logged-in clients by cancel key. */
+  readonly clients = new CancelRegistry()
   readonly preparedStatements = new PreparedRegistry()
-  /** Every client connection from accept to close, logged in or not (what max_client_conn counts). */
-  private connections = 0
-  /** max_client_conn, lowered to fit the open-file limit (see fitClientLimit). */
-  private clientLimit: number
-  private readonly logins: LoginDeadlines<ConnectionTarget>
-  /** Every client connection counted in `connections`, for a shutdown to close. */
-  private readonly sessions = new Set<ConnectionTarget>()
+  /** Client connections: max_client_conn, login deadlines, the set a shutdown closes. */
+  private readonly admission: ClientAdmission
   /** A shutdown is under way (see shutdown). */
   draining = false
   private admin?: AdminSources
@@ -73,15 +62,11 @@ export class Gateway implements ClientContext {
   configFile?: string
   /** Called by the admin console's SHUTDOWN (the CLI exits when the drain ends); unset, only drains. */
   onShutdownRequest?: () => void
-  /** Called when the last client connection closes during a shutdown. */
-  private onAllClosed?: () => void
   private tcp?: TcpEndpoint
   private http?: HttpEndpoint
   /** The Prometheus exporter's own listener (general.enable_prometheus_exporter). */
   private exporter?: MetricsEndpoint
   private metricsInstance?: GatewayMetrics
-  /** Client-visible process ids (see util/process-ids.ts); one worker, id 0, for now. */
-  private readonly processIds = new ProcessIds(0)
   private timer?: NodeJS.Timeout
   /** The listeners' certificates; `tls.reload()` swaps in new files (see endpoints/tls-context.ts). */
   tls = new TlsIdentities(undefined, undefined)
@@ -96,8 +81,7 @@ export class Gateway implements ClientContext {
       buildPools(config, connector, this.lifecycle.budgets),
       config.general.auth_type,
     )
-    this.clientLimit = config.general.max_client_conn
-    this.logins = new LoginDeadlines(config.general.client_login_timeout, (c) => c.onLoginTimeout())
+    this.admission = new ClientAdmission(config.general.max_client_conn, config.general.client_login_timeout)
   }
 
   get logConnections(): boolean {
@@ -153,7 +137,7 @@ export class Gateway implements ClientContext {
     this.metricsInstance ??= new GatewayMetrics({
       pools: this.pools,
       clients: () => this.adminSources().clients(),
-      connectionCount: () => this.connections,
+      connectionCount: () => this.admission.count,
       preparedStatements: this.preparedStatements,
       shapeCache: defaultShapeCache,
       tableVersionStreams: () => this.lifecycle.tableVersionFeeds.all(),
@@ -200,58 +184,28 @@ export class Gateway implements ClientContext {
     return (await Promise.all(checks)).flat()
   }
 
-  /**
-   * Keeps max_client_conn within what the process can open: every client connection and every server
-   * connection the pools may open is a file descriptor, and running out of them would leave the
-   * gateway unable to reach its servers for the clients it already serves.
-   */
+  /** max_client_conn from the config, within the open-file limit (client-admission.ts). */
   private fitClientLimit(): void {
-    const limit = fileDescriptorLimit()
-    if (limit === undefined) return
     let servers = 0
     for (const pool of this.userPools()) for (const sp of pool.serverPools()) servers += sp.settings.poolSize
-    const fits = Math.max(1, limit - servers - SPARE_DESCRIPTORS)
-    if (fits >= this.clientLimit) return
-    log.warn('max_client_conn lowered to fit the open-file limit', {
-      max_client_conn: this.clientLimit,
-      now: fits,
-      open_file_limit: limit,
-      server_connections: servers,
-      hint: 'raise the limit (ulimit -n, LimitNOFILE= in systemd) to accept more clients',
-    })
-    this.clientLimit = fits
+    this.admission.fit(this.config.general.max_client_conn, servers)
   }
 
   openConnection(target: ConnectionTarget): GatewayError | undefined {
-    // A keep-alive HTTP connection may still bring a request after the listeners closed.
-    if (this.draining) return shutdownError(false)
-    if (this.connections >= this.clientLimit) {
-      return new GatewayError(
-        'TOO_MANY_CLIENTS',
-        `sorry, too many clients already (max_client_conn = ${this.clientLimit})`,
-        { severity: 'FATAL' },
-      )
-    }
-    this.connections++
-    this.sessions.add(target)
-    this.logins.add(target)
-    return undefined
+    return this.admission.open(target, this.draining)
   }
 
   loginDone(target: ConnectionTarget): void {
-    this.logins.delete(target)
+    this.admission.loginDone(target)
   }
 
   closeConnection(target: ConnectionTarget): void {
-    this.connections--
-    this.sessions.delete(target)
-    this.logins.delete(target)
-    if (this.sessions.size === 0) this.onAllClosed?.()
+    this.admission.close(target)
   }
 
   /** Client connections open now, logged in or not. */
   get connectionCount(): number {
-    return this.connections
+    return this.admission.count
   }
 
   /** What the admin console reads (session/admin-commands.ts): the pools, [general] and the clients. */
@@ -316,39 +270,26 @@ export class Gateway implements ClientContext {
   private adoptConfig(next: Config): void {
     this.config = next
     configureLogging(next.general)
-    this.clientLimit = next.general.max_client_conn
     this.fitClientLimit()
     this.lifecycle.afterSwap()
     if (this.draining) for (const pool of this.userPools()) pool.close()
   }
 
   registerClient(session: CancelTarget, serverProcessId?: number): { processId: number; secretKey: number } {
-    // Process ids need not be unique (a session-mode client shows its server's real pid, and servers
-    // on different hosts may share one): the registry is keyed by pid and secret key together.
-    const processId = serverProcessId ?? this.processIds.next((id) => this.gatewayPids.has(id))
-    let secretKey = randomInt32()
-    while (this.clients.has(cancelKey(processId, secretKey))) secretKey = randomInt32()
-    if (serverProcessId === undefined) this.gatewayPids.add(processId)
-    this.clients.set(cancelKey(processId, secretKey), session)
-    return { processId, secretKey }
+    return this.clients.register(session, serverProcessId)
   }
 
   unregisterClient(session: CancelTarget): void {
-    const key = cancelKey(session.processId, session.secretKey)
-    if (this.clients.get(key) !== session) return
-    this.clients.delete(key)
-    this.gatewayPids.delete(session.processId)
+    this.clients.unregister(session)
   }
 
   /** A logged-in client showing this process id (tests, and later the admin console). */
   clientByProcessId(processId: number): CancelTarget | undefined {
-    for (const client of this.clients.values()) if (client.processId === processId) return client
-    return undefined
+    return this.clients.byProcessId(processId)
   }
 
   cancel(processId: number, secretKey: number): void {
-    // A wrong key is ignored silently, as Postgres does, so keys cannot be probed.
-    this.clients.get(cancelKey(processId, secretKey))?.cancelRunningQuery()
+    this.clients.cancel(processId, secretKey)
   }
 
   /** Every (database, user) pool. */
@@ -370,21 +311,22 @@ export class Gateway implements ClientContext {
     if (this.draining) return
     this.draining = true
     const listenersGone = Promise.all([this.tcp?.stopAccepting(), this.http?.stopAccepting()])
+    const sessions = this.admission.sessions
     const allClosed = new Promise<void>((resolve) => {
-      this.onAllClosed = resolve
+      this.admission.onAllClosed = resolve
     })
-    for (const session of [...this.sessions]) session.shutdown(false)
-    if (this.sessions.size > 0) {
+    for (const session of [...sessions]) session.shutdown(false)
+    if (sessions.size > 0) {
       log.info('waiting for clients to finish their transactions', {
-        clients: this.sessions.size,
+        clients: sessions.size,
         shutdown_timeout: timeoutMs,
       })
       const timedOut = await raceTimeout(allClosed, timeoutMs)
       if (timedOut) {
         log.warn('shutdown_timeout passed: closing the clients still in a transaction', {
-          clients: this.sessions.size,
+          clients: sessions.size,
         })
-        for (const session of [...this.sessions]) session.shutdown(true)
+        for (const session of [...sessions]) session.shutdown(true)
       }
     }
     // Let the last FATALs reach their clients before the sockets are destroyed.
@@ -398,7 +340,7 @@ export class Gateway implements ClientContext {
   /** Stops accepting clients, closes every client and server connection. */
   async stop(): Promise<void> {
     clearInterval(this.timer)
-    this.logins.stop()
+    this.admission.stop()
     await Promise.all([this.tcp?.close(), this.http?.close(), this.exporter?.close()])
     this.lifecycle.closeAll()
   }
@@ -420,9 +362,4 @@ async function raceTimeout(promise: Promise<void>, ms: number): Promise<boolean>
 /** The admin login `/metrics` on the HTTP listener asks for. */
 function adminLogin(config: Config): { username: string; password: string } {
   return { username: config.general.admin_username, password: config.general.admin_password }
-}
-
-/** The cancel registry's key: a CancelRequest must name both. */
-function cancelKey(processId: number, secretKey: number): string {
-  return `${processId}:${secretKey}`
 }
