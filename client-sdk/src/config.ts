@@ -32,6 +32,11 @@ export interface ClientConfig extends Routing {
   types?: TypeOverrides
   /** application_name of the sessions (default `skiff-client-sdk`). */
   applicationName?: string
+  /**
+   * Called after each `transaction()` that committed and was not read-only (the edge adapters use it
+   * to re-check table versions, so their cache sees the transaction's writes at once).
+   */
+  onCommit?: () => void
 }
 
 /** An edge-cache hint for a read (used by the Skiff edge adapters; the gateway ignores it). */

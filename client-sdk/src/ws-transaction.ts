@@ -59,6 +59,7 @@ export async function runTransaction<R>(
       throw err
     }
     await conn.query('COMMIT')
+    if (o.readOnly !== true) config.onCommit?.()
     if (ryw && o.readOnly !== true && routing.role !== 'replica') await learnPosition(conn, bookmark)
     return out
   } finally {

@@ -191,6 +191,23 @@ username = "${topology().users.scram.username}"`,
     )
   })
 
+  test('onCommit is called after a transaction that commits, on derived clients too; not after a rollback or a read-only one', async () => {
+    let commits = 0
+    const counted = sdkClient(gw, { onCommit: () => commits++ })
+    await counted.transaction((tx) => tx`insert into sdk_items values (${40}, 'commit')`)
+    assert.equal(commits, 1)
+    await counted.primary().transaction((tx) => tx`update sdk_items set name = 'again' where id = 40`)
+    assert.equal(commits, 2, 'a derived client keeps the hook')
+    await assert.rejects(
+      counted.transaction(async (tx) => {
+        await tx`insert into sdk_items values (${41}, 'rolled back')`
+        throw new Error('boom')
+      }),
+    )
+    await counted.transaction((tx) => tx`select 1`, { readOnly: true })
+    assert.equal(commits, 2, 'neither a rollback nor a read-only transaction calls it')
+  })
+
   test('routing: .replica() reads where pg_is_in_recovery() is true, .primary() where it is false, per call and in transactions', async () => {
     const recovery = async (c: SkiffClient) =>
       (await c<{ r: boolean }>`select pg_is_in_recovery() as r`)[0]!.r

@@ -24,6 +24,7 @@ const cloudflareEntry = path.resolve(
 const WORKER = `
 import { fromEnv, isSkiffError } from ${JSON.stringify(cloudflareEntry)}
 let db
+let slow
 const READ = 'select v, edge_fe_counted() as n from edge_fe_items where id = $1'
 const ops = {
   shape: async () => ({ callable: typeof db, members: ['query', 'batch', 'transaction', 'replica', 'fetch', 'invalidate', 'connectionString'].filter((k) => typeof db[k] === 'function') }),
@@ -54,13 +55,27 @@ const ops = {
       return { rows }
     } catch (e) { return { thrown: true, skiff: isSkiffError(e), code: e.code, message: e.message } }
   },
+  // Versions asked at most once a minute, and a reader without the writer's bookmark (another
+  // request of the isolate): only the transaction's own signal can make its write seen at once.
+  txRecheck: async (_ctx, env) => {
+    slow ??= fromEnv({ ...env, SKIFF_VERSION_TTL: '60' })
+    const reader = slow.withBookmark(undefined).primary()
+    const read = async () => {
+      const r = await reader.query(READ, [3], { cache: { maxAge: 60 } })
+      return { v: r.rows[0].v, cache: r.cache }
+    }
+    const seen = [await read(), await read()]
+    await slow.primary().transaction(async (tx) => { await tx\`update edge_fe_items set v = 'three after tx' where id = 3\` })
+    seen.push(await read())
+    return seen
+  },
 }
 export default {
   async fetch(request, env, ctx) {
     db ??= fromEnv(env)
     const op = ops[new URL(request.url).pathname.slice(1)]
     if (op === undefined) return new Response('no such op', { status: 404 })
-    return Response.json(await op(ctx))
+    return Response.json(await op(ctx, env))
   },
 }
 `
@@ -83,7 +98,7 @@ describe('fromEnv(env) in a Cloudflare Worker is the client SDK over the edge ha
     await using su = await pgClient(directUrl())
     await su.query(`drop table if exists edge_fe_items; drop sequence if exists edge_fe_reads;
       create table edge_fe_items (id int primary key, v text not null);
-      insert into edge_fe_items values (1, 'one'), (2, 'two');
+      insert into edge_fe_items values (1, 'one'), (2, 'two'), (3, 'three');
       create sequence edge_fe_reads;
       -- Declared immutable (a lie Postgres trusts: planning runs it once per query, which counts the
       -- reads that reach Postgres); volatile, Skiff's relation catalog rightly calls the read uncacheable.
@@ -172,5 +187,13 @@ describe('fromEnv(env) in a Cloudflare Worker is the client SDK over the edge ha
     assert.match(first.bookmark, /^[0-9A-F]+\/[0-9A-F]+$/, 'the transaction left a bookmark')
     assert.equal(first.cache, 'MISS', 'the entry from before the transaction is not served')
     assert.equal((await call('cached')).cache, 'HIT', 'the entry read at the bookmark covers it')
+  })
+
+  it("a transaction()'s write is seen at once by the isolate's other readers, not after version_ttl", async () => {
+    assert.deepStrictEqual(await call('txRecheck'), [
+      { v: 'three', cache: 'MISS' },
+      { v: 'three', cache: 'HIT' },
+      { v: 'three after tx', cache: 'MISS' },
+    ])
   })
 })

@@ -110,6 +110,11 @@ function assemble(
     token: config.token,
     database,
     fetch,
+    // A transaction's writes go past the handler (WebSocket): have it ask Skiff for versions again.
+    onCommit: () => {
+      handler.recheckVersions(database)
+      sdk.onCommit?.()
+    },
   })
   const extras: EdgeClientExtras = {
     config,

@@ -39,6 +39,12 @@ export interface EdgeHandler {
   sql(request: Request, ctx?: WaitUntil): Promise<Response>
   /** Makes every entry tagged `tag` (a caller tag or a table, `public.t`) stale in this isolate. */
   invalidate(tag: string, database?: string): void
+  /**
+   * Asks Skiff for the version of every table again before its next cached read (in `database`, or
+   * in all): for writes made past `/sql`, such as a `transaction()` over WebSocket, so that entries
+   * they made stale are seen as such now rather than within `version_ttl`.
+   */
+  recheckVersions(database?: string): void
 }
 
 /** A Skiff answer, read whole. */
@@ -89,6 +95,10 @@ class EdgeSqlHandler implements EdgeHandler {
 
   invalidate(tag: string, database?: string): void {
     this.#invalidations.invalidate(tag, database)
+  }
+
+  recheckVersions(database?: string): void {
+    this.#versions.forget(database)
   }
 
   async sql(request: Request, ctx?: WaitUntil): Promise<Response> {

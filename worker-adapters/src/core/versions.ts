@@ -50,13 +50,15 @@ export class VersionBook {
     return tables.some((t) => (this.#known.get(`${database}\0${t}`)?.version ?? Infinity) > versions[t]!)
   }
 
-  /** Forgets what is known of these tables (a write through this isolate: ask again next time). */
-  forget(database: string, tables?: string[]): void {
-    if (tables === undefined) {
+  /**
+   * Forgets what is known of these tables (a write through this isolate: ask again next time); all
+   * of `database`'s without `tables`, everything without either.
+   */
+  forget(database?: string, tables?: string[]): void {
+    if (database === undefined) this.#known.clear()
+    else if (tables === undefined) {
       for (const k of this.#known.keys()) if (k.startsWith(`${database}\0`)) this.#known.delete(k)
-      return
-    }
-    for (const t of tables) this.#known.delete(`${database}\0${t}`)
+    } else for (const t of tables) this.#known.delete(`${database}\0${t}`)
   }
 
   /** One request per (database, table set) at a time; concurrent checks share it. */
