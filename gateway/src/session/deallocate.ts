@@ -16,7 +16,14 @@ export function parseDeallocate(sql: string): { all: true } | { name: string } |
   return { name: m[3]!.toLowerCase() } // unquoted identifiers fold to lower case
 }
 
-/** True when the text from `at` may be a DEALLOCATE: its first non-blank byte is a `d` or `D`. */
+const DISCARD_ALL = /^\s*discard\s+all\s*;?\s*$/i
+
+/** True when `sql` is a lone `DISCARD ALL` (which also deallocates every prepared statement). */
+export function isDiscardAll(sql: string): boolean {
+  return DISCARD_ALL.test(sql)
+}
+
+/** True when the text from `at` may be a DEALLOCATE or a DISCARD: its first non-blank byte is a `d` or `D`. */
 export function mayBeDeallocate(buf: Uint8Array, at: number, end: number): boolean {
   while (at < end && (buf[at] === 0x20 || buf[at] === 0x0a || buf[at] === 0x09 || buf[at] === 0x0d)) at++
   return at < end && (buf[at]! | 0x20) === 0x64

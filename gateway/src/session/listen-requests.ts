@@ -16,11 +16,11 @@ import {
 } from '../protocol/backend.js'
 import { TxnStatus } from '../protocol/codes.js'
 import { type ListenCommand, parseListenCommand, truncationNotice } from '../sql/index.js'
+import { isDiscardAll } from './deallocate.js'
 
 const READY_IDLE = serializeReadyForQuery(TxnStatus.Idle)
 const LISTEN_DONE = Buffer.concat([serializeCommandComplete('LISTEN'), READY_IDLE])
 const UNLISTEN_DONE = Buffer.concat([serializeCommandComplete('UNLISTEN'), READY_IDLE])
-const DISCARD_ALL = /^\s*discard\s+all\s*;?\s*$/i
 
 /** What the LISTEN handling needs from the client's session. */
 export interface ListenHost {
@@ -78,7 +78,7 @@ export class ListenRequests implements NotificationSubscriber {
   }
 
   private discardAll(buf: Buffer, start: number, end: number): boolean {
-    if (this.used !== undefined && DISCARD_ALL.test(buf.toString('utf8', start + 5, end - 1)))
+    if (this.used !== undefined && isDiscardAll(buf.toString('utf8', start + 5, end - 1)))
       this.used.unlistenAll(this)
     return false
   }

@@ -53,7 +53,7 @@ describe('routed writes: named statements', () => {
     assert.equal(w.namedWrites, 1)
   })
 
-  it('a DEALLOCATE carried out forgets the name, DEALLOCATE ALL every name; other queries none', () => {
+  it('a DEALLOCATE carried out forgets the name, DEALLOCATE ALL and DISCARD ALL every name; other queries none', () => {
     const query = (text: string) => {
       const body = Buffer.from(`${text}\0`)
       const head = Buffer.alloc(5)
@@ -78,5 +78,10 @@ describe('routed writes: named statements', () => {
     assert.equal(w.namedWrites, 1)
     deallocated(w, 'deallocate all')
     assert.equal(w.namedWrites, 0)
+    note(w, parse('a4', 'insert into rw_t values (4)'))
+    deallocated(w, 'discard temp')
+    assert.equal(w.namedWrites, 1)
+    deallocated(w, 'DISCARD ALL;')
+    assert.equal(w.namedWrites, 0, 'DISCARD ALL deallocates every statement')
   })
 })

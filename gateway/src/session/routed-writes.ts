@@ -19,7 +19,7 @@
 import { tableVersions } from '../pool/table-versions.js'
 import type { UserPool } from '../pool/user-pool.js'
 import { classifyCached, defaultShapeCache, mayWriteTables, WriteTargetCache } from '../sql/index.js'
-import { mayBeDeallocate, parseDeallocate } from './deallocate.js'
+import { isDiscardAll, mayBeDeallocate, parseDeallocate } from './deallocate.js'
 
 const QUERY = 0x51 // 'Q'
 const PARSE = 0x50 // 'P'
@@ -74,15 +74,16 @@ export class RoutedWrites {
   }
 
   /**
-   * A Query `buf[start, end)` that, if it is a lone DEALLOCATE, has been carried out (by the statement
-   * rewriter, or by a server that knows the client's names): its statements are forgotten.
+   * A Query `buf[start, end)` that, if it is a lone DEALLOCATE or DISCARD ALL, has been carried out
+   * (by the statement rewriter, or by a server that knows the client's names): its statements are
+   * forgotten.
    */
   deallocated(buf: Buffer, start: number, end: number): void {
     if (this.named.size === 0 || !mayBeDeallocate(buf, start + 5, end)) return
-    const target = parseDeallocate(buf.toString('utf8', start + 5, end - 1))
-    if (target === undefined) return
-    if ('all' in target) this.named.clear()
-    else this.named.delete(target.name)
+    const text = buf.toString('utf8', start + 5, end - 1)
+    const target = parseDeallocate(text)
+    if (target !== undefined && 'name' in target) this.named.delete(target.name)
+    else if (target !== undefined || isDiscardAll(text)) this.named.clear()
   }
 
   /** Named statements that write, remembered now (for tests). */

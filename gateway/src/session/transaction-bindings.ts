@@ -163,8 +163,9 @@ export class TransactionBindings implements DirectClient {
   /** A Query, Parse, Bind or Close of the client's: write targets, for table versions (routed-writes.ts). */
   noteWrite(code: number, buf: Buffer, start: number, end: number): void {
     this.routedWrites.note(this.pool, code, buf, start, end)
-    // Without the rewriter the server holds the client's own names, and its DEALLOCATE drops them
-    // (unless the transaction has failed: then it is refused).
+    // Without the rewriter the server holds the client's own names, and its DEALLOCATE or DISCARD
+    // ALL drops them (unless the transaction has failed: then it is refused). With the rewriter a
+    // DISCARD ALL leaves the client's statements usable (the rewriter prepares them again).
     if (code === FrontendCode.Query && this.rewriter === undefined && this.txnStatus !== TxnStatus.Failed)
       this.routedWrites.deallocated(buf, start, end)
   }
