@@ -86,7 +86,7 @@ export class RoutedWrites {
     else if (target !== undefined || isDiscardAll(text)) this.named.clear()
   }
 
-  /** Named statements that write, remembered now (for tests). */
+  /** Named statements that write, remembered now. */
   get namedWrites(): number {
     return this.named.size
   }

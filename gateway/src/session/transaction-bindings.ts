@@ -166,8 +166,9 @@ export class TransactionBindings implements DirectClient {
     // Without the rewriter the server holds the client's own names, and its DEALLOCATE or DISCARD
     // ALL drops them (unless the transaction has failed: then it is refused). With the rewriter a
     // DISCARD ALL leaves the client's statements usable (the rewriter prepares them again).
-    if (code === FrontendCode.Query && this.rewriter === undefined && this.txnStatus !== TxnStatus.Failed)
-      this.routedWrites.deallocated(buf, start, end)
+    if (code !== FrontendCode.Query || this.rewriter !== undefined || this.routedWrites.namedWrites === 0)
+      return
+    if (this.txnStatus !== TxnStatus.Failed) this.routedWrites.deallocated(buf, start, end)
   }
 
   /** The rewriter answered a DEALLOCATE of the client's statements itself (query-phase.ts). */
