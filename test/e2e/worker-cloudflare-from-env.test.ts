@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
 import { pgClient } from '../helpers/clients.js'
 import { bundle } from '../helpers/edge-bundle.js'
-import { type EdgeSkiff, startEdgeSkiff } from '../helpers/edge-skiff.js'
-import { directUrl, topology } from '../helpers/topology.js'
+import { countedItems, type EdgeSkiff, skiffBindings, startEdgeSkiff } from '../helpers/edge-skiff.js'
+import { directUrl } from '../helpers/topology.js'
 
 const cloudflareEntry = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -86,37 +86,21 @@ describe('fromEnv(env) in a Cloudflare Worker is the client SDK over the edge ha
   /** The JSON a route answered (its shape is the route's: see WORKER). */
   // biome-ignore lint/suspicious/noExplicitAny: each route answers its own JSON shape
   const call = async (op: string): Promise<any> => (await mf.dispatchFetch(`http://app.test/${op}`)).json()
-  const counter = async () => {
-    await using su = await pgClient(directUrl())
-    const { rows } = await su.query(
-      'select case when is_called then last_value else 0 end as n from edge_fe_reads',
-    )
-    return Number(rows[0].n)
-  }
+  let counter: () => Promise<number>
 
   before(async () => {
-    await using su = await pgClient(directUrl())
-    await su.query(`drop table if exists edge_fe_items; drop sequence if exists edge_fe_reads;
-      create table edge_fe_items (id int primary key, v text not null);
-      insert into edge_fe_items values (1, 'one'), (2, 'two'), (3, 'three');
-      create sequence edge_fe_reads;
-      -- Declared immutable (a lie Postgres trusts: planning runs it once per query, which counts the
-      -- reads that reach Postgres); volatile, Skiff's relation catalog rightly calls the read uncacheable.
-      create or replace function edge_fe_counted() returns bigint language sql immutable as 'select nextval(''edge_fe_reads'')';
-      grant all on edge_fe_items to skiff_scram; grant all on sequence edge_fe_reads to skiff_scram`)
+    const items = await countedItems('edge_fe', [
+      [1, 'one'],
+      [2, 'two'],
+      [3, 'three'],
+    ])
+    counter = items.reads
     skiff = await startEdgeSkiff(['edge_fe_items'], { replicas: true })
-    const t = topology()
     mf = new Miniflare({
       modules: true,
       script: await bundle('.', WORKER),
       compatibilityDate: '2025-09-01',
-      bindings: {
-        SKIFF_URL: `http://127.0.0.1:${skiff.gw.httpPort}`,
-        SKIFF_USER: t.users.scram.username,
-        SKIFF_PASSWORD: t.users.scram.password,
-        SKIFF_DATABASE: t.database,
-        SKIFF_VERSION_TTL: '1',
-      },
+      bindings: skiffBindings(skiff.gw, { SKIFF_VERSION_TTL: '1' }),
     })
   })
   after(async () => {

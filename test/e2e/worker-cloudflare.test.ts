@@ -11,11 +11,10 @@ import { execFile } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { Miniflare } from 'miniflare'
-import { pgClient } from '../helpers/clients.js'
 import { bundle } from '../helpers/edge-bundle.js'
-import { type EdgeSkiff, startEdgeSkiff } from '../helpers/edge-skiff.js'
+import { countedItems, type EdgeSkiff, startEdgeSkiff } from '../helpers/edge-skiff.js'
 import type { TestGateway } from '../helpers/gateway.js'
-import { directUrl, topology } from '../helpers/topology.js'
+import { topology } from '../helpers/topology.js'
 
 const READ = 'select i.id, i.v, c.n from edge_cf_items i, (select edge_cf_counted() as n) c order by i.id'
 
@@ -24,13 +23,7 @@ describe('Cloudflare Worker: edge /sql with the read cache (workerd)', () => {
   let gw: TestGateway
   let mf: Miniflare
   let conn: string
-  const counter = async () => {
-    await using su = await pgClient(directUrl())
-    const { rows } = await su.query(
-      'select case when is_called then last_value else 0 end as n from edge_cf_reads',
-    )
-    return Number(rows[0].n)
-  }
+  let counter: () => Promise<number>
   /** One /sql request through the Worker. */
   const sql = async (query: string, params: unknown[] = [], headers: Record<string, string> = {}) => {
     const res = await mf.dispatchFetch('http://edge.test/sql', {
@@ -43,15 +36,11 @@ describe('Cloudflare Worker: edge /sql with the read cache (workerd)', () => {
   }
 
   before(async () => {
-    await using su = await pgClient(directUrl())
-    await su.query(`drop table if exists edge_cf_items; drop sequence if exists edge_cf_reads;
-      create table edge_cf_items (id int primary key, v text not null);
-      insert into edge_cf_items values (1, 'one'), (2, 'two');
-      create sequence edge_cf_reads;
-      -- Declared immutable (a lie Postgres trusts: planning runs it once per query, which counts the
-      -- reads that reach Postgres); volatile, Skiff's relation catalog rightly calls the read uncacheable.
-      create or replace function edge_cf_counted() returns bigint language sql immutable as 'select nextval(''edge_cf_reads'')';
-      grant all on edge_cf_items to skiff_scram; grant all on sequence edge_cf_reads to skiff_scram`)
+    const items = await countedItems('edge_cf', [
+      [1, 'one'],
+      [2, 'two'],
+    ])
+    counter = items.reads
     skiff = await startEdgeSkiff(['edge_cf_items'])
     gw = skiff.gw
     conn = gw.url('scram')

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
 import { pgClient } from '../helpers/clients.js'
-import { type EdgeSkiff, startEdgeSkiff } from '../helpers/edge-skiff.js'
-import { directUrl, topology } from '../helpers/topology.js'
+import { type EdgeSkiff, skiffBindings, startEdgeSkiff } from '../helpers/edge-skiff.js'
+import { directUrl } from '../helpers/topology.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -48,17 +48,11 @@ describe('examples/worker-drizzle in workerd', () => {
       write: false,
       logLevel: 'silent',
     })
-    const t = topology()
     mf = new Miniflare({
       modules: true,
       script: out.outputFiles[0]!.text,
       compatibilityDate: '2025-09-01',
-      bindings: {
-        SKIFF_URL: `http://127.0.0.1:${skiff.gw.httpPort}`,
-        SKIFF_USER: t.users.scram.username,
-        SKIFF_PASSWORD: t.users.scram.password,
-        SKIFF_DATABASE: t.database,
-      },
+      bindings: skiffBindings(skiff.gw),
     })
   })
   after(async () => {

@@ -11,11 +11,10 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { neon, neonConfig } from '@neondatabase/serverless'
 import { EdgeRuntime, runServer } from 'edge-runtime'
-import { pgClient } from '../helpers/clients.js'
 import { bundle } from '../helpers/edge-bundle.js'
-import { type EdgeSkiff, startEdgeSkiff } from '../helpers/edge-skiff.js'
+import { countedItems, type EdgeSkiff, skiffBindings, startEdgeSkiff } from '../helpers/edge-skiff.js'
 import type { TestGateway } from '../helpers/gateway.js'
-import { directUrl, topology } from '../helpers/topology.js'
+import { topology } from '../helpers/topology.js'
 
 const vercelEntry = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -71,24 +70,10 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
   let gw: TestGateway
   let code: string
   const servers: { close(): Promise<void> }[] = []
-  const counter = async () => {
-    await using su = await pgClient(directUrl())
-    const { rows } = await su.query(
-      'select case when is_called then last_value else 0 end as n from edge_vc_reads',
-    )
-    return Number(rows[0].n)
-  }
+  let counter: () => Promise<number>
 
   before(async () => {
-    await using su = await pgClient(directUrl())
-    await su.query(`drop table if exists edge_vc_items; drop sequence if exists edge_vc_reads;
-      create table edge_vc_items (id int primary key, v text not null);
-      insert into edge_vc_items values (1, 'one');
-      create sequence edge_vc_reads;
-      -- Declared immutable (a lie Postgres trusts: planning runs it once per query, which counts the
-      -- reads that reach Postgres); volatile, Skiff's relation catalog rightly calls the read uncacheable.
-      create or replace function edge_vc_counted() returns bigint language sql immutable as 'select nextval(''edge_vc_reads'')';
-      grant all on edge_vc_items to skiff_scram; grant all on sequence edge_vc_reads to skiff_scram`)
+    counter = (await countedItems('edge_vc', [[1, 'one']])).reads
     skiff = await startEdgeSkiff(['edge_vc_items'], {
       http: `[[http.api_tokens]]\ntoken = "${TOKEN}"\nusername = "skiff_scram"`,
     })
@@ -118,13 +103,7 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
   })
 
   it('fromEnv() is the client SDK: tagged template, batch, a SkiffError with its SQLSTATE', async () => {
-    const t = topology()
-    const server = await serve(code, {
-      SKIFF_URL: `http://127.0.0.1:${gw.httpPort}`,
-      SKIFF_USER: t.users.scram.username,
-      SKIFF_PASSWORD: t.users.scram.password,
-      SKIFF_DATABASE: t.database,
-    })
+    const server = await serve(code, skiffBindings(gw))
     servers.push(server)
     assert.deepStrictEqual(await (await fetch(`${server.url}smoke`)).json(), {
       callable: 'function',
@@ -135,14 +114,7 @@ describe('Vercel Edge handler (edge-runtime VM)', () => {
   })
 
   it('fromEnv().query() runs as the bound user; the memory cache serves repeats until invalidate(tag)', async () => {
-    const t = topology()
-    const server = await serve(code, {
-      SKIFF_URL: `http://127.0.0.1:${gw.httpPort}`,
-      SKIFF_USER: t.users.scram.username,
-      SKIFF_PASSWORD: t.users.scram.password,
-      SKIFF_DATABASE: t.database,
-      SKIFF_CACHE: 'memory',
-    })
+    const server = await serve(code, skiffBindings(gw, { SKIFF_CACHE: 'memory' }))
     servers.push(server)
     const app = async (query = '') =>
       (await (await fetch(`${server.url}app${query}`)).json()) as Record<string, unknown>

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pgClient } from './clients.js'
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from './gateway.js'
-import { directUrl } from './topology.js'
+import { directUrl, topology } from './topology.js'
 
 const PUBLICATION = 'skiff_table_versions'
 
@@ -100,4 +100,45 @@ async function versionOf(gw: TestGateway, table: string): Promise<number> {
   })
   if (res.status !== 200) throw new Error(`GET /versions answered ${res.status}: ${await res.text()}`)
   return ((await res.json()) as { versions: Record<string, number> }).versions[name]!
+}
+
+/**
+ * A table `<prefix>_items (id int primary key, v text)` holding `rows`, and `<prefix>_counted()`,
+ * which bumps the sequence `<prefix>_reads` once per query that calls it and reaches Postgres. It is
+ * declared immutable, a lie Postgres trusts (planning runs it once per query); declared volatile, it
+ * would rightly make Skiff's relation catalog call the read uncacheable. `reads()` is the count so far.
+ */
+export async function countedItems(
+  prefix: string,
+  rows: [number, string][],
+): Promise<{ reads(): Promise<number> }> {
+  await using su = await pgClient(directUrl())
+  const values = rows.map(([id, v]) => `(${id}, '${v.replaceAll("'", "''")}')`).join(', ')
+  await su.query(`drop table if exists ${prefix}_items; drop sequence if exists ${prefix}_reads;
+    create table ${prefix}_items (id int primary key, v text not null);
+    insert into ${prefix}_items values ${values};
+    create sequence ${prefix}_reads;
+    create or replace function ${prefix}_counted() returns bigint language sql immutable as 'select nextval(''${prefix}_reads'')';
+    grant all on ${prefix}_items to skiff_scram; grant all on sequence ${prefix}_reads to skiff_scram`)
+  return {
+    async reads() {
+      await using c = await pgClient(directUrl())
+      const { rows: r } = await c.query(
+        `select case when is_called then last_value else 0 end as n from ${prefix}_reads`,
+      )
+      return Number(r[0].n)
+    },
+  }
+}
+
+/** The bindings `fromEnv(env)` reads, for the scram test user on `gw` (plus `extra`). */
+export function skiffBindings(gw: TestGateway, extra: Record<string, string> = {}): Record<string, string> {
+  const t = topology()
+  return {
+    SKIFF_URL: `http://127.0.0.1:${gw.httpPort}`,
+    SKIFF_USER: t.users.scram.username,
+    SKIFF_PASSWORD: t.users.scram.password,
+    SKIFF_DATABASE: t.database,
+    ...extra,
+  }
 }
