@@ -14,12 +14,13 @@ const SPARE_DESCRIPTORS = 64
 
 /** Counts and bounds the client connections of one gateway. */
 export class ClientAdmission {
-  /** Every client connection from accept to close, logged in or not (what max_client_conn counts). */
-  private connections = 0
   /** max_client_conn, lowered to fit the open-file limit (see fit). */
   private limit: number
   private readonly logins: LoginDeadlines<ConnectionTarget>
-  /** Every client connection counted in `connections`, for a shutdown to close. */
+  /**
+   * Every client connection from accept to close, logged in or not: what max_client_conn counts, and
+   * what a shutdown closes.
+   */
   readonly sessions = new Set<ConnectionTarget>()
   /** Called when the last client connection closes (a shutdown waits for it). */
   onAllClosed?: () => void
@@ -31,7 +32,7 @@ export class ClientAdmission {
 
   /** Client connections open now, logged in or not. */
   get count(): number {
-    return this.connections
+    return this.sessions.size
   }
 
   /**
@@ -59,14 +60,13 @@ export class ClientAdmission {
   open(target: ConnectionTarget, draining: boolean): GatewayError | undefined {
     // A keep-alive HTTP connection may still bring a request after the listeners closed.
     if (draining) return shutdownError(false)
-    if (this.connections >= this.limit) {
+    if (this.sessions.size >= this.limit) {
       return new GatewayError(
         'TOO_MANY_CLIENTS',
         `sorry, too many clients already (max_client_conn = ${this.limit})`,
         { severity: 'FATAL' },
       )
     }
-    this.connections++
     this.sessions.add(target)
     this.logins.add(target)
     return undefined
@@ -77,7 +77,6 @@ export class ClientAdmission {
   }
 
   close(target: ConnectionTarget): void {
-    this.connections--
     this.sessions.delete(target)
     this.logins.delete(target)
     if (this.sessions.size === 0) this.onAllClosed?.()
